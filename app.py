@@ -1,0 +1,257 @@
+"""moviebot's command line: parse, configure, hand over. ``python app.py`` starts the web UI.
+
+Commands: web (default), telegram, chat, build, recommend, search, eval. ``--json`` prints one
+JSON document on stdout and nothing else; logs and progress bars go to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+log = logging.getLogger("moviebot")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``python app.py`` and the ``moviebot`` console script."""
+    args = _parser().parse_args(argv)
+    _configure_logging(args.verbose, args.quiet)
+    try:
+        return int(args.handler(args) or 0)
+    except KeyboardInterrupt:
+        print("Interrupted.", file=sys.stderr)
+        return 130
+    except Exception as err:
+        return _fail(args, err)
+
+
+def _fail(args: argparse.Namespace, err: Exception) -> int:
+    from recommender.errors import MovieBotError
+
+    message = str(err) if isinstance(err, MovieBotError) else f"Unexpected error: {err!r}"
+    if not isinstance(err, MovieBotError):
+        log.debug("unexpected error", exc_info=True)
+    if getattr(args, "json", False):
+        print(json.dumps({"error": message}))
+    else:
+        print(f"error: {message}", file=sys.stderr)
+    return 1
+
+
+# --- commands ---------------------------------------------------------------------------
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    """Build (or bring up to date) every stage and print a summary."""
+    from recommender.engine import build
+
+    _, summary = build(_settings(args), progress=_progress(args), only=args.only, force=args.force)
+    data = summary.as_dict()
+    print(json.dumps(data, indent=2) if args.json else _format_summary(data))
+    return 0
+
+
+def cmd_web(args: argparse.Namespace) -> int:
+    """Serve the web UI (for now: prepare the data and say what will be served)."""
+    engine = _engine(args)
+    catalog = engine.catalog
+    print(
+        f"moviebot is ready: {len(catalog.movies):,} movies, {len(catalog.ratings):,} ratings "
+        f"from {catalog.n_users:,} users."
+    )
+    print(
+        f"The web UI will be served on http://{args.host}:{args.port} once it lands; "
+        "until then try `python app.py build` or `python app.py --help`."
+    )
+    return 0
+
+
+def cmd_telegram(args: argparse.Namespace) -> int:
+    """Run the Telegram bot."""
+    from recommender.errors import MovieBotError
+
+    if not os.environ.get("TELEGRAM_BOT_TOKEN"):
+        raise MovieBotError(
+            "TELEGRAM_BOT_TOKEN is not set. Talk to @BotFather on Telegram "
+            "(/newbot), then run: TELEGRAM_BOT_TOKEN=... python app.py telegram"
+        )
+    raise MovieBotError("The Telegram bot is not built yet; it comes in a later release.")
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    """Chat in the terminal."""
+    from recommender.errors import MovieBotError
+
+    raise MovieBotError("The terminal chat is not built yet; it comes with the agent release.")
+
+
+def cmd_recommend(args: argparse.Namespace) -> int:
+    """Recommend movies for a user, liked titles and/or a described taste."""
+    from recommender.errors import MovieBotError
+
+    if args.user is None and not args.like and not args.text:
+        raise MovieBotError(
+            "Say whom to recommend for: --user ID, --like TITLE (repeatable) "
+            "and/or --text 'what you are in the mood for'."
+        )
+    picks = _engine(args).recommend(user=args.user, likes=args.like, text=args.text, k=args.k)
+    _print_picks(args, picks)
+    return 0
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    """Search movie descriptions."""
+    hits = _engine(args).search(args.query, k=args.k)
+    _print_picks(args, hits)
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    """Evaluate the models side by side."""
+    result = _engine(args).evaluate()
+    print(json.dumps(result, indent=2))
+    return 0
+
+
+# --- helpers ----------------------------------------------------------------------------
+
+
+def _settings(args: argparse.Namespace) -> Any:
+    from recommender.config import Settings
+
+    overrides: dict[str, Any] = {}
+    if args.data_dir:
+        overrides["data_dir"] = args.data_dir
+    if args.descriptions is not None:
+        overrides["descriptions"] = args.descriptions
+    if args.home:
+        overrides["home"] = args.home
+    return Settings(**overrides)
+
+
+def _engine(args: argparse.Namespace) -> Any:
+    from recommender.engine import Engine
+
+    return Engine.open(_settings(args), progress=_progress(args))
+
+
+def _progress(args: argparse.Namespace) -> bool:
+    return not args.quiet
+
+
+def _print_picks(args: argparse.Namespace, picks: list[Any]) -> None:
+    rows = [p.as_dict() if hasattr(p, "as_dict") else p for p in picks]
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return
+    for i, row in enumerate(rows, 1):
+        print(f"{i:>2}. {row['display']}  ({row['score']:.3f})")
+
+
+def _format_summary(data: dict[str, Any]) -> str:
+    lines = [
+        f"Dataset {data['dataset']} ({data['format']} format)",
+        f"  ratings {data['ratings']:,}   users {data['users']:,}   "
+        f"movies {data['movies']:,}   tags {data['tags']:,}",
+    ]
+    total = max(data["ratings"], 1)
+    lines.append("  rating distribution:")
+    for stars, count in data["rating_distribution"].items():
+        bar = "#" * round(60 * count / total)
+        lines.append(f"    {stars:>4}  {count:>8,}  {bar}")
+    desc = data["descriptions"]
+    lines.append(
+        f"  descriptions: {desc['described_movies']:,} of {data['movies']:,} movies "
+        f"({desc['movie_share']:.1%}), carrying {desc['rating_share']:.1%} of ratings"
+    )
+    for source, count in desc["by_source"].items():
+        lines.append(f"    {source:<28} {count:>6,}")
+    if data["skipped"]:
+        lines.append("  skipped rows:")
+        lines += [f"    {reason}: {count:,}" for reason, count in data["skipped"].items()]
+        lines += [f"      e.g. {example}" for example in data["skipped_examples"][:5]]
+    lines += [f"  note: {note}" for note in data["notes"]]
+    lines.append("Stages:")
+    for stage in data["stages"]:
+        why = f" ({stage['reason']})" if stage["reason"] else ""
+        lines.append(f"  {stage['name']:<10} {stage['status']:<11} {stage['seconds']:>7.2f} s{why}")
+    lines.append(f"Total {data['seconds']:.2f} s")
+    return "\n".join(lines)
+
+
+def _configure_logging(verbose: bool, quiet: bool) -> None:
+    level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
+    logging.basicConfig(
+        level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"
+    )
+    for noisy in ("httpx", "urllib3", "chromadb", "sentence_transformers"):
+        logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    group = common.add_argument_group("data and storage (default: the MOVIEBOT_* variables)")
+    group.add_argument("--data-dir", help="MovieLens folder (MOVIEBOT_DATA_DIR)")
+    group.add_argument(
+        "--descriptions",
+        nargs="*",
+        metavar="CSV",
+        help="description files (MOVIEBOT_DESCRIPTIONS, os.pathsep-separated)",
+    )
+    group.add_argument("--home", help="artifacts and user data (MOVIEBOT_HOME)")
+    common.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    common.add_argument(
+        "-q", "--quiet", action="store_true", help="warnings only, no progress bars"
+    )
+
+    parser = argparse.ArgumentParser(prog="moviebot", description=__doc__, parents=[common])
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def add(name: str, handler: Callable[[argparse.Namespace], int]) -> argparse.ArgumentParser:
+        doc = (handler.__doc__ or "").strip()
+        cmd = sub.add_parser(name, parents=[common], help=doc, description=doc)
+        cmd.set_defaults(handler=handler)
+        return cmd
+
+    web = add("web", cmd_web)
+    web.add_argument("--host", default="127.0.0.1")
+    web.add_argument("--port", type=int, default=7860)
+    web.add_argument("--share", action="store_true", help="public Gradio link (off by default)")
+    telegram = add("telegram", cmd_telegram)
+    telegram.add_argument("--webhook", metavar="URL", help="webhook mode instead of long polling")
+    add("chat", cmd_chat)
+    build = add("build", cmd_build)
+    build.add_argument("--only", metavar="STAGE", help="build just this stage (and what it needs)")
+    build.add_argument("--force", action="store_true", help="rebuild even when up to date")
+    build.add_argument("--json", action="store_true", help="print the summary as JSON")
+    rec = add("recommend", cmd_recommend)
+    rec.add_argument("--user", type=int, help="a MovieLens user id")
+    rec.add_argument(
+        "--like", action="append", default=[], metavar="TITLE", help="a movie you like (repeatable)"
+    )
+    rec.add_argument("--text", help="what you are in the mood for, in words")
+    rec.add_argument("--k", type=int, default=10, help="how many picks (default 10)")
+    rec.add_argument("--json", action="store_true", help="print JSON only")
+    search = add("search", cmd_search)
+    search.add_argument("query", help="what the movie is about")
+    search.add_argument("--k", type=int, default=10, help="how many results (default 10)")
+    search.add_argument("--json", action="store_true", help="print JSON only")
+    evaluate = add("eval", cmd_eval)
+    evaluate.add_argument("--json", action="store_true", help="print JSON only")
+
+    parser.set_defaults(handler=cmd_web, host="127.0.0.1", port=7860, share=False)
+    return parser
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,193 @@
+"""The catalogue: movies, ratings, tags, links and descriptions in one clean in-memory object.
+
+Movies are indexed by MovieLens ``movieId`` and carry display titles the way people write
+them ("The Matrix (1999)"), popularity (number and mean of ratings), and their description.
+Titles typed by people resolve to movies through :class:`TitleIndex`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
+from rapidfuzz import fuzz, process
+
+from recommender.descriptions import Coverage, coverage
+from recommender.errors import AmbiguousTitleError, UnknownTitleError
+from recommender.movielens import MovieLensData
+from recommender.tables import LoadReport
+from recommender.titles import display_title, split_query, title_key
+
+# A remake much less rated than the original does not make a title ambiguous.
+DOMINANCE = 5.0
+SUGGESTIONS = 3
+MIN_SUGGESTION_SCORE = 70
+
+
+class Movie(NamedTuple):
+    """One movie as the rest of the product sees it."""
+
+    movieId: int
+    title: str
+    year: int | None
+    genres: tuple[str, ...]
+    n_ratings: int
+    mean_rating: float
+
+    @property
+    def display(self) -> str:
+        return display_title(self.title, self.year)
+
+
+@dataclass
+class Catalog:
+    """Everything loaded from a dataset folder and its description files."""
+
+    movies: (
+        pd.DataFrame
+    )  # index movieId: title, year, genres, akas, display, n_ratings, mean_rating
+    ratings: pd.DataFrame  # userId, movieId, rating, timestamp
+    tags: pd.DataFrame  # userId, movieId, tag, timestamp
+    links: pd.DataFrame  # movieId, imdbId, tmdbId
+    descriptions: pd.DataFrame  # index movieId: description, source, tagline, keywords, ...
+    rating_scale: tuple[float, float]
+    report: LoadReport
+    dataset: str = ""
+    fingerprint: str = ""
+    _index: TitleIndex | None = field(default=None, repr=False, compare=False)
+
+    @classmethod
+    def from_movielens(
+        cls, data: MovieLensData, descriptions: pd.DataFrame, dataset: str, fingerprint: str
+    ) -> Catalog:
+        """Assemble a catalogue, adding display titles and rating statistics to movies."""
+        stats = data.ratings.groupby("movieId")["rating"].agg(["size", "mean"])
+        movies = data.movies.set_index("movieId")
+        movies["display"] = [
+            display_title(t, None if pd.isna(y) else int(y))
+            for t, y in zip(movies["title"], movies["year"], strict=True)
+        ]
+        movies["n_ratings"] = stats["size"].reindex(movies.index, fill_value=0).astype(np.int64)
+        movies["mean_rating"] = stats["mean"].reindex(movies.index).astype(np.float64)
+        return cls(
+            movies,
+            data.ratings,
+            data.tags,
+            data.links,
+            descriptions.set_index("movieId"),
+            data.rating_scale,
+            data.report,
+            dataset,
+            fingerprint,
+        )
+
+    def __getstate__(self) -> dict[str, object]:
+        state = self.__dict__.copy()
+        state["_index"] = None
+        state.pop("coverage", None)
+        return state
+
+    @property
+    def n_users(self) -> int:
+        return int(self.ratings["userId"].nunique())
+
+    @cached_property
+    def coverage(self) -> Coverage:
+        return coverage(self.descriptions.reset_index(), self.ratings)
+
+    def movie(self, movie_id: int) -> Movie:
+        """The movie with this id (KeyError when unknown)."""
+        row = self.movies.loc[movie_id]
+        year = None if pd.isna(row["year"]) else int(row["year"])
+        mean = float(row["mean_rating"]) if not pd.isna(row["mean_rating"]) else float("nan")
+        return Movie(
+            int(movie_id), row["title"], year, tuple(row["genres"]), int(row["n_ratings"]), mean
+        )
+
+    def display(self, movie_id: int) -> str:
+        return str(self.movies.at[movie_id, "display"])
+
+    @property
+    def titles(self) -> TitleIndex:
+        if self._index is None:
+            self._index = TitleIndex(self.movies)
+        return self._index
+
+    def resolve(self, text: str) -> int:
+        """The movieId a person means by ``text``; typed errors with suggestions otherwise."""
+        return self.titles.resolve(text)
+
+    def rating_distribution(self) -> dict[float, int]:
+        counts = self.ratings["rating"].value_counts().sort_index()
+        return {float(k): int(v) for k, v in counts.items()}
+
+
+class TitleIndex:
+    """Resolves typed titles: exact on a normalized key (with or without year), else suggests."""
+
+    def __init__(self, movies: pd.DataFrame) -> None:
+        self._movies = movies
+        self._by_key: dict[str, list[int]] = defaultdict(list)
+        for movie_id, title, akas in zip(
+            movies.index, movies["title"], movies["akas"], strict=True
+        ):
+            for name in (title, *akas):
+                key = title_key(name)
+                if key and movie_id not in self._by_key[key]:
+                    self._by_key[key].append(int(movie_id))
+        self._keys = list(self._by_key)
+
+    def resolve(self, text: str) -> int:
+        """One movieId, or ``UnknownTitleError`` / ``AmbiguousTitleError`` with titles to offer."""
+        query, year = split_query(text)
+        candidates = self._by_key.get(title_key(query), [])
+        if year is not None and candidates:
+            candidates = [m for m in candidates if self._year(m) == year]
+        if not candidates and year is None:
+            # "1917" or "2001" alone may be a title that happens to look like a year.
+            candidates = self._by_key.get(title_key(text), [])
+        if len(candidates) == 1:
+            return candidates[0]
+        if candidates:
+            return self._pick(text, candidates)
+        raise UnknownTitleError(text.strip(), self.suggest(query, year))
+
+    def suggest(self, query: str, year: int | None = None, limit: int = SUGGESTIONS) -> list[str]:
+        """Display titles closest to ``query``, best first; same-year titles first when given."""
+        key = title_key(query)
+        if not key:
+            return []
+        matches = process.extract(
+            key, self._keys, scorer=fuzz.WRatio, limit=limit * 4, score_cutoff=MIN_SUGGESTION_SCORE
+        )
+        ranked: list[tuple[float, int, int]] = []
+        for match_key, score, _ in matches:
+            for movie_id in self._by_key[match_key]:
+                bonus = 5 if year is not None and self._year(movie_id) == year else 0
+                ranked.append((score + bonus, self._popularity(movie_id), movie_id))
+        ranked.sort(reverse=True)
+        seen: list[str] = []
+        for _, _, movie_id in ranked:
+            title = str(self._movies.at[movie_id, "display"])
+            if title not in seen:
+                seen.append(title)
+        return seen[:limit]
+
+    def _pick(self, text: str, candidates: list[int]) -> int:
+        ordered = sorted(candidates, key=self._popularity, reverse=True)
+        top, runner_up = self._popularity(ordered[0]), self._popularity(ordered[1])
+        if top >= DOMINANCE * max(runner_up, 1):
+            return ordered[0]
+        titles = [str(self._movies.at[m, "display"]) for m in ordered]
+        raise AmbiguousTitleError(text.strip(), titles)
+
+    def _year(self, movie_id: int) -> int | None:
+        year = self._movies.at[movie_id, "year"]
+        return None if pd.isna(year) else int(year)
+
+    def _popularity(self, movie_id: int) -> int:
+        return int(self._movies.at[movie_id, "n_ratings"])

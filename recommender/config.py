@@ -1,0 +1,57 @@
+"""Settings from flags and environment (``MOVIEBOT_*``), validated with pydantic."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATASET = "ml-latest-small"
+
+
+def _project_dir() -> Path:
+    """The checkout when running from one, else the working directory (installed wheel)."""
+    if (PROJECT_ROOT / "pyproject.toml").exists():
+        return PROJECT_ROOT
+    return Path.cwd()
+
+
+class Settings(BaseSettings):
+    """Where data comes from and where built things go.
+
+    ``home`` holds two folders that never mix: ``artifacts/`` (rebuildable) and
+    ``userdata/`` (profiles and ratings given in chat; no rebuild ever touches it).
+    """
+
+    model_config = SettingsConfigDict(env_prefix="MOVIEBOT_", extra="forbid")
+
+    data_dir: Path = Field(default_factory=lambda: _project_dir() / "data" / DEFAULT_DATASET)
+    descriptions: Annotated[list[Path] | None, NoDecode] = None
+    home: Path = Field(default_factory=lambda: _project_dir() / ".moviebot")
+    download_url: str = "https://files.grouplens.org/datasets/movielens"
+
+    @field_validator("descriptions", mode="before")
+    @classmethod
+    def _split_paths(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [Path(p) for p in value.split(os.pathsep) if p.strip()]
+        return value
+
+    @property
+    def artifacts_dir(self) -> Path:
+        return self.home / "artifacts"
+
+    @property
+    def userdata_dir(self) -> Path:
+        return self.home / "userdata"
+
+    def description_files(self) -> list[Path]:
+        """Explicit files, else every CSV in the project's ``data/descriptions/``."""
+        if self.descriptions is not None:
+            return list(self.descriptions)
+        folder = _project_dir() / "data" / "descriptions"
+        return sorted(folder.glob("*.csv")) if folder.is_dir() else []

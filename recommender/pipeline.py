@@ -1,0 +1,162 @@
+"""The build: stages that turn data files into artifacts, each cached and skipped when current.
+
+A stage declares what it depends on, the parameters that shape its output and the libraries
+its payload needs; together with the fingerprints of its dependencies these make its own
+fingerprint. ``run_pipeline`` loads every current artifact and (re)builds the others, in order,
+saying why (missing, stale, corrupt, forced) and how long each took.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from recommender.artifacts import ArtifactStore, FileHashes, digest, library_versions
+from recommender.catalog import Catalog
+from recommender.config import Settings
+from recommender.descriptions import join_descriptions
+from recommender.download import ensure_dataset
+from recommender.errors import MovieBotError
+from recommender.movielens import detect_format, load_movielens
+
+log = logging.getLogger(__name__)
+
+DATASET_FILES = (
+    "ratings.csv",
+    "movies.csv",
+    "tags.csv",
+    "links.csv",
+    "ratings.dat",
+    "movies.dat",
+    "tags.dat",
+    "u.data",
+    "u.item",
+    "u.genre",
+)
+
+
+@dataclass
+class BuildContext:
+    """What stages share: settings, the artifact store, and the payloads built or loaded so far."""
+
+    settings: Settings
+    progress: bool = True
+    payloads: dict[str, Any] = field(default_factory=dict)
+    fingerprints: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.store = ArtifactStore(self.settings.artifacts_dir)
+        self.hashes = FileHashes(self.settings.artifacts_dir / "file-hashes.json")
+
+
+@dataclass(frozen=True)
+class Stage:
+    """A build step: ``run`` makes the payload from the context; ``params`` shape it."""
+
+    name: str
+    run: Callable[[BuildContext], Any]
+    params: Callable[[BuildContext], dict[str, Any]]
+    depends: tuple[str, ...] = ()
+    libraries: tuple[str, ...] = ("numpy", "pandas")
+    version: int = 1  # bump when the code changes what the stage produces
+
+    def fingerprint(self, ctx: BuildContext, params: dict[str, Any]) -> str:
+        inputs = {d: ctx.fingerprints[d] for d in self.depends}
+        return digest([self.name, self.version, params, inputs, library_versions(self.libraries)])
+
+
+@dataclass(frozen=True)
+class StageReport:
+    """What happened to a stage in this run."""
+
+    name: str
+    status: str  # "up to date" | "built" | "rebuilt"
+    seconds: float
+    reason: str = ""
+
+
+def run_pipeline(
+    ctx: BuildContext,
+    stages: Sequence[Stage],
+    only: str | None = None,
+    force: bool = False,
+) -> list[StageReport]:
+    """Load or build every stage (``only``: force-able target; others just made current)."""
+    names = [s.name for s in stages]
+    if only is not None and only not in names:
+        raise MovieBotError(f"Unknown stage {only!r}; the stages are: {', '.join(names)}.")
+    reports = []
+    for stage in stages:
+        forced = force and (only is None or only == stage.name)
+        reports.append(_run_stage(ctx, stage, forced))
+        if only == stage.name:
+            break
+    return reports
+
+
+def _run_stage(ctx: BuildContext, stage: Stage, forced: bool) -> StageReport:
+    started = time.perf_counter()
+    params = stage.params(ctx)
+    fingerprint = stage.fingerprint(ctx, params)
+    ctx.fingerprints[stage.name] = fingerprint
+    reason = "forced"
+    if not forced:
+        loaded = ctx.store.load(stage.name, fingerprint)
+        if loaded.ok:
+            ctx.payloads[stage.name] = loaded.payload
+            return StageReport(stage.name, "up to date", time.perf_counter() - started)
+        reason = loaded.reason
+    if reason != "missing":
+        log.warning("%s artifact is %s; rebuilding it", stage.name, reason)
+    log.info("building %s", stage.name)
+    payload = stage.run(ctx)
+    seconds = time.perf_counter() - started
+    ctx.store.save(
+        stage.name,
+        fingerprint,
+        payload,
+        {
+            "params": params,
+            "depends": {d: ctx.fingerprints[d] for d in stage.depends},
+            "versions": library_versions(stage.libraries),
+            "seconds": round(seconds, 3),
+        },
+    )
+    ctx.payloads[stage.name] = payload
+    status = "built" if reason == "missing" else "rebuilt"
+    return StageReport(stage.name, status, seconds, "" if status == "built" else reason)
+
+
+# --- the data stage -----------------------------------------------------------------------
+
+
+def _data_params(ctx: BuildContext) -> dict[str, Any]:
+    folder = ensure_dataset(ctx.settings.data_dir, ctx.settings.download_url, ctx.progress)
+    detect_format(folder)
+    files = {
+        name: ctx.hashes.of(folder / name) for name in DATASET_FILES if (folder / name).exists()
+    }
+    descriptions = [
+        ctx.hashes.of(Path(p)) if Path(p).exists() else f"missing:{p}"
+        for p in ctx.settings.description_files()
+    ]
+    return {"files": files, "descriptions": descriptions}
+
+
+def _build_catalog(ctx: BuildContext) -> Catalog:
+    folder = ctx.settings.data_dir
+    data = load_movielens(folder)
+    descriptions = join_descriptions(
+        data.movies, data.links, data.tags, ctx.settings.description_files(), data.report
+    )
+    return Catalog.from_movielens(
+        data, descriptions, dataset=folder.name, fingerprint=ctx.fingerprints["data"]
+    )
+
+
+DATA = Stage("data", run=_build_catalog, params=_data_params)
+STAGES: tuple[Stage, ...] = (DATA,)
