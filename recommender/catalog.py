@@ -147,8 +147,8 @@ class TitleIndex:
         candidates = self._by_key.get(title_key(query), [])
         if year is not None and candidates:
             candidates = [m for m in candidates if self._year(m) == year]
-        if not candidates and year is None:
-            # "1917" or "2001" alone may be a title that happens to look like a year.
+        if not candidates:
+            # "1917" or "Blade Runner 2049": what looked like a year is part of the title.
             candidates = self._by_key.get(title_key(text), [])
         if len(candidates) == 1:
             return candidates[0]

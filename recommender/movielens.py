@@ -127,9 +127,10 @@ def _load_dat(folder: Path) -> MovieLensData:
         "movies.dat", [Column("movieId", "int"), Column("title"), Column("genres", required=False)]
     )
     ratings = dat("ratings.dat", RATING_COLUMNS)
-    tags = _optional(folder / "tags.dat", lambda p: dat(p.name, TAG_COLUMNS), report)
+    has_tags = (folder / "tags.dat").exists()  # ml-10m has tags, ml-1m never does
+    tags = dat("tags.dat", TAG_COLUMNS) if has_tags else None
     # ml-10m (with tags) rates in half stars from 0.5; ml-1m in whole stars from 1.
-    scale = (0.5, 5.0) if (folder / "tags.dat").exists() else (1.0, 5.0)
+    scale = (0.5, 5.0) if has_tags else (1.0, 5.0)
     names = {"movies": "movies.dat", "ratings": "ratings.dat", "tags": "tags.dat"}
     return _finish(folder, report, names, movies, ratings, tags, _empty_links(), scale=scale)
 

@@ -153,15 +153,15 @@ def _read_clean(
         "on_bad_lines": "error",
         "encoding": encoding if isinstance(source, Path) else None,
     }
-    if header:
-        options["usecols"] = names
-    else:
+    if not header:
         options.update(header=None, names=names, index_col=False)
     try:
         frame = pd.read_csv(source, **options)  # type: ignore[call-overload]
     except (ValueError, pd.errors.ParserError, UnicodeDecodeError):
         return None
     required = [c.name for c in columns if c.required]
+    if any(c.name not in frame.columns for c in columns):
+        return None
     if frame.empty or frame[required].isna().to_numpy().any():
         return None
     text = [c.name for c in columns if c.kind == "str"]
@@ -190,9 +190,7 @@ def _read_strings(
         "on_bad_lines": "warn",
         "encoding": encoding if isinstance(source, Path) else None,
     }
-    if header:
-        options["usecols"] = lambda name: name in names
-    else:
+    if not header:
         options.update(header=None, names=names, index_col=False)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", pd.errors.ParserWarning)

@@ -1,0 +1,81 @@
+"""Shared fixtures: where the real data is, and artifacts built once per test session.
+
+Real MovieLens data comes from ``MOVIEBOT_TEST_DATA`` (default ``../shared/data`` beside the
+checkout). Without it, real-data tests skip on a developer's machine but fail in CI
+(``CI=true``), so CI always exercises the real data.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("MOVIEBOT_TEST_DATA", ROOT.parent / "shared" / "data"))
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+DESCRIPTION_FILES = ("tmdb_5000_movies.csv", "top10K-TMDB-movies.csv", "omdb_plots_ml1m.csv")
+
+
+def _require(path: Path) -> Path:
+    if path.exists():
+        return path
+    message = f"real data not found at {path} (set MOVIEBOT_TEST_DATA)"
+    if IN_CI:
+        pytest.fail(f"{message}; CI must run the real-data tests", pytrace=False)
+    pytest.skip(message)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests configure everything explicitly; developer settings must not leak in."""
+    for name in list(os.environ):
+        if name.startswith("MOVIEBOT_") and name != "MOVIEBOT_TEST_DATA":
+            monkeypatch.delenv(name)
+
+
+@pytest.fixture(scope="session")
+def ml_small() -> Path:
+    """The real ml-latest-small folder."""
+    return _require(SHARED / "ml-latest-small")
+
+
+@pytest.fixture(scope="session")
+def description_files() -> list[Path]:
+    """The three real description files, in the order the README gives them."""
+    return [_require(SHARED / "descriptions" / name) for name in DESCRIPTION_FILES]
+
+
+@pytest.fixture(scope="session")
+def archive() -> Path:
+    """The genuine GroupLens ml-latest-small.zip."""
+    return _require(SHARED / "archives" / "ml-latest-small.zip")
+
+
+@pytest.fixture(scope="session")
+def real_settings(tmp_path_factory: pytest.TempPathFactory, ml_small: Path, description_files):  # type: ignore[no-untyped-def]
+    """Settings over the real data with a session-wide MOVIEBOT_HOME."""
+    from recommender.config import Settings
+
+    home = tmp_path_factory.mktemp("home")
+    return Settings(data_dir=ml_small, descriptions=description_files, home=home)
+
+
+@pytest.fixture(scope="session")
+def real_build(real_settings):  # type: ignore[no-untyped-def]
+    """The pipeline run once over the real data: (context, summary)."""
+    from recommender.engine import build
+
+    return build(real_settings, progress=False)
+
+
+@pytest.fixture(scope="session")
+def catalog(real_build):  # type: ignore[no-untyped-def]
+    """The real catalogue, built once."""
+    return real_build[1].catalog
