@@ -20,7 +20,7 @@ from recommender.descriptions import Coverage, coverage
 from recommender.errors import AmbiguousTitleError, UnknownTitleError
 from recommender.movielens import MovieLensData
 from recommender.tables import LoadReport
-from recommender.titles import display_title, split_query, title_key
+from recommender.titles import display_title, match_keys, split_query, title_key
 
 # A remake much less rated than the original does not make a title ambiguous.
 DOMINANCE = 5.0
@@ -136,9 +136,9 @@ class TitleIndex:
             movies.index, movies["title"], movies["akas"], strict=True
         ):
             for name in (title, *akas):
-                key = title_key(name)
-                if key and movie_id not in self._by_key[key]:
-                    self._by_key[key].append(int(movie_id))
+                for key in match_keys(name):
+                    if movie_id not in self._by_key[key]:
+                        self._by_key[key].append(int(movie_id))
         self._keys = list(self._by_key)
 
     def resolve(self, text: str) -> int:

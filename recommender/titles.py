@@ -99,6 +99,18 @@ def title_key(text: str) -> str:
     return _NON_WORD_RE.sub(" ", folded).strip()
 
 
+# Foreign articles that are not also common English words ("die", "a", "i", "o", "en").
+_FOREIGN_ARTICLE_RE = re.compile(
+    r"^(?:le|la|les|l'|il|lo|gli|das|der|den|det|el|los|las|une|os|ett)\s*(?=\w)", re.IGNORECASE
+)
+
+
+def match_keys(name: str) -> set[str]:
+    """Keys a catalogue name answers to: as is, and without a leading foreign article."""
+    keys = {title_key(name), title_key(_FOREIGN_ARTICLE_RE.sub("", name, count=1))}
+    return {k for k in keys if k}
+
+
 def split_query(text: str) -> tuple[str, int | None]:
     """A title typed by a person, with an optional year: 'Heat 1995', 'heat (1995)'."""
     text = text.strip()

@@ -1,0 +1,122 @@
+"""The command line as a person runs it: real subprocesses, JSON on stdout, errors as JSON."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import IN_CI, ROOT
+
+COMMANDS = ["web", "telegram", "chat", "build", "recommend", "search", "eval"]
+
+
+def run(
+    *args: str, env: dict[str, str] | None = None, timeout: int = 120
+) -> subprocess.CompletedProcess[str]:
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("MOVIEBOT_")}
+    full_env.update(env or {})
+    return subprocess.run(
+        [sys.executable, str(ROOT / "app.py"), *args],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=timeout,
+        cwd=ROOT,
+    )
+
+
+@pytest.fixture(scope="module")
+def real_env(
+    tmp_path_factory: pytest.TempPathFactory, ml_small: Path, description_files: list[Path]
+) -> dict[str, str]:
+    return {
+        "MOVIEBOT_DATA_DIR": str(ml_small),
+        "MOVIEBOT_DESCRIPTIONS": os.pathsep.join(map(str, description_files)),
+        "MOVIEBOT_HOME": str(tmp_path_factory.mktemp("cli-home")),
+    }
+
+
+@pytest.mark.parametrize("command", [None, *COMMANDS])
+def test_help_everywhere(command: str | None) -> None:
+    result = run(*([command] if command else []), "--help")
+    assert result.returncode == 0, result.stderr
+    assert "usage:" in result.stdout
+
+
+def test_build_json_reports_the_real_counts(real_env: dict[str, str]) -> None:
+    result = run("build", "--json", env=real_env)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)  # stdout is one JSON document and nothing else
+    assert (data["ratings"], data["users"], data["movies"], data["tags"]) == (
+        100_836,
+        610,
+        9_742,
+        3_683,
+    )
+    assert data["descriptions"]["movie_share"] >= 0.74
+
+
+def test_build_text_summary_and_second_run_is_cached(real_env: dict[str, str]) -> None:
+    run("build", env=real_env)
+    result = run("build", env=real_env)
+    assert result.returncode == 0, result.stderr
+    assert "ratings 100,836   users 610   movies 9,742   tags 3,683" in result.stdout
+    assert "descriptions: 7,291 of 9,742 movies (74.8%)" in result.stdout
+    assert "up to date" in result.stdout
+
+
+def test_missing_data_folder_is_a_json_error(tmp_path: Path) -> None:
+    env = {"MOVIEBOT_DATA_DIR": str(tmp_path / "nowhere"), "MOVIEBOT_HOME": str(tmp_path / "home")}
+    result = run("build", "--json", env=env)
+    assert result.returncode == 1
+    assert json.loads(result.stdout) == {"error": json.loads(result.stdout)["error"]}
+    assert "No MovieLens data at" in json.loads(result.stdout)["error"]
+    assert "Traceback" not in result.stderr
+
+
+def test_bad_data_is_a_clear_error_naming_the_file(tmp_path: Path) -> None:
+    (tmp_path / "ml").mkdir()
+    (tmp_path / "ml" / "movies.csv").write_text("movieId,title,genres\n1,Toy Story (1995),Comedy\n")
+    (tmp_path / "ml" / "ratings.csv").write_text("")
+    result = run(
+        "build",
+        env={"MOVIEBOT_DATA_DIR": str(tmp_path / "ml"), "MOVIEBOT_HOME": str(tmp_path / "h")},
+    )
+    assert result.returncode == 1
+    assert "ratings.csv: file is empty" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_recommend_without_a_subject_is_a_json_error(real_env: dict[str, str]) -> None:
+    result = run("recommend", "--json", env=real_env)
+    assert result.returncode == 1
+    assert "--user ID" in json.loads(result.stdout)["error"]
+
+
+def test_web_prepares_the_data_and_says_what_it_serves(real_env: dict[str, str]) -> None:
+    result = run(env=real_env)
+    assert result.returncode == 0, result.stderr
+    assert "9,742 movies" in result.stdout and "http://127.0.0.1:7860" in result.stdout
+
+
+def test_telegram_without_a_token_says_how_to_get_one(real_env: dict[str, str]) -> None:
+    result = run("telegram", env=real_env)
+    assert result.returncode == 1 and "@BotFather" in result.stderr
+
+
+def test_console_script_matches_app_py() -> None:
+    script = shutil.which("moviebot", path=str(Path(sys.executable).parent))
+    if script is None:
+        if IN_CI:
+            pytest.fail("the moviebot console script is not installed")
+        pytest.skip("moviebot is not installed in this environment")
+    result = subprocess.run([script, "--help"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and result.stdout == run("--help").stdout.replace(
+        "app.py", "moviebot"
+    )
