@@ -1,6 +1,6 @@
 """moviebot's command line: parse, configure, hand over. ``python app.py`` starts the web UI.
 
-Commands: web (default), telegram, chat, build, recommend, search, eval. ``--json`` prints one
+Commands: web (default), telegram, chat, build, recommend, search, eval, tune. ``--json`` prints one
 JSON document on stdout and nothing else; logs and progress bars go to stderr.
 """
 
@@ -98,14 +98,25 @@ def cmd_chat(args: argparse.Namespace) -> int:
 def cmd_recommend(args: argparse.Namespace) -> int:
     """Recommend movies for a user, liked titles and/or a described taste."""
     from recommender.errors import MovieBotError
+    from recommender.ranking import Filters
 
     if args.user is None and not args.like and not args.text:
         raise MovieBotError(
             "Say whom to recommend for: --user ID, --like TITLE (repeatable) "
             "and/or --text 'what you are in the mood for'."
         )
-    picks = _engine(args).recommend(user=args.user, likes=args.like, text=args.text, k=args.k)
-    _print_picks(args, picks)
+    engine = _engine(args)
+    taste = engine.taste(user=args.user, likes=args.like)
+    filters = Filters(
+        genres=args.genre,
+        year_min=args.year_min,
+        year_max=args.year_max,
+        min_ratings=args.min_ratings,
+    )
+    result = engine.recommend(taste, text=args.text, filters=filters, k=args.k)
+    for note in result.notes:
+        print(f"note: {note}", file=sys.stderr)
+    _print_picks(args, result.picks)
     return 0
 
 
@@ -117,9 +128,54 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    """Evaluate the models side by side."""
-    result = _engine(args).evaluate()
-    print(json.dumps(result, indent=2))
+    """Evaluate the models side by side (rating CV, top-10 ranking, cold start)."""
+    from recommender.engine import build
+    from recommender.evaluation import evaluate, markdown_report
+    from recommender.pipeline import tuned_params
+
+    ctx, _ = build(_settings(args), progress=_progress(args), only="data")
+    parts = tuple(args.only) if args.only else ("rating", "ranking", "cold_start")
+    result = evaluate(
+        ctx.payloads["data"],
+        tuned_params(ctx),
+        ctx.settings.artifacts_dir / "eval-cache.json",
+        folds=args.folds,
+        skip_slow=args.skip_slow,
+        progress=_progress(args),
+        parts=parts,
+    )
+    report = markdown_report(result)
+    reports = ctx.settings.home / "reports"
+    reports.mkdir(parents=True, exist_ok=True)
+    (reports / "eval.json").write_text(json.dumps(result, indent=2))
+    (reports / "eval.md").write_text(report + "\n")
+    print(json.dumps(result) if args.json else report)
+    if not args.json:
+        print(f"\n(saved to {reports / 'eval.md'} and eval.json)")
+    return 0
+
+
+def cmd_tune(args: argparse.Namespace) -> int:
+    """Search hyperparameters (SVD grid search, EASE lambda) and store them for build."""
+    from recommender.engine import build
+    from recommender.pipeline import TUNED_FILE
+    from recommender.tuning import tune
+
+    ctx, _ = build(_settings(args), progress=_progress(args), only="data")
+    result = tune(
+        ctx.payloads["data"],
+        ctx.fingerprints["data-content"],
+        ctx.settings.artifacts_dir / TUNED_FILE,
+        quick=args.quick,
+    )
+    print(
+        json.dumps(result, indent=2)
+        if args.json
+        else f"Chosen: {json.dumps(result['params']['blend']['svd'])}, EASE lambda "
+        f"{result['params']['ease']['lam']:g}\n"
+        f"Scores: {result['scores']} in {result['seconds']} s.\n"
+        "The next `python app.py build` refits the models with them."
+    )
     return 0
 
 
@@ -150,12 +206,18 @@ def _progress(args: argparse.Namespace) -> bool:
 
 
 def _print_picks(args: argparse.Namespace, picks: list[Any]) -> None:
-    rows = [p.as_dict() if hasattr(p, "as_dict") else p for p in picks]
+    rows = [p.as_dict() for p in picks]
     if args.json:
         print(json.dumps(rows, indent=2))
         return
+    if not rows:
+        print("Nothing to show.")
     for i, row in enumerate(rows, 1):
-        print(f"{i:>2}. {row['display']}  ({row['score']:.3f})")
+        reasons = row.get("reasons", {})
+        stars = f"  ~{reasons['predicted_stars']:.1f}★" if "predicted_stars" in reasons else ""
+        print(f"{i:>2}. {row['display']}{stars}  ({row['score']:.3f})")
+        if reasons.get("because_you_liked"):
+            print(f"      because you liked {', '.join(reasons['because_you_liked'])}")
 
 
 def _format_summary(data: dict[str, Any]) -> str:
@@ -240,6 +302,12 @@ def _parser() -> argparse.ArgumentParser:
         "--like", action="append", default=[], metavar="TITLE", help="a movie you like (repeatable)"
     )
     rec.add_argument("--text", help="what you are in the mood for, in words")
+    rec.add_argument(
+        "--genre", action="append", default=[], help="only this genre (repeatable: any of)"
+    )
+    rec.add_argument("--year-min", type=int, help="released in or after this year")
+    rec.add_argument("--year-max", type=int, help="released in or before this year")
+    rec.add_argument("--min-ratings", type=int, default=0, help="at least this many ratings")
     rec.add_argument("--k", type=int, default=10, help="how many picks (default 10)")
     rec.add_argument("--json", action="store_true", help="print JSON only")
     search = add("search", cmd_search)
@@ -247,7 +315,18 @@ def _parser() -> argparse.ArgumentParser:
     search.add_argument("--k", type=int, default=10, help="how many results (default 10)")
     search.add_argument("--json", action="store_true", help="print JSON only")
     evaluate = add("eval", cmd_eval)
+    evaluate.add_argument("--folds", type=int, default=5, help="cross-validation folds (default 5)")
+    evaluate.add_argument("--skip-slow", action="store_true", help="leave out surprise's SVDpp")
+    evaluate.add_argument(
+        "--only",
+        action="append",
+        choices=["rating", "ranking", "cold_start"],
+        help="run only this part (repeatable)",
+    )
     evaluate.add_argument("--json", action="store_true", help="print JSON only")
+    tune_cmd = add("tune", cmd_tune)
+    tune_cmd.add_argument("--quick", action="store_true", help="a smaller grid")
+    tune_cmd.add_argument("--json", action="store_true", help="print JSON only")
 
     parser.set_defaults(handler=cmd_web, host="127.0.0.1", port=7860, share=False)
     return parser

@@ -1,22 +1,55 @@
 """The engine: loads every artifact once and answers every question the product asks.
 
-Front ends (CLI, agent tools, web, Telegram) hold one ``Engine`` and call its methods with
-plain arguments; they never touch models, files or the vector store themselves.
+Front ends (CLI, agent tools, web, Telegram) hold one ``Engine`` and call its methods; they
+never touch models, files or the vector store themselves. A person is a :class:`Taste`: an
+optional MovieLens user id (read-only dataset history) plus the ratings they gave in this
+product, layered on top. Any taste can be scored at once: a known user without new ratings
+uses the learned vectors, anyone else is folded in (no retraining).
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
+
+import numpy as np
 
 from recommender.catalog import Catalog, Movie
 from recommender.config import Settings
-from recommender.errors import NotBuiltError
+from recommender.errors import MovieBotError, NotBuiltError, RatingRangeError, UnknownUserError
+from recommender.genres import normalize_genre
+from recommender.matrix import Profile
+from recommender.models import Models
 from recommender.pipeline import STAGES, BuildContext, StageReport, run_pipeline
+from recommender.ranking import Filters, combine, diverse_top, franchise_key
+from recommender.results import (
+    ClusterInfo,
+    PeopleLikeYou,
+    Pick,
+    PredictedRating,
+    Reasons,
+    Recommendations,
+    SentimentInfo,
+    SimilarMovie,
+)
 
 log = logging.getLogger(__name__)
+
+LIKED = 4.5  # the stars a "like" counts as
+DISLIKED = 1.0  # the stars a "not for me" counts as
+NEIGHBOURS = 30
+SHORTLIST = 100
+
+
+@dataclass(frozen=True)
+class Taste:
+    """Who is asking: a MovieLens user (optional) and the ratings given here (movieId -> stars)."""
+
+    user_id: int | None = None
+    ratings: Mapping[int, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -74,8 +107,11 @@ def build(
 class Engine:
     """Answers questions over the loaded catalogue and models."""
 
-    def __init__(self, catalog: Catalog) -> None:
+    def __init__(self, catalog: Catalog, models: Models | None = None) -> None:
         self.catalog = catalog
+        self._models = models
+        if models is not None:
+            self._franchises = np.array([franchise_key(t) for t in catalog.movies["title"]])
 
     @classmethod
     def open(cls, settings: Settings | None = None, *, progress: bool = True) -> Engine:
@@ -85,24 +121,318 @@ class Engine:
 
     @classmethod
     def from_context(cls, ctx: BuildContext) -> Engine:
-        return cls(ctx.payloads["data"])
+        return cls(ctx.payloads["data"], ctx.payloads.get("models"))
+
+    @property
+    def models(self) -> Models:
+        if self._models is None:
+            raise NotBuiltError(
+                "The recommender models are not built yet: run `python app.py build`."
+            )
+        return self._models
+
+    # --- who is asking -------------------------------------------------------------------
+
+    def taste(
+        self,
+        user: int | None = None,
+        likes: Sequence[str] = (),
+        dislikes: Sequence[str] = (),
+        ratings: Mapping[str | int, float] | None = None,
+    ) -> Taste:
+        """A taste from a user id, liked and disliked titles and ratings (by title or id)."""
+        if user is not None:
+            self.check_user(user)
+        given: dict[int, float] = {}
+        for title in likes:
+            given[self.resolve(title)] = LIKED
+        for title in dislikes:
+            given[self.resolve(title)] = DISLIKED
+        for key, stars in (ratings or {}).items():
+            given[self.resolve(key)] = self.check_rating(stars)
+        return Taste(user, given)
+
+    def check_user(self, user: int) -> int:
+        ids = self.models.matrix.user_ids
+        if self.models.matrix.user_row(user) is None:
+            raise UnknownUserError(user, int(ids.min()), int(ids.max()), len(ids))
+        return user
+
+    def check_rating(self, stars: float) -> float:
+        """Stars rounded to the scale's half stars; out of range is refused with the range."""
+        low, high = self.catalog.rating_scale
+        try:
+            value = float(stars)
+        except (TypeError, ValueError) as err:
+            raise RatingRangeError(float("nan"), low, high) from err
+        if not np.isfinite(value) or value < low or value > high:
+            raise RatingRangeError(value, low, high)
+        return round(value * 2) / 2
+
+    def resolve(self, title_or_id: str | int) -> int:
+        """A movieId from an id or a title typed by a person."""
+        if isinstance(title_or_id, int | np.integer):
+            if int(title_or_id) not in self.catalog.movies.index:
+                raise MovieBotError(f"There is no movie with id {title_or_id}.")
+            return int(title_or_id)
+        return self.catalog.resolve(str(title_or_id))
 
     def movie(self, title_or_id: str | int) -> Movie:
         """A movie by id or by a title as a person types it."""
-        movie_id = (
-            title_or_id if isinstance(title_or_id, int) else self.catalog.resolve(title_or_id)
-        )
-        return self.catalog.movie(movie_id)
+        return self.catalog.movie(self.resolve(title_or_id))
 
-    def recommend(self, **_: Any) -> list[Any]:
-        raise NotBuiltError(
-            "Recommendations are not built yet: the recommender models come in the next release."
+    def _profile(self, taste: Taste) -> tuple[int | None, Profile, int | None]:
+        """(row for learned vectors or None, full profile, own row to exclude from neighbours)."""
+        matrix = self.models.matrix
+        own = matrix.user_row(taste.user_id) if taste.user_id is not None else None
+        if taste.user_id is not None and own is None:
+            self.check_user(taste.user_id)
+        base = matrix.profile(own) if own is not None else Profile.empty()
+        if not taste.ratings:
+            return own, base, own
+        extra = {
+            int(c): float(s)
+            for c, s in zip(
+                matrix.item_cols(np.array(list(taste.ratings))), taste.ratings.values(), strict=True
+            )
+        }
+        return None, base.with_ratings(extra), own
+
+    # --- recommendations -----------------------------------------------------------------
+
+    def recommend(
+        self,
+        taste: Taste | None = None,
+        *,
+        text: str | None = None,
+        filters: Filters | None = None,
+        k: int = 10,
+        exclude: Sequence[int] = (),
+    ) -> Recommendations:
+        """Top-k picks for a taste, with reasons; popular picks (said so) for an empty one."""
+        taste = taste or Taste()
+        filters = self._normalized(filters or Filters())
+        row, profile, own = self._profile(taste)
+        notes: list[str] = []
+        text_scores = self._text_scores(text, notes) if text else None
+        mask = np.ones(self.models.matrix.n_items, dtype=bool)
+        mask[profile.items] = False
+        if len(exclude):
+            mask[self.models.matrix.item_cols(np.asarray(exclude))] = False
+        mask, emptied = self._apply_filters(mask, filters)
+        if emptied:
+            return Recommendations([], "none", [emptied])
+        basis = "known user" if row is not None else "profile"
+        components = self.models.components(row, profile, text_scores)
+        weights = self.models.weights
+        if len(profile) == 0:
+            basis = "text" if text_scores is not None else "popular"
+            components = {
+                n: components[n] for n in ("pop", "quality", "sentiment", "text") if n in components
+            }
+            if text_scores is None:
+                weights = weights.model_copy(update={"pop": 1.0, "quality": 1.0})
+                notes.append(
+                    "You haven't rated or named any movies yet, so these are popular, "
+                    "well-loved picks. Tell me a few films you like and they will get personal."
+                )
+            else:
+                weights = weights.model_copy(update={"pop": 0.3, "quality": 0.5})
+        scores = combine(components, weights, mask)
+        order = np.argsort(-scores, kind="stable")[: max(SHORTLIST, 3 * k)]
+        order = order[np.isfinite(scores[order])]
+        cols = diverse_top(order, self._franchises, k)
+        picks = self._explain(cols, scores, components, row, profile, own)
+        return Recommendations(picks, basis, notes)
+
+    def _text_scores(self, text: str, notes: list[str]) -> np.ndarray | None:
+        """Semantic similarity of every movie to ``text`` (the vector-store seam)."""
+        notes.append("Searching by description is not built yet, so your words were not used.")
+        return None
+
+    def _normalized(self, filters: Filters) -> Filters:
+        known = self.models.clusters.genres
+        return filters.model_copy(
+            update={
+                "genres": [normalize_genre(g, known) for g in filters.genres],
+                "exclude_genres": [normalize_genre(g, known) for g in filters.exclude_genres],
+            }
         )
+
+    def _apply_filters(self, mask: np.ndarray, filters: Filters) -> tuple[np.ndarray, str]:
+        """Narrow ``mask``; if a filter leaves nothing, say which one emptied it."""
+        stats, clusters = self.models.stats, self.models.clusters
+        genre_index = {g: j for j, g in enumerate(clusters.genres)}
+        steps: list[tuple[str, np.ndarray]] = []
+        if filters.genres:
+            cols = [genre_index[g] for g in filters.genres]
+            steps.append(
+                (
+                    f"genre {' or '.join(filters.genres)}",
+                    np.asarray(clusters.genre_matrix[:, cols].sum(axis=1)).ravel() > 0,
+                )
+            )
+        if filters.exclude_genres:
+            cols = [genre_index[g] for g in filters.exclude_genres]
+            steps.append(
+                (
+                    f"no {', '.join(filters.exclude_genres)}",
+                    np.asarray(clusters.genre_matrix[:, cols].sum(axis=1)).ravel() == 0,
+                )
+            )
+        years = stats.years
+        if filters.year_min is not None:
+            steps.append((f"from {filters.year_min}", years >= filters.year_min))
+        if filters.year_max is not None:
+            steps.append((f"up to {filters.year_max}", years <= filters.year_max))
+        if filters.min_ratings:
+            steps.append(
+                (f"at least {filters.min_ratings} ratings", stats.counts >= filters.min_ratings)
+            )
+        for name, keep in steps:
+            narrowed = mask & keep
+            if not narrowed.any():
+                return narrowed, (
+                    f"No movie is left once I apply '{name}' (together with "
+                    f"{filters.describe()} and leaving out what you have seen)."
+                )
+            mask = narrowed
+        return mask, ""
+
+    def _explain(
+        self,
+        cols: list[int],
+        scores: np.ndarray,
+        components: dict[str, np.ndarray],
+        row: int | None,
+        profile: Profile,
+        own: int | None,
+    ) -> list[Pick]:
+        models = self.models
+        stars = components.get("stars")
+        if stars is None:
+            stars = models.blend.scores(row, profile)
+        neighbours = models.neighbours.similar(profile, NEIGHBOURS, exclude_row=own)
+        _, loved_counts = models.neighbours.loved_by(neighbours)
+        cluster = self._cluster_index(row, profile)
+        liked = profile.items[profile.ratings >= 4.0]
+        text = components.get("text")
+        picks = []
+        for col in cols:
+            movie = self.catalog.movie(int(models.matrix.item_ids[col]))
+            reasons = Reasons(
+                predicted_stars=float(np.clip(stars[col], *self.catalog.rating_scale)),
+                because_you_liked=self._because(col, liked),
+                cluster=self._cluster_reason(cluster, col) if len(profile) else None,
+                neighbours_loved=int(loved_counts[col]),
+                sentiment=models.sentiment.of(col),
+                text_similarity=float(text[col]) if text is not None else None,
+                n_ratings=movie.n_ratings,
+                mean_rating=None if np.isnan(movie.mean_rating) else movie.mean_rating,
+            )
+            picks.append(Pick(movie, float(scores[col]), reasons))
+        return picks
+
+    def _because(self, col: int, liked: np.ndarray, n: int = 2) -> list[str]:
+        sims = self.models.blend.knn.sims
+        start, end = sims.indptr[col], sims.indptr[col + 1]
+        neighbours, values = sims.indices[start:end], sims.data[start:end]
+        hits = np.isin(neighbours, liked)
+        order = np.argsort(-values[hits])[:n]
+        ids = self.models.matrix.item_ids[neighbours[hits][order]]
+        return [self.catalog.display(int(i)) for i in ids]
+
+    def _cluster_index(self, row: int | None, profile: Profile) -> int:
+        if row is not None:
+            return int(self.models.clusters.labels[row])
+        _, pu = self.models.blend.svd.user_vector(None, profile)
+        return self.models.clusters.assign(profile, pu)
+
+    def _cluster_reason(self, cluster: int, col: int) -> dict[str, Any]:
+        info = self.models.clusters.clusters[cluster]
+        share = float(self.models.clusters.popularity[cluster, col])
+        return {"id": info.id, "name": info.name, "liked_by": round(share, 3)}
+
+    # --- single questions ----------------------------------------------------------------
+
+    def predict(self, taste: Taste, title_or_id: str | int) -> PredictedRating:
+        """Predicted stars of a movie for a taste (and the stars already given, if any)."""
+        movie_id = self.resolve(title_or_id)
+        row, profile, _ = self._profile(taste)
+        col = int(self.models.matrix.item_cols(np.array([movie_id]))[0])
+        given = dict(zip(profile.items.tolist(), profile.ratings.tolist(), strict=True)).get(col)
+        prediction = self.models.blend.predict(row, col, profile)
+        details = dict(prediction.details)
+        if len(profile) == 0:
+            details.update(
+                was_impossible=True, reason="no ratings yet: the movie's average for everyone"
+            )
+        return PredictedRating(self.catalog.movie(movie_id), prediction.est, given, details)
+
+    def also_liked(
+        self, title_or_id: str | int, k: int = 10, min_ratings: int = 10
+    ) -> list[SimilarMovie]:
+        """People who liked this movie also liked: item-item neighbours from the ratings."""
+        movie_id = self.resolve(title_or_id)
+        col = int(self.models.matrix.item_cols(np.array([movie_id]))[0])
+        cols, sims = self.models.blend.knn.neighbours(col, SHORTLIST)
+        keep = self.models.stats.counts[cols] >= min_ratings
+        cols, sims = cols[keep], sims[keep]
+        chosen = diverse_top(cols, self._franchises, k + 1)
+        by_col = dict(zip(cols.tolist(), sims.tolist(), strict=True))
+        own_franchise = self._franchises[col]
+        results = [
+            SimilarMovie(self.catalog.movie(int(self.models.matrix.item_ids[c])), by_col[c])
+            for c in chosen
+            if self._franchises[c] != own_franchise or c != col
+        ]
+        return results[:k]
+
+    def people_like(self, taste: Taste, k: int = 10, n_movies: int = 10) -> PeopleLikeYou:
+        """The most similar MovieLens users and the movies they loved that this taste lacks."""
+        _, profile, own = self._profile(taste)
+        neighbours = self.models.neighbours.similar(profile, k, exclude_row=own)
+        weights, counts = self.models.neighbours.loved_by(neighbours)
+        weights[profile.items] = 0
+        order = [int(c) for c in np.argsort(-weights)[:n_movies] if weights[c] > 0]
+        ids = self.models.matrix.user_ids
+        return PeopleLikeYou(
+            [
+                {
+                    "userId": int(ids[n.row]),
+                    "similarity": round(n.similarity, 3),
+                    "common": n.common,
+                }
+                for n in neighbours
+            ],
+            [
+                (self.catalog.movie(int(self.models.matrix.item_ids[c])), int(counts[c]))
+                for c in order
+            ],
+        )
+
+    def cluster_of(self, taste: Taste) -> ClusterInfo:
+        """The taste cluster this person belongs to, in words."""
+        row, profile, _ = self._profile(taste)
+        return self._cluster_info(self._cluster_index(row, profile), yours=True)
+
+    def clusters(self) -> list[ClusterInfo]:
+        return [self._cluster_info(c.id) for c in self.models.clusters.clusters]
+
+    def _cluster_info(self, index: int, yours: bool = False) -> ClusterInfo:
+        cluster = self.models.clusters.clusters[index]
+        movies = [
+            self.catalog.movie(int(self.models.matrix.item_ids[c])) for c in cluster.signature
+        ]
+        return ClusterInfo(cluster.as_dict(), movies, yours)
+
+    def sentiment(self, title_or_id: str | int) -> SentimentInfo:
+        """What people's tags say about a movie (VADER, shrunk toward neutral)."""
+        movie_id = self.resolve(title_or_id)
+        col = int(self.models.matrix.item_cols(np.array([movie_id]))[0])
+        return SentimentInfo(self.catalog.movie(movie_id), self.models.sentiment.of(col))
 
     def search(self, query: str, k: int = 10) -> list[Any]:
         raise NotBuiltError(
             "Description search is not built yet: the vector index comes in a later release."
         )
-
-    def evaluate(self, **_: Any) -> dict[str, Any]:
-        raise NotBuiltError("Evaluation needs the recommender models, which are not built yet.")

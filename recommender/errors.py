@@ -51,3 +51,24 @@ def _or_list(items: list[str]) -> str:
     if len(items) <= 1:
         return "".join(items)
     return ", ".join(items[:-1]) + " or " + items[-1]
+
+
+class UnknownUserError(MovieBotError):
+    """A MovieLens user id that is not in the dataset."""
+
+    def __init__(self, user_id: int, low: int, high: int, count: int) -> None:
+        self.user_id = user_id
+        super().__init__(
+            f"There is no MovieLens user {user_id}. "
+            f"The {count:,} users have ids from {low} to {high}."
+        )
+
+
+class RatingRangeError(MovieBotError):
+    """A rating outside the scale."""
+
+    def __init__(self, stars: float, low: float, high: float) -> None:
+        self.stars = stars
+        super().__init__(
+            f"{stars:g} stars is outside the scale: ratings go from {low:g} to {high:g} stars."
+        )

@@ -8,6 +8,7 @@ saying why (missing, stale, corrupt, forced) and how long each took.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -15,12 +16,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from recommender.artifacts import ArtifactStore, FileHashes, digest, library_versions
 from recommender.catalog import Catalog
 from recommender.config import Settings
 from recommender.descriptions import join_descriptions
 from recommender.download import ensure_dataset
 from recommender.errors import MovieBotError
+from recommender.matrix import RatingMatrix
+from recommender.models import ModelParams, Models, fit_models
 from recommender.movielens import detect_format, load_movielens
 
 log = logging.getLogger(__name__)
@@ -144,6 +149,7 @@ def _data_params(ctx: BuildContext) -> dict[str, Any]:
         ctx.hashes.of(Path(p)) if Path(p).exists() else f"missing:{p}"
         for p in ctx.settings.description_files()
     ]
+    ctx.fingerprints["data-content"] = digest([files, descriptions])
     return {"files": files, "descriptions": descriptions}
 
 
@@ -159,4 +165,54 @@ def _build_catalog(ctx: BuildContext) -> Catalog:
 
 
 DATA = Stage("data", run=_build_catalog, params=_data_params)
-STAGES: tuple[Stage, ...] = (DATA,)
+
+
+# --- the models stage ---------------------------------------------------------------------
+
+TUNED_FILE = "tuned-params.json"
+
+
+def tuned_params(ctx: BuildContext) -> ModelParams:
+    """Parameters chosen by ``python app.py tune`` on this dataset; defaults otherwise."""
+    path = ctx.settings.artifacts_dir / TUNED_FILE
+    try:
+        saved = json.loads(path.read_text())
+        if saved.get("dataset") == ctx.fingerprints.get("data-content"):
+            return ModelParams.model_validate(saved["params"])
+        log.info("tuned parameters in %s are for other data; using defaults", path)
+    except FileNotFoundError:
+        pass
+    except (OSError, ValueError, KeyError) as err:
+        log.warning("ignoring unreadable %s (%s); using default parameters", path, err)
+    return ModelParams()
+
+
+def _models_params(ctx: BuildContext) -> dict[str, Any]:
+    return tuned_params(ctx).model_dump(mode="json")
+
+
+def _build_models(ctx: BuildContext) -> Models:
+    catalog: Catalog = ctx.payloads["data"]
+    params = tuned_params(ctx)
+    matrix = RatingMatrix.from_frame(catalog.ratings, catalog.movies.index.to_numpy())
+    movies = catalog.movies.loc[matrix.item_ids]
+    years = movies["year"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    return fit_models(
+        matrix,
+        params,
+        catalog.rating_scale,
+        catalog.tags,
+        list(movies["genres"]),
+        years,
+        progress=ctx.progress,
+    )
+
+
+MODELS = Stage(
+    "models",
+    run=_build_models,
+    params=_models_params,
+    depends=("data",),
+    libraries=("numpy", "pandas", "scipy", "scikit-surprise", "scikit-learn", "vaderSentiment"),
+)
+STAGES: tuple[Stage, ...] = (DATA, MODELS)

@@ -79,3 +79,30 @@ def real_build(real_settings):  # type: ignore[no-untyped-def]
 def catalog(real_build):  # type: ignore[no-untyped-def]
     """The real catalogue, built once."""
     return real_build[1].catalog
+
+
+@pytest.fixture(scope="session")
+def small_ratings(ml_small: Path):  # type: ignore[no-untyped-def]
+    """Real ratings of the first 120 MovieLens users: fast to fit, real in shape."""
+    import pandas as pd
+
+    ratings = pd.read_csv(ml_small / "ratings.csv")
+    return ratings[ratings["userId"] <= 120].reset_index(drop=True)
+
+
+@pytest.fixture(scope="session")
+def small_matrix(small_ratings, ml_small: Path):  # type: ignore[no-untyped-def]
+    import pandas as pd
+
+    from recommender.matrix import RatingMatrix
+
+    movies = pd.read_csv(ml_small / "movies.csv")
+    return RatingMatrix.from_frame(small_ratings, movies["movieId"].to_numpy())
+
+
+@pytest.fixture(scope="session")
+def engine(real_build):  # type: ignore[no-untyped-def]
+    """The engine over the real data and models, built once per test session."""
+    from recommender.engine import Engine
+
+    return Engine.from_context(real_build[0])

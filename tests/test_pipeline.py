@@ -29,8 +29,13 @@ def settings(tmp_path: Path) -> Settings:
 
 
 def _statuses(settings: Settings, **kwargs: object) -> list[str]:
+    kwargs.setdefault("only", "data")
     _, summary = build(settings, progress=False, **kwargs)  # type: ignore[arg-type]
     return [s.status for s in summary.stages]
+
+
+def _build_data(settings: Settings):  # type: ignore[no-untyped-def]
+    return build(settings, progress=False, only="data")
 
 
 def test_second_build_reuses_the_artifact(settings: Settings) -> None:
@@ -41,10 +46,10 @@ def test_second_build_reuses_the_artifact(settings: Settings) -> None:
 def test_corrupt_payload_is_rebuilt_with_a_message(
     settings: Settings, caplog: pytest.LogCaptureFixture
 ) -> None:
-    build(settings, progress=False)
+    _build_data(settings)
     (settings.artifacts_dir / "data" / "payload.pkl").write_bytes(b"not a pickle")
     with caplog.at_level(logging.WARNING):
-        _, summary = build(settings, progress=False)
+        _, summary = _build_data(settings)
     assert summary.stages[0].status == "rebuilt"
     assert "corrupt" in summary.stages[0].reason
     assert "data artifact is corrupt (checksum mismatch); rebuilding it" in caplog.text
@@ -52,9 +57,9 @@ def test_corrupt_payload_is_rebuilt_with_a_message(
 
 
 def test_unreadable_manifest_is_rebuilt(settings: Settings) -> None:
-    build(settings, progress=False)
+    _build_data(settings)
     (settings.artifacts_dir / "data" / "manifest.json").write_text("{broken")
-    _, summary = build(settings, progress=False)
+    _, summary = _build_data(settings)
     assert (summary.stages[0].status, summary.stages[0].reason) == (
         "rebuilt",
         "corrupt (unreadable manifest)",
@@ -62,10 +67,10 @@ def test_unreadable_manifest_is_rebuilt(settings: Settings) -> None:
 
 
 def test_changed_input_makes_the_artifact_stale(settings: Settings) -> None:
-    build(settings, progress=False)
+    _build_data(settings)
     assert settings.descriptions is not None
     settings.descriptions[0].write_text("movieId,plot\n1,Toys come alive at night.\n")
-    _, summary = build(settings, progress=False)
+    _, summary = _build_data(settings)
     assert summary.stages[0].status == "rebuilt" and "stale" in summary.stages[0].reason
     assert summary.catalog.descriptions.at[1, "description"] == "Toys come alive at night."
 
@@ -74,7 +79,7 @@ def test_force_rebuilds_and_never_touches_user_data(settings: Settings) -> None:
     profile = settings.userdata_dir / "profiles.sqlite"
     profile.parent.mkdir(parents=True)
     profile.write_bytes(b"precious")
-    build(settings, progress=False)
+    _build_data(settings)
     assert _statuses(settings, force=True) == ["rebuilt"]
     assert _statuses(settings, only="data", force=True) == ["rebuilt"]
     assert profile.read_bytes() == b"precious"
@@ -82,12 +87,12 @@ def test_force_rebuilds_and_never_touches_user_data(settings: Settings) -> None:
 
 
 def test_unknown_stage_is_a_clear_error(settings: Settings) -> None:
-    with pytest.raises(MovieBotError, match="Unknown stage 'nope'; the stages are: data"):
+    with pytest.raises(MovieBotError, match="Unknown stage 'nope'; the stages are: data, models"):
         build(settings, progress=False, only="nope")
 
 
 def test_manifest_records_fingerprint_params_and_versions(settings: Settings) -> None:
-    build(settings, progress=False)
+    _build_data(settings)
     from recommender.artifacts import ArtifactStore
 
     manifest = ArtifactStore(settings.artifacts_dir).manifest("data")
@@ -95,6 +100,24 @@ def test_manifest_records_fingerprint_params_and_versions(settings: Settings) ->
     assert set(manifest["params"]) == {"files", "descriptions"}
     assert {"python", "pandas", "numpy"} <= set(manifest["versions"])
     assert len(manifest["fingerprint"]) == 16 and manifest["seconds"] >= 0
+
+
+def test_full_pipeline_on_a_tiny_dataset_builds_every_stage(settings: Settings) -> None:
+    ctx, summary = build(settings, progress=False)
+    assert [(s.name, s.status) for s in summary.stages] == [("data", "built"), ("models", "built")]
+    models = ctx.payloads["models"]
+    assert models.clusters.k == 1 and models.matrix.n_users == 2
+    _, again = build(settings, progress=False)
+    assert [s.status for s in again.stages] == ["up to date", "up to date"]
+
+
+def test_models_are_rebuilt_when_the_data_changes(settings: Settings) -> None:
+    build(settings, progress=False)
+    ratings = settings.data_dir / "ratings.csv"
+    ratings.write_text(ratings.read_text() + "3,1,4.5,964982800\n")
+    _, summary = build(settings, progress=False)
+    assert [s.status for s in summary.stages] == ["rebuilt", "rebuilt"]
+    assert all("stale" in s.reason for s in summary.stages)
 
 
 def test_real_build_summary(real_build) -> None:  # type: ignore[no-untyped-def]

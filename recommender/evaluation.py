@@ -1,0 +1,444 @@
+"""Side-by-side evaluation on the same folds: rating accuracy, top-10 ranking, cold start.
+
+- **Rating prediction**: k-fold CV (surprise's ``KFold(folds, shuffle=True, random_state=0)``)
+  RMSE and MAE of scikit-surprise's SVD (defaults), SVDpp, KNNBaseline (item-based,
+  pearson_baseline), BaselineOnly, and this project's tuned SVD and SVD+kNN blend. The
+  peers' results are cached by dataset fingerprint, folds and surprise version.
+- **Ranking**: per user, 20% of ratings held out at random (seed 0); relevant = held-out
+  ratings of 4 stars or more; candidates = every movie the user did not rate in training.
+  Precision, recall, NDCG@10 and catalogue coverage of popularity, SVD top-N (by predicted
+  rating), EASE and the hybrid ranker.
+- **Cold start**: 20% of users with at least ``MIN_COLD_RATINGS`` ratings (seed 0) are removed
+  from training. Each is given by their 5 favourite titles (highest rated, earliest first);
+  relevant = their other ratings of 4 or more. The hybrid folded in from those 5 titles is
+  compared with popularity and with the same users *trained warm*: the models retrained with
+  those 5 ratings in the training data (retraining instead of fold-in, the same information).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from collections.abc import Callable
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from tqdm import tqdm
+
+from recommender.blend import fit_blend
+from recommender.catalog import Catalog
+from recommender.matrix import Profile, RatingMatrix
+from recommender.metrics import coverage, ndcg_at_k, precision_at_k, recall_at_k, top_k
+from recommender.models import ModelParams, Models, fit_models
+from recommender.ranking import combine, diverse_top, franchise_key
+from recommender.svd import fit_svd
+
+log = logging.getLogger(__name__)
+
+K = 10
+HOLDOUT = 0.2
+LIKE = 4.0
+COLD_SHARE = 0.2
+COLD_GIVEN = 5
+MIN_COLD_RATINGS = 15
+PEERS = ("surprise.SVD", "surprise.SVDpp", "surprise.KNNBaseline", "surprise.BaselineOnly")
+SLOW_PEERS = ("surprise.SVDpp",)
+
+
+def _peer(name: str) -> Any:
+    from surprise import SVD, BaselineOnly, KNNBaseline, SVDpp
+
+    return {
+        "surprise.SVD": lambda: SVD(random_state=0),
+        "surprise.SVDpp": lambda: SVDpp(random_state=0),
+        "surprise.KNNBaseline": lambda: KNNBaseline(
+            sim_options={"name": "pearson_baseline", "user_based": False}, verbose=False
+        ),
+        "surprise.BaselineOnly": lambda: BaselineOnly(verbose=False),
+    }[name]()
+
+
+def evaluate(
+    catalog: Catalog,
+    params: ModelParams,
+    cache: Path,
+    folds: int = 5,
+    skip_slow: bool = False,
+    progress: bool = True,
+    parts: tuple[str, ...] = ("rating", "ranking", "cold_start"),
+) -> dict[str, Any]:
+    """The whole evaluation as one JSON-able object."""
+    started = time.perf_counter()
+    out: dict[str, Any] = {"dataset": catalog.dataset, "folds": folds, "k": K}
+    if "rating" in parts:
+        out["rating"] = rating_cv(catalog, params, cache, folds, skip_slow, progress)
+    if "ranking" in parts:
+        out["ranking"] = ranking_holdout(catalog, params, progress)
+    if "cold_start" in parts:
+        out["cold_start"] = cold_start(catalog, params, progress)
+    out["seconds"] = round(time.perf_counter() - started, 1)
+    return out
+
+
+# --- rating prediction --------------------------------------------------------------------
+
+
+def rating_cv(
+    catalog: Catalog, params: ModelParams, cache: Path, folds: int, skip_slow: bool, progress: bool
+) -> list[dict[str, Any]]:
+    from surprise import Dataset, Reader
+    from surprise.model_selection import KFold
+
+    frame = catalog.ratings[["userId", "movieId", "rating"]]
+    data = Dataset.load_from_df(frame, Reader(rating_scale=catalog.rating_scale))
+    splits = list(KFold(n_splits=folds, shuffle=True, random_state=0).split(data))
+    cached = _read_cache(cache)
+    key_base = f"{catalog.fingerprint}|folds={folds}|surprise={metadata.version('scikit-surprise')}"
+    results = []
+    peers = [p for p in PEERS if not (skip_slow and p in SLOW_PEERS)]
+    missing = [p for p in peers if f"{key_base}|{p}" not in cached]
+    if missing:
+        for name, summary in _cv_peers_parallel(
+            missing, frame, catalog.rating_scale, folds, progress
+        ).items():
+            cached[f"{key_base}|{name}"] = summary
+        _write_cache(cache, cached)
+    results += [{"model": name, **cached[f"{key_base}|{name}"]} for name in peers]
+    item_ids = catalog.movies.index.to_numpy()
+    ours: list[tuple[str, Callable[[RatingMatrix], Any]]] = [
+        (
+            "moviebot.SVD",
+            lambda m: _SVDPredictor(fit_svd(m, params.blend.svd, catalog.rating_scale)),
+        ),
+        (
+            "moviebot.Blend",
+            lambda m: _BlendPredictor(fit_blend(m, params.blend, catalog.rating_scale)),
+        ),
+    ]
+    for name, fit in tqdm(ours, desc="moviebot models", disable=not progress, leave=False):
+        results.append({"model": name, **_cv_ours(fit, splits, item_ids)})
+    return results
+
+
+def _cv_peers_parallel(
+    names: list[str], frame: pd.DataFrame, scale: tuple[float, float], folds: int, progress: bool
+) -> dict[str, dict[str, float]]:
+    """Every (peer, fold) on a pool of processes, one per core; same folds as everyone."""
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    tasks = [(name, fold) for name in names for fold in range(folds)]
+    per_fold: dict[str, list[tuple[float, float, float]]] = {name: [] for name in names}
+    with ProcessPoolExecutor(max_workers=max(1, min(2, os.cpu_count() or 1))) as pool:
+        futures = {
+            pool.submit(_peer_fold, name, fold, frame, scale, folds): name for name, fold in tasks
+        }
+        for future in tqdm(
+            as_completed(futures),
+            total=len(futures),
+            desc="surprise peers",
+            disable=not progress,
+            leave=False,
+        ):
+            per_fold[futures[future]].append(future.result())
+    return {
+        name: _summary(*map(list, zip(*values, strict=True))) for name, values in per_fold.items()
+    }
+
+
+def _peer_fold(
+    name: str, fold: int, frame: pd.DataFrame, scale: tuple[float, float], folds: int
+) -> tuple[float, float, float]:
+    """RMSE, MAE and fit seconds of one peer on one fold (runs in a worker process)."""
+    from surprise import Dataset, Reader, accuracy
+    from surprise.model_selection import KFold
+
+    data = Dataset.load_from_df(frame, Reader(rating_scale=scale))
+    trainset, testset = list(KFold(n_splits=folds, shuffle=True, random_state=0).split(data))[fold]
+    algo = _peer(name)
+    started = time.perf_counter()
+    algo.fit(trainset)
+    seconds = time.perf_counter() - started
+    predictions = algo.test(testset)
+    return (
+        accuracy.rmse(predictions, verbose=False),
+        accuracy.mae(predictions, verbose=False),
+        seconds,
+    )
+
+
+def _cv_ours(
+    fit: Callable[[RatingMatrix], Any], splits: list[Any], item_ids: np.ndarray
+) -> dict[str, float]:
+    rmse, mae, seconds = [], [], []
+    for trainset, testset in splits:
+        train = pd.DataFrame(
+            [
+                (trainset.to_raw_uid(u), trainset.to_raw_iid(i), r)
+                for u, i, r in trainset.all_ratings()
+            ],
+            columns=["userId", "movieId", "rating"],
+        )
+        matrix = RatingMatrix.from_frame(train, item_ids)
+        started = time.perf_counter()
+        predictor = fit(matrix)
+        seconds.append(time.perf_counter() - started)
+        test = np.array(testset, dtype=object)
+        users = test[:, 0].astype(np.int64)
+        cols = matrix.item_cols(test[:, 1].astype(np.int64))
+        truth = test[:, 2].astype(np.float64)
+        est = predictor.estimate(matrix, users, cols)
+        rmse.append(float(np.sqrt(np.mean((est - truth) ** 2))))
+        mae.append(float(np.mean(np.abs(est - truth))))
+    return _summary(rmse, mae, seconds)
+
+
+class _SVDPredictor:
+    def __init__(self, model: Any) -> None:
+        self.model = model
+
+    def estimate(self, matrix: RatingMatrix, users: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        rows = np.searchsorted(matrix.user_ids, users)
+        known = (rows < matrix.n_users) & (
+            matrix.user_ids[np.minimum(rows, matrix.n_users - 1)] == users
+        )
+        est = np.clip(self.model.mu + self.model.bi[cols], *self.model.scale)
+        est[known] = self.model.estimate(rows[known], cols[known])
+        return est
+
+
+class _BlendPredictor(_SVDPredictor):
+    def estimate(self, matrix: RatingMatrix, users: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        from recommender.blend import estimate_pairs
+
+        svd = self.model.svd
+        rows = np.searchsorted(matrix.user_ids, users)
+        known = (rows < matrix.n_users) & (
+            matrix.user_ids[np.minimum(rows, matrix.n_users - 1)] == users
+        )
+        est = np.clip(svd.mu + svd.bi[cols], *svd.scale)
+        est[known] = estimate_pairs(self.model, matrix, rows[known], cols[known])
+        return est
+
+
+def _summary(rmse: list[float], mae: list[float], seconds: list[float]) -> dict[str, float]:
+    return {
+        "rmse": round(float(np.mean(rmse)), 4),
+        "mae": round(float(np.mean(mae)), 4),
+        "fit_seconds": round(float(np.mean(seconds)), 2),
+    }
+
+
+def _read_cache(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text())
+        return data if isinstance(data, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def _write_cache(path: Path, data: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data, indent=1))
+    tmp.replace(path)
+
+
+# --- ranking ------------------------------------------------------------------------------
+
+
+def holdout_split(ratings: pd.DataFrame, share: float = HOLDOUT, seed: int = 0) -> np.ndarray:
+    """Boolean mask of held-out rows: ``share`` of each user's ratings, at random."""
+    rng = np.random.default_rng(seed)
+    held = np.zeros(len(ratings), dtype=bool)
+    for idx in ratings.groupby("userId", sort=True).indices.values():
+        n = round(share * len(idx))
+        if n:
+            held[rng.choice(idx, n, replace=False)] = True
+    return held
+
+
+def _fit(catalog: Catalog, train: pd.DataFrame, params: ModelParams) -> Models:
+    matrix = RatingMatrix.from_frame(train, catalog.movies.index.to_numpy())
+    movies = catalog.movies.loc[matrix.item_ids]
+    years = movies["year"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    return fit_models(
+        matrix, params, catalog.rating_scale, catalog.tags, list(movies["genres"]), years
+    )
+
+
+def hybrid_ranking(
+    models: Models, franchises: np.ndarray, row: int | None, profile: Profile
+) -> list[int]:
+    """The engine's ranking for a profile (same components, weights and diversity)."""
+    mask = np.ones(models.matrix.n_items, dtype=bool)
+    mask[profile.items] = False
+    scores = combine(models.components(row, profile), models.weights, mask)
+    order = np.argsort(-scores, kind="stable")[:100]
+    return diverse_top(order[np.isfinite(scores[order])], franchises, K)
+
+
+def ranking_holdout(catalog: Catalog, params: ModelParams, progress: bool) -> list[dict[str, Any]]:
+    ratings = catalog.ratings
+    held = holdout_split(ratings)
+    models = _fit(catalog, ratings[~held], params)
+    matrix = models.matrix
+    franchises = np.array([franchise_key(t) for t in catalog.movies.loc[matrix.item_ids, "title"]])
+    test = ratings[held & (ratings["rating"] >= LIKE).to_numpy()]
+    relevant = {
+        int(u): set(matrix.item_cols(g["movieId"].to_numpy()).tolist())
+        for u, g in test.groupby("userId")
+    }
+    popularity = models.stats.counts.astype(np.float64)
+    svd = models.blend.svd
+    rankers: dict[str, Callable[[int, Profile], list[int]]] = {
+        "popularity": lambda r, p: top_k(popularity, K, p.items).tolist(),
+        "svd": lambda r, p: top_k(svd.scores(svd.bu[r], svd.pu[r]), K, p.items).tolist(),
+        "ease": lambda r, p: top_k(
+            models.ease.scores(p.items, np.ones(len(p))), K, p.items
+        ).tolist(),
+        "moviebot.hybrid": lambda r, p: hybrid_ranking(models, franchises, r, p),
+    }
+    out = []
+    for name, rank in tqdm(rankers.items(), desc="ranking", disable=not progress, leave=False):
+        lists, scores = [], {"precision@10": [], "recall@10": [], "ndcg@10": []}
+        for user, rel in relevant.items():
+            row = matrix.user_row(user)
+            if row is None:
+                continue
+            ranked = rank(row, matrix.profile(row))
+            lists.append(ranked)
+            scores["precision@10"].append(precision_at_k(ranked, rel, K))
+            scores["recall@10"].append(recall_at_k(ranked, rel, K))
+            scores["ndcg@10"].append(ndcg_at_k(ranked, rel, K))
+        out.append(
+            {
+                "model": name,
+                **{m: round(float(np.mean(v)), 4) for m, v in scores.items()},
+                "coverage": round(coverage(lists, matrix.n_items, K), 4),
+                "users": len(lists),
+            }
+        )
+    return out
+
+
+# --- cold start ---------------------------------------------------------------------------
+
+
+def cold_users(ratings: pd.DataFrame, seed: int = 0) -> np.ndarray:
+    counts = ratings.groupby("userId").size()
+    eligible = counts[counts >= MIN_COLD_RATINGS].index.to_numpy()
+    rng = np.random.default_rng(seed)
+    return np.sort(rng.choice(eligible, round(COLD_SHARE * len(eligible)), replace=False))
+
+
+def favourites(user_ratings: pd.DataFrame, n: int = COLD_GIVEN) -> pd.DataFrame:
+    """The ``n`` highest-rated movies, earliest rated first among ties."""
+    return user_ratings.sort_values(
+        ["rating", "timestamp", "movieId"], ascending=[False, True, True]
+    ).head(n)
+
+
+def cold_start(catalog: Catalog, params: ModelParams, progress: bool) -> list[dict[str, Any]]:
+    ratings = catalog.ratings
+    users = cold_users(ratings)
+    is_cold = ratings["userId"].isin(users).to_numpy()
+    given = pd.concat([favourites(g) for _, g in ratings[is_cold].groupby("userId")])
+    given_keys = set(zip(given["userId"], given["movieId"], strict=True))
+    others = ratings[
+        is_cold
+        & ~np.array(
+            [k in given_keys for k in zip(ratings["userId"], ratings["movieId"], strict=True)]
+        )
+    ]
+    relevant_frame = others[others["rating"] >= LIKE]
+
+    cold_models = _fit(catalog, ratings[~is_cold], params)
+    warm_models = _fit(catalog, pd.concat([ratings[~is_cold], given]), params)
+    matrix = cold_models.matrix
+    franchises = np.array([franchise_key(t) for t in catalog.movies.loc[matrix.item_ids, "title"]])
+    popularity = cold_models.stats.counts.astype(np.float64)
+    results: dict[str, dict[str, list[float]]] = {
+        m: {"recall@10": [], "ndcg@10": []}
+        for m in (
+            "popularity",
+            "moviebot.hybrid (cold, 5 titles)",
+            "moviebot.hybrid (warm, retrained)",
+        )
+    }
+    for user, group in tqdm(
+        relevant_frame.groupby("userId"), desc="cold start", disable=not progress, leave=False
+    ):
+        rel = set(matrix.item_cols(group["movieId"].to_numpy()).tolist())
+        mine = given[given["userId"] == user]
+        profile = Profile.from_pairs(
+            dict(
+                zip(
+                    matrix.item_cols(mine["movieId"].to_numpy()).tolist(),
+                    mine["rating"].astype(float).tolist(),
+                    strict=True,
+                )
+            )
+        )
+        warm_row = warm_models.matrix.user_row(int(user))
+        lists = {
+            "popularity": top_k(popularity, K, profile.items).tolist(),
+            "moviebot.hybrid (cold, 5 titles)": hybrid_ranking(
+                cold_models, franchises, None, profile
+            ),
+            "moviebot.hybrid (warm, retrained)": hybrid_ranking(
+                warm_models, franchises, warm_row, warm_models.matrix.profile(warm_row)
+            ),
+        }
+        for name, ranked in lists.items():
+            results[name]["recall@10"].append(recall_at_k(ranked, rel, K))
+            results[name]["ndcg@10"].append(ndcg_at_k(ranked, rel, K))
+    return [
+        {
+            "model": name,
+            **{m: round(float(np.mean(v)), 4) for m, v in scores.items()},
+            "users": len(scores["recall@10"]),
+        }
+        for name, scores in results.items()
+    ]
+
+
+# --- report -------------------------------------------------------------------------------
+
+
+def markdown_report(result: dict[str, Any]) -> str:
+    """The evaluation as Markdown tables."""
+    lines = [f"# Evaluation on {result['dataset']}", ""]
+    sections = [
+        (
+            "rating",
+            f"Rating prediction ({result['folds']}-fold CV)",
+            ["rmse", "mae", "fit_seconds"],
+        ),
+        (
+            "ranking",
+            "Top-10 ranking (per-user 20% holdout)",
+            ["precision@10", "recall@10", "ndcg@10", "coverage"],
+        ),
+        ("cold_start", "Cold start (5 favourite titles)", ["recall@10", "ndcg@10"]),
+    ]
+    for key, title, columns in sections:
+        if key not in result:
+            continue
+        lines += [
+            f"## {title}",
+            "",
+            "| model | " + " | ".join(columns) + " |",
+            "| --- | " + " | ".join("---:" for _ in columns) + " |",
+        ]
+        lines += [
+            "| " + row["model"] + " | " + " | ".join(f"{row[c]}" for c in columns) + " |"
+            for row in result[key]
+        ]
+        lines.append("")
+    lines.append(f"Total time: {result['seconds']} s")
+    return "\n".join(lines)

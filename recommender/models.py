@@ -1,0 +1,187 @@
+"""All learned models together, fit from a rating matrix, and the scores the ranker blends.
+
+``fit_models`` fits the rating blend (SVD + item kNN), EASE, user neighbours, taste clusters
+and tag sentiment. The ranker's weights are chosen on the blend's own validation holdout:
+models fit on the rest score the held-out users, and coordinate ascent on NDCG@10 picks the
+weights (relevant = held-out ratings of 4 stars or more).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict
+
+from recommender.blend import BlendConfig, BlendModel, fit_blend_parts
+from recommender.clusters import ClusterConfig, ClusterModel, fit_clusters
+from recommender.ease import EASEConfig, EASEModel, fit_ease
+from recommender.matrix import Profile, RatingMatrix
+from recommender.neighbours import UserNeighbours, fit_user_neighbours
+from recommender.ranking import (
+    QUALITY_PRIOR,
+    RankerWeights,
+    ValidationSet,
+    fit_weights,
+    profile_weights,
+    standardize,
+)
+from recommender.sentiment import SentimentModel, fit_sentiment
+
+log = logging.getLogger(__name__)
+
+VALIDATION_USERS = 300
+LIKE = 4.0
+
+
+class ModelParams(BaseModel):
+    """Every hyperparameter of the models stage (``tune`` fills in the tuned ones)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    blend: BlendConfig = BlendConfig()
+    ease: EASEConfig = EASEConfig()
+    clusters: ClusterConfig = ClusterConfig()
+    weights: RankerWeights | None = None  # None: learn on the validation holdout
+    seed: int = 0
+
+
+@dataclass
+class ItemStats:
+    """Per catalogue column: rating count and Bayesian mean rating; plus genres and years."""
+
+    counts: np.ndarray
+    quality: np.ndarray
+    genres: list[list[str]]
+    years: np.ndarray  # float, nan when unknown
+
+
+@dataclass
+class Models:
+    """Everything the engine ranks and explains with."""
+
+    matrix: RatingMatrix
+    blend: BlendModel
+    ease: EASEModel
+    neighbours: UserNeighbours
+    clusters: ClusterModel
+    sentiment: SentimentModel
+    stats: ItemStats
+    weights: RankerWeights
+    validation_ndcg: float
+
+    def components(
+        self, row: int | None, profile: Profile, text: np.ndarray | None = None
+    ) -> dict[str, np.ndarray]:
+        """Raw component scores for every item (see ``recommender.ranking``)."""
+        return component_scores(self, row, profile, text)
+
+
+def item_stats(matrix: RatingMatrix, genres: list[list[str]], years: np.ndarray) -> ItemStats:
+    csc = matrix.csr.tocsc()
+    counts = np.diff(csc.indptr).astype(np.int64)
+    sums = np.asarray(csc.sum(axis=0)).ravel()
+    mu = matrix.mu
+    quality = (sums + QUALITY_PRIOR * mu) / (counts + QUALITY_PRIOR)
+    return ItemStats(counts, quality, genres, years)
+
+
+def component_scores(
+    models: Models | _Parts, row: int | None, profile: Profile, text: np.ndarray | None = None
+) -> dict[str, np.ndarray]:
+    weights = profile_weights(profile.ratings)
+    _, pu = models.blend.svd.user_vector(row, None if row is not None else profile)
+    cluster = (
+        models.clusters.labels[row] if row is not None else models.clusters.assign(profile, pu)
+    )
+    out = {
+        "ease": models.ease.scores(profile.items, weights),
+        "knn": models.blend.knn.spread(profile.items, weights),
+        "stars": models.blend.scores(row, profile),
+        "pop": np.log1p(models.stats.counts),
+        "quality": models.stats.quality,
+        "cluster": models.clusters.popularity[cluster],
+        "sentiment": models.sentiment.scores,
+    }
+    if text is not None:
+        out["text"] = text
+    return out
+
+
+@dataclass
+class _Parts:
+    """The models fit on the validation split, enough to score components."""
+
+    blend: BlendModel
+    ease: EASEModel
+    clusters: ClusterModel
+    sentiment: SentimentModel
+    stats: ItemStats
+
+
+def fit_models(
+    matrix: RatingMatrix,
+    params: ModelParams,
+    scale: tuple[float, float],
+    tags: pd.DataFrame,
+    genres: list[list[str]],
+    years: np.ndarray,
+    progress: bool = False,
+) -> Models:
+    """Fit every model; learn the ranker weights on the validation holdout unless given."""
+    sentiment = fit_sentiment(tags, matrix.item_ids)
+    parts = fit_blend_parts(matrix, params.blend, scale)
+    if params.weights is None:
+        fit_part, holdout = parts.fit_part, parts.holdout
+        val_stats = item_stats(fit_part, genres, years)
+        val_clusters = fit_clusters(fit_part, parts.partial.svd.pu, genres, params.clusters)
+        val = _Parts(
+            parts.partial, fit_ease(fit_part, params.ease), val_clusters, sentiment, val_stats
+        )
+        data = validation_set(val, fit_part, holdout, params.seed)
+        weights, ndcg = fit_weights(data, RankerWeights())
+        log.info("ranker weights %s (validation NDCG@10 %.4f)", weights.model_dump(), ndcg)
+    else:
+        weights, ndcg = params.weights, float("nan")
+    blend = parts.full
+    clusters = fit_clusters(matrix, blend.svd.pu, genres, params.clusters)
+    return Models(
+        matrix,
+        blend,
+        fit_ease(matrix, params.ease),
+        fit_user_neighbours(matrix),
+        clusters,
+        sentiment,
+        item_stats(matrix, genres, years),
+        weights,
+        ndcg,
+    )
+
+
+def validation_set(
+    parts: _Parts,
+    matrix: RatingMatrix,
+    holdout: tuple[np.ndarray, np.ndarray, np.ndarray],
+    seed: int,
+    names: tuple[str, ...] = ("ease", "knn", "stars", "pop", "quality", "cluster", "sentiment"),
+) -> ValidationSet:
+    """Standardized components for up to ``VALIDATION_USERS`` users with liked held-out movies."""
+    rows, cols, values = holdout
+    liked = values >= LIKE
+    users = np.unique(rows[liked])
+    rng = np.random.default_rng(seed)
+    if len(users) > VALIDATION_USERS:
+        users = np.sort(rng.choice(users, VALIDATION_USERS, replace=False))
+    z = np.zeros((len(names), len(users), matrix.n_items), dtype=np.float32)
+    masks = np.ones((len(users), matrix.n_items), dtype=bool)
+    relevant = []
+    for u, row in enumerate(users):
+        profile = matrix.profile(int(row))
+        masks[u, profile.items] = False
+        comps = component_scores(parts, int(row), profile)
+        for c, name in enumerate(names):
+            z[c, u] = standardize(comps[name], masks[u])
+        relevant.append(set(cols[(rows == row) & liked].tolist()))
+    return ValidationSet(names, z, masks, relevant)
