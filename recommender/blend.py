@@ -43,11 +43,19 @@ class BlendModel:
 
     def scores(self, row: int | None, profile: Profile) -> np.ndarray:
         """Blended stars for every item, for a known user (row) or a folded-in profile."""
+        return self.scores_and_spread(row, profile, np.zeros(len(profile)))[0]
+
+    def scores_and_spread(
+        self, row: int | None, profile: Profile, weights: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Blended stars, and Σ_j s_ij w_j from the same sparse pass over the neighbours."""
         bu, pu = self.svd.user_vector(row, None if row is not None else profile)
-        knn_bu = (
-            self.knn.baseline.bu[row] if row is not None else self.knn.baseline.user_bias(profile)
-        )
-        return self._combine(self.svd.scores(bu, pu), self.knn.scores(profile, knn_bu))
+        knn, base = self.knn, self.knn.baseline
+        knn_bu = base.bu[row] if row is not None else base.user_bias(profile)
+        z = profile.ratings - base.mu - knn_bu - base.bi[profile.items]
+        sums = knn.spread(profile.items, np.column_stack([z, np.ones(len(z)), weights]))
+        knn_stars = base.mu + knn_bu + base.bi + sums[:, 0] / (sums[:, 1] + knn.config.damping)
+        return self._combine(self.svd.scores(bu, pu), knn_stars), sums[:, 2]
 
     def predict(self, row: int | None, col: int | None, profile: Profile) -> Prediction:
         svd = self.svd.predict(row, col, None if row is not None else profile)

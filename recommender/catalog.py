@@ -89,7 +89,33 @@ class Catalog:
         state = self.__dict__.copy()
         state["_index"] = None
         state.pop("coverage", None)
+        state.pop("_by_id", None)
         return state
+
+    @cached_property
+    def _by_id(self) -> dict[int, Movie]:
+        """Movies by id as plain tuples: per-pick lookups must not go through pandas."""
+        years = self.movies["year"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+        means = self.movies["mean_rating"].to_numpy(dtype=float)
+        return {
+            int(movie_id): Movie(
+                int(movie_id),
+                title,
+                None if np.isnan(year) else int(year),
+                tuple(genres),
+                int(n),
+                float(mean),
+            )
+            for movie_id, title, year, genres, n, mean in zip(
+                self.movies.index,
+                self.movies["title"],
+                years,
+                self.movies["genres"],
+                self.movies["n_ratings"],
+                means,
+                strict=True,
+            )
+        }
 
     @property
     def n_users(self) -> int:
@@ -101,15 +127,10 @@ class Catalog:
 
     def movie(self, movie_id: int) -> Movie:
         """The movie with this id (KeyError when unknown)."""
-        row = self.movies.loc[movie_id]
-        year = None if pd.isna(row["year"]) else int(row["year"])
-        mean = float(row["mean_rating"]) if not pd.isna(row["mean_rating"]) else float("nan")
-        return Movie(
-            int(movie_id), row["title"], year, tuple(row["genres"]), int(row["n_ratings"]), mean
-        )
+        return self._by_id[int(movie_id)]
 
     def display(self, movie_id: int) -> str:
-        return str(self.movies.at[movie_id, "display"])
+        return self._by_id[int(movie_id)].display
 
     @property
     def titles(self) -> TitleIndex:

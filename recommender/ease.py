@@ -49,7 +49,7 @@ class EASEModel:
             self.cols[np.minimum(local, len(self.cols) - 1)] == items
         )
         if inside.any():
-            out[self.cols] = weights[inside] @ self.B[local[inside]]
+            out[self.cols] = weights[inside].astype(np.float32) @ self.B[local[inside]]
         return out
 
 

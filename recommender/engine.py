@@ -24,7 +24,7 @@ from recommender.genres import normalize_genre
 from recommender.matrix import Profile
 from recommender.models import Models
 from recommender.pipeline import STAGES, BuildContext, StageReport, run_pipeline
-from recommender.ranking import Filters, combine, diverse_top, franchise_key
+from recommender.ranking import Filters, combine, diverse_top, franchise_key, shortlist
 from recommender.results import (
     ClusterInfo,
     PeopleLikeYou,
@@ -239,9 +239,7 @@ class Engine:
             else:
                 weights = weights.model_copy(update={"pop": 0.3, "quality": 0.5})
         scores = combine(components, weights, mask)
-        order = np.argsort(-scores, kind="stable")[: max(SHORTLIST, 3 * k)]
-        order = order[np.isfinite(scores[order])]
-        cols = diverse_top(order, self._franchises, k)
+        cols = diverse_top(shortlist(scores, max(SHORTLIST, 3 * k)), self._franchises, k)
         picks = self._explain(cols, scores, components, row, profile, own)
         return Recommendations(picks, basis, notes)
 
@@ -315,7 +313,8 @@ class Engine:
         neighbours = models.neighbours.similar(profile, NEIGHBOURS, exclude_row=own)
         _, loved_counts = models.neighbours.loved_by(neighbours)
         cluster = self._cluster_index(row, profile)
-        liked = profile.items[profile.ratings >= 4.0]
+        liked = np.zeros(models.matrix.n_items, dtype=bool)
+        liked[profile.items[profile.ratings >= 4.0]] = True
         text = components.get("text")
         picks = []
         for col in cols:
@@ -334,10 +333,11 @@ class Engine:
         return picks
 
     def _because(self, col: int, liked: np.ndarray, n: int = 2) -> list[str]:
+        """The liked movies (a boolean mask over columns) most similar to ``col``."""
         sims = self.models.blend.knn.sims
         start, end = sims.indptr[col], sims.indptr[col + 1]
         neighbours, values = sims.indices[start:end], sims.data[start:end]
-        hits = np.isin(neighbours, liked)
+        hits = liked[neighbours]
         order = np.argsort(-values[hits])[:n]
         ids = self.models.matrix.item_ids[neighbours[hits][order]]
         return [self.catalog.display(int(i)) for i in ids]

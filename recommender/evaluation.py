@@ -35,7 +35,7 @@ from recommender.catalog import Catalog
 from recommender.matrix import Profile, RatingMatrix
 from recommender.metrics import coverage, ndcg_at_k, precision_at_k, recall_at_k, top_k
 from recommender.models import ModelParams, Models, fit_models
-from recommender.ranking import combine, diverse_top, franchise_key
+from recommender.ranking import combine, diverse_top, franchise_key, shortlist
 from recommender.svd import fit_svd
 
 log = logging.getLogger(__name__)
@@ -278,8 +278,7 @@ def hybrid_ranking(
     mask = np.ones(models.matrix.n_items, dtype=bool)
     mask[profile.items] = False
     scores = combine(models.components(row, profile), models.weights, mask)
-    order = np.argsort(-scores, kind="stable")[:100]
-    return diverse_top(order[np.isfinite(scores[order])], franchises, K)
+    return diverse_top(shortlist(scores, 100), franchises, K)
 
 
 def ranking_holdout(catalog: Catalog, params: ModelParams, progress: bool) -> list[dict[str, Any]]:

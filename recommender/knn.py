@@ -61,13 +61,15 @@ class ItemKNNModel:
     def residual_sums(self, profile: Profile, bu: float) -> tuple[np.ndarray, np.ndarray]:
         """For every item i: Σ_j s_ij z_uj and Σ_j s_ij over the profile's items j."""
         z = profile.ratings - self.baseline.mu - bu - self.baseline.bi[profile.items]
-        return self.spread(profile.items, z), self.spread(profile.items, np.ones(len(z)))
+        both = self.spread(profile.items, np.column_stack([z, np.ones(len(z))]))
+        return both[:, 0], both[:, 1]
 
     def spread(self, items: np.ndarray, weights: np.ndarray) -> np.ndarray:
-        """Σ_j s_ij w_j for every item i: the items similar to ``items``, weighted."""
+        """Σ_j s_ij w_j for every item i (``weights`` may hold several columns of w)."""
         if len(items) == 0:
-            return np.zeros(self.sims.shape[0])
-        return np.asarray(self.sims_t[items].T @ weights).ravel()
+            return np.zeros((self.sims.shape[0], *weights.shape[1:]))
+        result = np.asarray(self.sims_t[items].T @ weights)
+        return result.ravel() if weights.ndim == 1 else result
 
     @property
     def sims_t(self) -> sp.csr_matrix:

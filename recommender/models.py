@@ -92,14 +92,15 @@ def component_scores(
     models: Models | _Parts, row: int | None, profile: Profile, text: np.ndarray | None = None
 ) -> dict[str, np.ndarray]:
     weights = profile_weights(profile.ratings)
+    stars, spread = models.blend.scores_and_spread(row, profile, weights)
     _, pu = models.blend.svd.user_vector(row, None if row is not None else profile)
     cluster = (
         models.clusters.labels[row] if row is not None else models.clusters.assign(profile, pu)
     )
     out = {
         "ease": models.ease.scores(profile.items, weights),
-        "knn": models.blend.knn.spread(profile.items, weights),
-        "stars": models.blend.scores(row, profile),
+        "knn": spread,
+        "stars": stars,
         "pop": np.log1p(models.stats.counts),
         "quality": models.stats.quality,
         "cluster": models.clusters.popularity[cluster],

@@ -117,6 +117,14 @@ def franchise_key(title: str) -> str:
     return " ".join(words[:2]) if len(words) > 2 else key
 
 
+def shortlist(scores: np.ndarray, n: int) -> np.ndarray:
+    """The ``n`` best finite scores, best first (argpartition, then a sort of just those)."""
+    n = min(n, len(scores))
+    part = np.argpartition(-scores, n - 1)[:n]
+    order = part[np.argsort(-scores[part], kind="stable")]
+    return order[np.isfinite(scores[order])]
+
+
 def diverse_top(order: np.ndarray, franchises: np.ndarray, k: int) -> list[int]:
     """The first ``k`` of ``order`` keeping one movie per franchise."""
     picked: list[int] = []

@@ -13,7 +13,7 @@ import pytest
 
 from tests.conftest import IN_CI, ROOT
 
-COMMANDS = ["web", "telegram", "chat", "build", "recommend", "search", "eval"]
+COMMANDS = ["web", "telegram", "chat", "build", "recommend", "search", "eval", "tune"]
 
 
 def run(
@@ -32,13 +32,12 @@ def run(
 
 
 @pytest.fixture(scope="module")
-def real_env(
-    tmp_path_factory: pytest.TempPathFactory, ml_small: Path, description_files: list[Path]
-) -> dict[str, str]:
+def real_env(real_build, ml_small: Path, description_files: list[Path]) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """The real data, and the MOVIEBOT_HOME the test session already built."""
     return {
         "MOVIEBOT_DATA_DIR": str(ml_small),
         "MOVIEBOT_DESCRIPTIONS": os.pathsep.join(map(str, description_files)),
-        "MOVIEBOT_HOME": str(tmp_path_factory.mktemp("cli-home")),
+        "MOVIEBOT_HOME": str(real_build[0].settings.home),
     }
 
 
@@ -63,7 +62,6 @@ def test_build_json_reports_the_real_counts(real_env: dict[str, str]) -> None:
 
 
 def test_build_text_summary_and_second_run_is_cached(real_env: dict[str, str]) -> None:
-    run("build", env=real_env)
     result = run("build", env=real_env)
     assert result.returncode == 0, result.stderr
     assert "ratings 100,836   users 610   movies 9,742   tags 3,683" in result.stdout
@@ -91,6 +89,44 @@ def test_bad_data_is_a_clear_error_naming_the_file(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "ratings.csv: file is empty" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_recommend_json_for_a_known_user(real_env: dict[str, str]) -> None:
+    result = run("recommend", "--user", "414", "--k", "5", "--json", env=real_env)
+    assert result.returncode == 0, result.stderr
+    picks = json.loads(result.stdout)
+    assert len(picks) == 5
+    assert {"movieId", "title", "year", "score", "reasons"} <= set(picks[0])
+
+
+def test_recommend_combines_likes_filters_and_reports_unknown_titles(
+    real_env: dict[str, str], real_build
+) -> None:  # type: ignore[no-untyped-def]
+    env = {**real_env, "MOVIEBOT_HOME": str(real_build[0].settings.home)}
+    result = run(
+        "recommend",
+        "--like",
+        "Matrix, The (1999)",
+        "--like",
+        "toy story",
+        "--genre",
+        "comedy",
+        "--year-min",
+        "2000",
+        "--k",
+        "3",
+        "--json",
+        env=env,
+    )
+    assert result.returncode == 0, result.stderr
+    picks = json.loads(result.stdout)
+    assert len(picks) == 3 and all(p["year"] >= 2000 and "Comedy" in p["genres"] for p in picks)
+    bad = run("recommend", "--like", "the matrx", "--json", env=env)
+    assert (
+        bad.returncode == 1 and "Did you mean The Matrix (1999)" in json.loads(bad.stdout)["error"]
+    )
+    unknown = run("recommend", "--user", "9999", "--json", env=env)
+    assert unknown.returncode == 1 and "ids from 1 to 610" in json.loads(unknown.stdout)["error"]
 
 
 def test_recommend_without_a_subject_is_a_json_error(real_env: dict[str, str]) -> None:
