@@ -121,9 +121,32 @@ def cmd_recommend(args: argparse.Namespace) -> int:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    """Search movie descriptions."""
-    hits = _engine(args).search(args.query, k=args.k)
-    _print_picks(args, hits)
+    """Search movie descriptions ("a heist film with a twist"), or find ones like a movie."""
+    from recommender.errors import MovieBotError
+    from recommender.ranking import Filters
+
+    if not args.query and not args.like:
+        raise MovieBotError("Say what to search for: a description in quotes, or --like TITLE.")
+    engine = _engine(args)
+    filters = Filters(
+        genres=args.genre,
+        year_min=args.year_min,
+        year_max=args.year_max,
+        min_ratings=args.min_ratings,
+    )
+    if args.like:
+        result = engine.more_like(args.like, k=args.k, filters=filters)
+    else:
+        result = engine.search(args.query, k=args.k, filters=filters)
+    for note in result.notes:
+        print(f"note: {note}", file=sys.stderr)
+    if args.json:
+        print(json.dumps([h.as_dict() for h in result.hits], indent=2))
+        return 0
+    if not result.hits:
+        print("Nothing matched.")
+    for i, hit in enumerate(result.hits, 1):
+        print(f"{i:>2}. {hit.display}  ({hit.similarity:.3f})\n      {hit.snippet}")
     return 0
 
 
@@ -260,6 +283,15 @@ def _configure_logging(verbose: bool, quiet: bool) -> None:
         logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
 
 
+def _add_filters(cmd: argparse.ArgumentParser) -> None:
+    cmd.add_argument(
+        "--genre", action="append", default=[], help="only this genre (repeatable: any of)"
+    )
+    cmd.add_argument("--year-min", type=int, help="released in or after this year")
+    cmd.add_argument("--year-max", type=int, help="released in or before this year")
+    cmd.add_argument("--min-ratings", type=int, default=0, help="at least this many ratings")
+
+
 def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     group = common.add_argument_group("data and storage (default: the MOVIEBOT_* variables)")
@@ -302,16 +334,15 @@ def _parser() -> argparse.ArgumentParser:
         "--like", action="append", default=[], metavar="TITLE", help="a movie you like (repeatable)"
     )
     rec.add_argument("--text", help="what you are in the mood for, in words")
-    rec.add_argument(
-        "--genre", action="append", default=[], help="only this genre (repeatable: any of)"
-    )
-    rec.add_argument("--year-min", type=int, help="released in or after this year")
-    rec.add_argument("--year-max", type=int, help="released in or before this year")
-    rec.add_argument("--min-ratings", type=int, default=0, help="at least this many ratings")
+    _add_filters(rec)
     rec.add_argument("--k", type=int, default=10, help="how many picks (default 10)")
     rec.add_argument("--json", action="store_true", help="print JSON only")
     search = add("search", cmd_search)
-    search.add_argument("query", help="what the movie is about")
+    search.add_argument("query", nargs="?", default="", help="what the movie is about")
+    search.add_argument(
+        "--like", metavar="TITLE", help="movies whose descriptions resemble this one's"
+    )
+    _add_filters(search)
     search.add_argument("--k", type=int, default=10, help="how many results (default 10)")
     search.add_argument("--json", action="store_true", help="print JSON only")
     evaluate = add("eval", cmd_eval)

@@ -20,7 +20,7 @@ from recommender.descriptions import Coverage, coverage
 from recommender.errors import AmbiguousTitleError, UnknownTitleError
 from recommender.movielens import MovieLensData
 from recommender.tables import LoadReport
-from recommender.titles import display_title, match_keys, split_query, title_key
+from recommender.titles import display_title, match_keys, move_article, split_query, title_key
 
 # A remake much less rated than the original does not make a title ambiguous.
 DOMINANCE = 5.0
@@ -199,6 +199,10 @@ class TitleIndex:
         return seen[:limit]
 
     def _pick(self, text: str, candidates: list[int]) -> int:
+        query = _exact_key(split_query(text)[0])
+        exact = [m for m in candidates if _exact_key(str(self._movies.at[m, "title"])) == query]
+        if len(exact) == 1:  # "Arrival" means Arrival, not The Arrival
+            return exact[0]
         ordered = sorted(candidates, key=self._popularity, reverse=True)
         top, runner_up = self._popularity(ordered[0]), self._popularity(ordered[1])
         if top >= DOMINANCE * max(runner_up, 1):
@@ -212,3 +216,8 @@ class TitleIndex:
 
     def _popularity(self, movie_id: int) -> int:
         return int(self._movies.at[movie_id, "n_ratings"])
+
+
+def _exact_key(text: str) -> str:
+    """Like ``title_key`` but keeping a leading article."""
+    return " ".join(title_key(f"x {move_article(text)}").split()[1:])

@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     descriptions: Annotated[list[Path] | None, NoDecode] = None
     home: Path = Field(default_factory=lambda: _project_dir() / ".moviebot")
     download_url: str = "https://files.grouplens.org/datasets/movielens"
+    chroma_url: str | None = None  # a Chroma server (http://host:port); embedded when unset
+    index_limit: int | None = Field(None, ge=1)  # index only the N most-rated movies (tests)
 
     @field_validator("descriptions", mode="before")
     @classmethod
@@ -44,6 +46,10 @@ class Settings(BaseSettings):
     @property
     def artifacts_dir(self) -> Path:
         return self.home / "artifacts"
+
+    @property
+    def chroma_dir(self) -> Path:
+        return self.artifacts_dir / "chroma"
 
     @property
     def userdata_dir(self) -> Path:

@@ -23,7 +23,7 @@ from recommender.errors import MovieBotError, NotBuiltError, RatingRangeError, U
 from recommender.genres import normalize_genre
 from recommender.matrix import Profile
 from recommender.models import Models
-from recommender.pipeline import STAGES, BuildContext, StageReport, run_pipeline
+from recommender.pipeline import STAGES, BuildContext, StageReport, open_store, run_pipeline
 from recommender.ranking import Filters, combine, diverse_top, franchise_key, shortlist
 from recommender.results import (
     ClusterInfo,
@@ -32,9 +32,12 @@ from recommender.results import (
     PredictedRating,
     Reasons,
     Recommendations,
+    SearchHit,
+    SearchResults,
     SentimentInfo,
     SimilarMovie,
 )
+from recommender.semantic import SemanticIndex, chroma_where, snippet
 
 log = logging.getLogger(__name__)
 
@@ -107,9 +110,12 @@ def build(
 class Engine:
     """Answers questions over the loaded catalogue and models."""
 
-    def __init__(self, catalog: Catalog, models: Models | None = None) -> None:
+    def __init__(
+        self, catalog: Catalog, models: Models | None = None, semantic: SemanticIndex | None = None
+    ) -> None:
         self.catalog = catalog
         self._models = models
+        self._semantic = semantic
         if models is not None:
             self._franchises = np.array([franchise_key(t) for t in catalog.movies["title"]])
 
@@ -121,7 +127,23 @@ class Engine:
 
     @classmethod
     def from_context(cls, ctx: BuildContext) -> Engine:
-        return cls(ctx.payloads["data"], ctx.payloads.get("models"))
+        semantic = None
+        if "index" in ctx.payloads:
+            from vectorstore.embeddings import Embedder
+
+            embedder = Embedder()
+            semantic = SemanticIndex(
+                ctx.payloads["index"], open_store(ctx.settings, embedder), embedder
+            )
+        return cls(ctx.payloads["data"], ctx.payloads.get("models"), semantic)
+
+    @property
+    def semantic(self) -> SemanticIndex:
+        if self._semantic is None:
+            raise NotBuiltError(
+                "The description index is not built yet: run `python app.py build`."
+            )
+        return self._semantic
 
     @property
     def models(self) -> Models:
@@ -225,6 +247,8 @@ class Engine:
         basis = "known user" if row is not None else "profile"
         components = self.models.components(row, profile, text_scores)
         weights = self.models.weights
+        if text_scores is not None:
+            weights = weights.model_copy(update={"text": self.semantic.state.personal_text_weight})
         if len(profile) == 0:
             basis = "text" if text_scores is not None else "popular"
             components = {
@@ -237,16 +261,30 @@ class Engine:
                     "well-loved picks. Tell me a few films you like and they will get personal."
                 )
             else:
-                weights = weights.model_copy(update={"pop": 0.3, "quality": 0.5})
+                weights = self.semantic.state.text_weights
         scores = combine(components, weights, mask)
         cols = diverse_top(shortlist(scores, max(SHORTLIST, 3 * k)), self._franchises, k)
         picks = self._explain(cols, scores, components, row, profile, own)
         return Recommendations(picks, basis, notes)
 
     def _text_scores(self, text: str, notes: list[str]) -> np.ndarray | None:
-        """Semantic similarity of every movie to ``text`` (the vector-store seam)."""
-        notes.append("Searching by description is not built yet, so your words were not used.")
-        return None
+        """Semantic similarity of every movie to ``text`` (zero for movies not indexed)."""
+        if self._semantic is None:
+            notes.append("The description index is not built, so your words were not used.")
+            return None
+        query = self._embed(text, notes)
+        return self._semantic.similarities(query.vector)
+
+    def _embed(self, text: str, notes: list[str]) -> Any:
+        if not text or not text.strip():
+            raise MovieBotError(
+                "Tell me what the movie should be about, for example "
+                "'a heist film with a clever twist'."
+            )
+        query = self.semantic.embed(text)
+        if query.truncated:
+            notes.append("Your description was very long, so I went by its beginning.")
+        return query
 
     def _normalized(self, filters: Filters) -> Filters:
         known = self.models.clusters.genres
@@ -432,7 +470,49 @@ class Engine:
         col = int(self.models.matrix.item_cols(np.array([movie_id]))[0])
         return SentimentInfo(self.catalog.movie(movie_id), self.models.sentiment.of(col))
 
-    def search(self, query: str, k: int = 10) -> list[Any]:
-        raise NotBuiltError(
-            "Description search is not built yet: the vector index comes in a later release."
+    # --- description search ---------------------------------------------------------------
+
+    def search(self, query: str, k: int = 10, filters: Filters | None = None) -> SearchResults:
+        """Movies whose descriptions match ``query`` best (a faithful search, no priors)."""
+        notes: list[str] = []
+        embedded = self._embed(query, notes)
+        return self._nearest(
+            embedded.text, embedded.vector, k, filters or Filters(), notes, exclude=None
         )
+
+    def more_like(
+        self, title_or_id: str | int, k: int = 10, filters: Filters | None = None
+    ) -> SearchResults:
+        """Movies whose descriptions are closest to this movie's ("more like Arrival")."""
+        movie_id = self.resolve(title_or_id)
+        col = int(self.models.matrix.item_cols(np.array([movie_id]))[0])
+        vector = self.semantic.vector_of(col)
+        if vector is None:
+            raise MovieBotError(
+                f"{self.catalog.display(movie_id)} is not in the description index."
+            )
+        query = f"more like {self.catalog.display(movie_id)}"
+        return self._nearest(query, vector, k, filters or Filters(), [], exclude=movie_id)
+
+    def _nearest(
+        self,
+        text: str,
+        vector: np.ndarray,
+        k: int,
+        filters: Filters,
+        notes: list[str],
+        exclude: int | None,
+    ) -> SearchResults:
+        filters = self._normalized(filters)
+        _, emptied = self._apply_filters(self.semantic.state.indexed.copy(), filters)
+        if emptied:
+            return SearchResults(
+                text, [], [*notes, emptied.replace(" and leaving out what you have seen", "")]
+            )
+        hits = self.semantic.query(vector, k + (exclude is not None), chroma_where(filters))
+        results = [
+            SearchHit(self.catalog.movie(h.movie_id), h.similarity, snippet(h.document, text))
+            for h in hits
+            if h.movie_id != exclude
+        ][:k]
+        return SearchResults(text, results, notes)

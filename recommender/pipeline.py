@@ -52,6 +52,7 @@ class BuildContext:
     progress: bool = True
     payloads: dict[str, Any] = field(default_factory=dict)
     fingerprints: dict[str, str] = field(default_factory=dict)
+    forced: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self.store = ArtifactStore(self.settings.artifacts_dir)
@@ -97,6 +98,8 @@ def run_pipeline(
     reports = []
     for stage in stages:
         forced = force and (only is None or only == stage.name)
+        if forced:
+            ctx.forced.add(stage.name)
         reports.append(_run_stage(ctx, stage, forced))
         if only == stage.name:
             break
@@ -215,4 +218,90 @@ MODELS = Stage(
     depends=("data",),
     libraries=("numpy", "pandas", "scipy", "scikit-surprise", "scikit-learn", "vaderSentiment"),
 )
-STAGES: tuple[Stage, ...] = (DATA, MODELS)
+
+
+# --- the index stage ----------------------------------------------------------------------
+
+INDEX_VERSION = 2  # bump when the document text changes
+
+
+def _index_params(ctx: BuildContext) -> dict[str, Any]:
+    from vectorstore.embeddings import MAX_TOKENS, MODEL_NAME
+
+    return {
+        "model": MODEL_NAME,
+        "max_tokens": MAX_TOKENS,
+        "version": INDEX_VERSION,
+        "limit": ctx.settings.index_limit,
+        "store": ctx.settings.chroma_url or "embedded",
+    }
+
+
+def open_store(settings: Settings, embedder: Any) -> Any:
+    from vectorstore.store import MovieStore
+
+    if settings.chroma_url:
+        return MovieStore(embedder, url=settings.chroma_url)
+    return MovieStore(embedder, path=settings.chroma_dir)
+
+
+def _build_index(ctx: BuildContext) -> Any:
+    from recommender.semantic import TextIndexState, fit_text_weights
+    from vectorstore.documents import build_documents
+    from vectorstore.embeddings import Embedder
+
+    catalog: Catalog = ctx.payloads["data"]
+    models: Models = ctx.payloads["models"]
+    embedder = Embedder()
+    sentiment = dict(
+        zip(models.matrix.item_ids.tolist(), models.sentiment.scores.tolist(), strict=True)
+    )
+    docs = build_documents(
+        catalog.movies,
+        catalog.descriptions,
+        models.clusters.genres,
+        sentiment,
+        limit=ctx.settings.index_limit,
+    )
+    store = open_store(ctx.settings, embedder)
+    if "index" in ctx.forced:
+        store.reset("a rebuild was forced")
+    report = store.sync(docs, progress=ctx.progress)
+    if report.rebuilt:
+        log.warning("rebuilt the vector index: %s", report.rebuilt)
+    log.info(
+        "index: %d embedded, %d metadata updates, %d unchanged, %d removed",
+        report.embedded,
+        report.updated,
+        report.unchanged,
+        report.removed,
+    )
+    ids, stored = store.vectors()
+    item_ids = models.matrix.item_ids
+    vectors = np.zeros((len(item_ids), embedder.dimension), dtype=np.float32)
+    cols = np.searchsorted(item_ids, ids)
+    vectors[cols] = stored
+    indexed = np.zeros(len(item_ids), dtype=bool)
+    indexed[cols] = True
+    weights, personal, scores = fit_text_weights(models, vectors, indexed, embedder, catalog.tags)
+    return TextIndexState(
+        embedder.name,
+        embedder.dimension,
+        item_ids,
+        vectors,
+        indexed,
+        docs,
+        weights,
+        personal,
+        {"sync": vars(report), "weights": scores},
+    )
+
+
+INDEX = Stage(
+    "index",
+    run=_build_index,
+    params=_index_params,
+    depends=("data", "models"),
+    libraries=("numpy", "chromadb", "sentence-transformers", "torch"),
+)
+STAGES: tuple[Stage, ...] = (DATA, MODELS, INDEX)

@@ -162,14 +162,14 @@ def evaluate_weights(data: ValidationSet, weights: np.ndarray, k: int = 10) -> f
 
 
 def fit_weights(
-    data: ValidationSet, start: RankerWeights, passes: int = 2
+    data: ValidationSet, start: RankerWeights, passes: int = 2, anchor: str = "ease"
 ) -> tuple[RankerWeights, float]:
-    """Coordinate ascent over ``WEIGHT_GRID`` per component (ease fixed at 1 as the anchor)."""
+    """Coordinate ascent over ``WEIGHT_GRID`` per component (``anchor`` fixed as the scale)."""
     w = start.vector(data.names)
     best = evaluate_weights(data, w)
     for _ in range(passes):
         for c, name in enumerate(data.names):
-            if name == "ease":
+            if name == anchor:
                 continue
             for value in WEIGHT_GRID:
                 trial = w.copy()

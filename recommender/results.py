@@ -153,6 +153,39 @@ class PeopleLikeYou:
 
 
 @dataclass(frozen=True)
+class SearchHit:
+    """A movie whose description matched, how well, and the sentence that matched best."""
+
+    movie: Movie
+    similarity: float
+    snippet: str
+
+    @property
+    def display(self) -> str:
+        return self.movie.display
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            **movie_dict(self.movie),
+            "score": round(self.similarity, 4),
+            "similarity": round(self.similarity, 4),
+            "snippet": self.snippet,
+        }
+
+
+@dataclass(frozen=True)
+class SearchResults:
+    """Hits, best first, and notes (a shortened query, a filter that emptied the list)."""
+
+    query: str
+    hits: list[SearchHit]
+    notes: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"query": self.query, "notes": self.notes, "hits": [h.as_dict() for h in self.hits]}
+
+
+@dataclass(frozen=True)
 class SentimentInfo:
     """Tag sentiment of one movie."""
 

@@ -20,6 +20,7 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("MOVIEBOT_TEST_DATA", ROOT.parent / "shared" / "data"))
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+INDEX_LIMIT = 1000
 DESCRIPTION_FILES = ("tmdb_5000_movies.csv", "top10K-TMDB-movies.csv", "omdb_plots_ml1m.csv")
 
 
@@ -60,11 +61,16 @@ def archive() -> Path:
 
 @pytest.fixture(scope="session")
 def real_settings(tmp_path_factory: pytest.TempPathFactory, ml_small: Path, description_files):  # type: ignore[no-untyped-def]
-    """Settings over the real data with a session-wide MOVIEBOT_HOME."""
+    """Settings over the real data with a session-wide MOVIEBOT_HOME.
+
+    Only the INDEX_LIMIT most-rated movies are embedded: the full catalogue is for benchmarks.
+    """
     from recommender.config import Settings
 
     home = tmp_path_factory.mktemp("home")
-    return Settings(data_dir=ml_small, descriptions=description_files, home=home)
+    return Settings(
+        data_dir=ml_small, descriptions=description_files, home=home, index_limit=INDEX_LIMIT
+    )
 
 
 @pytest.fixture(scope="session")

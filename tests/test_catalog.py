@@ -64,6 +64,11 @@ def test_ambiguous_title_is_resolved_by_year(catalog) -> None:  # type: ignore[n
     assert catalog.display(catalog.resolve("hamlet 1990")) == "Hamlet (1990)"
 
 
+def test_the_exact_title_wins_over_one_with_an_article(catalog) -> None:  # type: ignore[no-untyped-def]
+    assert catalog.display(catalog.resolve("Arrival")) == "Arrival (2016)"
+    assert catalog.display(catalog.resolve("The Arrival")) == "The Arrival (1996)"
+
+
 def test_a_far_more_rated_original_wins_over_its_remake(catalog) -> None:  # type: ignore[no-untyped-def]
     # Several movies are called "Heat"; the 1995 one has far more ratings than the others.
     assert catalog.display(catalog.resolve("heat")) == "Heat (1995)"

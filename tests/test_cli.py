@@ -38,6 +38,7 @@ def real_env(real_build, ml_small: Path, description_files: list[Path]) -> dict[
         "MOVIEBOT_DATA_DIR": str(ml_small),
         "MOVIEBOT_DESCRIPTIONS": os.pathsep.join(map(str, description_files)),
         "MOVIEBOT_HOME": str(real_build[0].settings.home),
+        "MOVIEBOT_INDEX_LIMIT": str(real_build[0].settings.index_limit),
     }
 
 
@@ -100,9 +101,9 @@ def test_recommend_json_for_a_known_user(real_env: dict[str, str]) -> None:
 
 
 def test_recommend_combines_likes_filters_and_reports_unknown_titles(
-    real_env: dict[str, str], real_build
-) -> None:  # type: ignore[no-untyped-def]
-    env = {**real_env, "MOVIEBOT_HOME": str(real_build[0].settings.home)}
+    real_env: dict[str, str],
+) -> None:
+    env = real_env
     result = run(
         "recommend",
         "--like",

@@ -95,7 +95,9 @@ def _embedding_function(embedder: Embedder) -> Any:
 class MovieStore:
     """A Chroma collection of movie documents with cosine similarity."""
 
-    def __init__(self, embedder: Embedder, path: Path | None = None, url: str | None = None) -> None:
+    def __init__(
+        self, embedder: Embedder, path: Path | None = None, url: str | None = None
+    ) -> None:
         if path is None and url is None:
             raise ValueError("a store needs a path (embedded) or a url (server)")
         self.embedder = embedder
@@ -117,8 +119,12 @@ class MovieStore:
         settings = ChromaSettings(anonymized_telemetry=False, allow_reset=True)
         if self.url:
             parsed = urlparse(self.url)
-            return chromadb.HttpClient(host=parsed.hostname or "127.0.0.1", port=parsed.port or 8000,
-                                       ssl=parsed.scheme == "https", settings=settings)
+            return chromadb.HttpClient(
+                host=parsed.hostname or "127.0.0.1",
+                port=parsed.port or 8000,
+                ssl=parsed.scheme == "https",
+                settings=settings,
+            )
         assert self.path is not None
         self.path.mkdir(parents=True, exist_ok=True)
         return chromadb.PersistentClient(path=str(self.path), settings=settings)
@@ -127,7 +133,8 @@ class MovieStore:
         if self._collection is None:
             self._client = self._make_client()
             self._collection = self._client.get_or_create_collection(
-                COLLECTION, embedding_function=_embedding_function(self.embedder),
+                COLLECTION,
+                embedding_function=_embedding_function(self.embedder),
                 configuration={"hnsw": {"space": "cosine"}},
             )
         return self._collection
@@ -135,12 +142,14 @@ class MovieStore:
     def check(self, dimension: int) -> str:
         """'' when the store is usable with this model; otherwise why it must be rebuilt."""
         manifest = self._manifest()
-        if manifest is not None and (manifest.get("model") != self.embedder.name
-                                     or manifest.get("dimension") != dimension):
-            return f"it was built with {manifest.get('model')} ({manifest.get('dimension')} dims)"
+        wanted = (self.embedder.name, dimension, self.embedder.max_tokens)
+        if manifest is not None:
+            found = (manifest.get("model"), manifest.get("dimension"), manifest.get("max_tokens"))
+            if found != wanted:
+                return f"it was built with {found[0]} ({found[1]} dims, {found[2]} tokens)"
         try:
             self.collection().count()
-        except Exception as err:  # noqa: BLE001 - any failure to open means a corrupt store
+        except Exception as err:
             return f"it cannot be opened ({type(err).__name__}: {err})"
         return ""
 
@@ -152,11 +161,12 @@ class MovieStore:
             client = self._make_client()
             try:
                 client.delete_collection(COLLECTION)
-            except Exception:  # noqa: BLE001 - absent already
+            except Exception:
                 log.debug("no collection to delete", exc_info=True)
         else:
             self._client = None
             assert self.path is not None
+            forget_cached_store(self.path)
             shutil.rmtree(self.path, ignore_errors=True)
 
     def _manifest(self) -> dict[str, Any] | None:
@@ -170,8 +180,17 @@ class MovieStore:
     def _write_manifest(self, dimension: int, count: int) -> None:
         if self.url or self.path is None:
             return
-        (self.path / MANIFEST).write_text(json.dumps(
-            {"model": self.embedder.name, "dimension": dimension, "collection": COLLECTION, "count": count}))
+        (self.path / MANIFEST).write_text(
+            json.dumps(
+                {
+                    "model": self.embedder.name,
+                    "dimension": dimension,
+                    "max_tokens": self.embedder.max_tokens,
+                    "collection": COLLECTION,
+                    "count": count,
+                }
+            )
+        )
 
     # --- building -------------------------------------------------------------------------
 
@@ -183,30 +202,44 @@ class MovieStore:
             self.reset(problem)
             report.rebuilt = problem
         collection = self.collection()
+        # Written first: an interrupted sync must still say which model made its vectors.
+        self._write_manifest(dimension, len(docs))
         existing = self._existing(collection)
         wanted = {str(d.movie_id): d for d in docs}
         stale = [i for i in existing if i not in wanted]
         if stale:
             for start in range(0, len(stale), BATCH):
-                collection.delete(ids=stale[start:start + BATCH])
+                collection.delete(ids=stale[start : start + BATCH])
             report.removed = len(stale)
         to_embed = [d for d in docs if existing.get(str(d.movie_id), {}).get("hash") != d.hash]
-        to_update = [d for d in docs if str(d.movie_id) in existing and d not in to_embed
-                     and _differs(existing[str(d.movie_id)], {**d.metadata, "hash": d.hash})]
+        to_update = [
+            d
+            for d in docs
+            if str(d.movie_id) in existing
+            and d not in to_embed
+            and _differs(existing[str(d.movie_id)], {**d.metadata, "hash": d.hash})
+        ]
         report.unchanged = len(docs) - len(to_embed) - len(to_update)
-        with tqdm(total=len(to_embed), desc="embedding movies", unit="doc", disable=not progress) as bar:
+        with tqdm(
+            total=len(to_embed), desc="embedding movies", unit="doc", disable=not progress
+        ) as bar:
             for start in range(0, len(to_embed), BATCH):
-                batch = to_embed[start:start + BATCH]
+                batch = to_embed[start : start + BATCH]
                 vectors = self.embedder.encode([d.text for d in batch])
-                collection.upsert(ids=[str(d.movie_id) for d in batch], embeddings=vectors,
-                                  documents=[d.text for d in batch],
-                                  metadatas=[{**d.metadata, "hash": d.hash} for d in batch])
+                collection.upsert(
+                    ids=[str(d.movie_id) for d in batch],
+                    embeddings=vectors,
+                    documents=[d.text for d in batch],
+                    metadatas=[{**d.metadata, "hash": d.hash} for d in batch],
+                )
                 bar.update(len(batch))
         report.embedded = len(to_embed)
         for start in range(0, len(to_update), BATCH):
-            batch = to_update[start:start + BATCH]
-            collection.update(ids=[str(d.movie_id) for d in batch],
-                              metadatas=[{**d.metadata, "hash": d.hash} for d in batch])
+            batch = to_update[start : start + BATCH]
+            collection.update(
+                ids=[str(d.movie_id) for d in batch],
+                metadatas=[{**d.metadata, "hash": d.hash} for d in batch],
+            )
         report.updated = len(to_update)
         self._write_manifest(dimension, len(docs))
         return report
@@ -229,7 +262,9 @@ class MovieStore:
             ids += [int(i) for i in page["ids"]]
             vectors.append(np.asarray(page["embeddings"], dtype=np.float32))
         if not ids:
-            return np.zeros(0, dtype=np.int64), np.zeros((0, self.embedder.dimension), dtype=np.float32)
+            return np.zeros(0, dtype=np.int64), np.zeros(
+                (0, self.embedder.dimension), dtype=np.float32
+            )
         return np.array(ids, dtype=np.int64), np.vstack(vectors)
 
     # --- querying -------------------------------------------------------------------------
@@ -237,10 +272,18 @@ class MovieStore:
     def query(self, vector: np.ndarray, k: int, where: dict[str, Any] | None = None) -> list[Hit]:
         """The ``k`` nearest documents to ``vector`` that pass ``where``."""
         collection = self.collection()
-        result = collection.query(query_embeddings=[vector], n_results=max(1, min(k, collection.count())),
-                                  where=where, include=["distances", "documents"])
-        return [Hit(int(i), 1.0 - float(d), doc) for i, d, doc in
-                zip(result["ids"][0], result["distances"][0], result["documents"][0], strict=True)]
+        result = collection.query(
+            query_embeddings=[vector],
+            n_results=max(1, min(k, collection.count())),
+            where=where,
+            include=["distances", "documents"],
+        )
+        return [
+            Hit(int(i), 1.0 - float(d), doc)
+            for i, d, doc in zip(
+                result["ids"][0], result["distances"][0], result["documents"][0], strict=True
+            )
+        ]
 
     def vector_of(self, movie_id: int) -> np.ndarray | None:
         page = self.collection().get(ids=[str(movie_id)], include=["embeddings"])
@@ -252,3 +295,20 @@ class MovieStore:
 def _differs(stored: dict[str, Any], wanted: dict[str, Any]) -> bool:
     return any(stored.get(k) != v for k, v in wanted.items())
 
+
+def forget_cached_store(path: Path) -> None:
+    """Drop this process's cached Chroma system for ``path``.
+
+    Chroma keeps one system per persist directory for the life of the process, so a store
+    deleted or replaced on disk would still be served from memory; this makes the next client
+    read the folder afresh.
+    """
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    system = SharedSystemClient._identifier_to_system.pop(str(path), None)
+    SharedSystemClient._identifier_to_refcount.pop(str(path), None)
+    if system is not None:
+        try:
+            system.stop()
+        except Exception:
+            log.debug("stopping the cached chroma system failed", exc_info=True)

@@ -1,0 +1,322 @@
+"""Semantic search over movie descriptions, and the text signal of the hybrid ranker.
+
+``search`` is a faithful description search: the Chroma collection's nearest documents to
+the query, with filters. Recommending from words is not searching: ``recommend --text``
+blends the similarity with what people rate well (popularity, quality, tag sentiment),
+with weights chosen on data, so "a zombie film" gives good zombie films first.
+
+**Choosing the text weights without hand-tuning.** MovieLens users' own tags are natural
+queries: a tag used on several movies ("time travel", "heist", "dystopia") is a query
+whose relevant movies are the ones people tagged with it. The weights of popularity,
+quality and sentiment next to the text similarity (fixed at 1) maximize NDCG@10 over these
+tag queries; the weight of the text next to a person's own profile is chosen the same way on
+(user, tag) pairs: the tagger's other ratings as the profile, the movies they gave that tag as
+the relevant ones.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from recommender.matrix import Profile
+from recommender.metrics import ndcg_at_k, top_k
+from recommender.ranking import (
+    Filters,
+    RankerWeights,
+    ValidationSet,
+    combine,
+    fit_weights,
+    standardize,
+)
+from vectorstore.documents import genre_flag
+from vectorstore.embeddings import MAX_CHARS, Embedder
+from vectorstore.store import MovieDoc, MovieStore
+
+log = logging.getLogger(__name__)
+
+META_TAGS = frozenset(
+    {
+        "in netflix queue",
+        "netflix",
+        "dvd",
+        "bd-r",
+        "dvd-video",
+        "seen",
+        "to see",
+        "watched",
+        "tivo",
+        "owned",
+        "library",
+        "clv",
+        "might like",
+        "need to own",
+    }
+)
+MAX_TAG_QUERIES = 200
+PERSONAL_TEXT_GRID = (0.0, 0.3, 0.5, 1.0, 1.5, 2.0, 3.0, 5.0)
+_WORD_RE = re.compile(r"[a-z0-9']+")
+STOP = frozenset(
+    {
+        "a",
+        "an",
+        "the",
+        "and",
+        "or",
+        "of",
+        "in",
+        "on",
+        "with",
+        "for",
+        "to",
+        "from",
+        "by",
+        "at",
+        "is",
+        "it",
+        "its",
+        "that",
+        "this",
+        "movie",
+        "film",
+        "films",
+        "movies",
+        "about",
+        "like",
+        "some",
+        "something",
+    }
+)
+
+
+@dataclass
+class TextIndexState:
+    """The index stage's payload: vectors aligned with the catalogue's columns, docs and weights."""
+
+    model: str
+    dimension: int
+    item_ids: np.ndarray
+    vectors: np.ndarray  # (n_items, dim), zero rows for movies not indexed
+    indexed: np.ndarray  # bool per column
+    docs: list[MovieDoc]
+    text_weights: RankerWeights
+    personal_text_weight: float
+    report: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Query:
+    """An embedded query and whether it had to be shortened."""
+
+    text: str
+    vector: np.ndarray
+    truncated: bool
+
+
+class SemanticIndex:
+    """Engine-side access to the text index: similarities in numpy, search through Chroma."""
+
+    def __init__(self, state: TextIndexState, store: MovieStore, embedder: Embedder) -> None:
+        self.state = state
+        self.store = store
+        self.embedder = embedder
+        self._store_checked = False
+
+    def embed(self, text: str) -> Query:
+        clean = " ".join(text.split())
+        return Query(clean, self.embedder.encode_one(clean), len(clean) > MAX_CHARS)
+
+    def similarities(self, vector: np.ndarray) -> np.ndarray:
+        """Cosine similarity of every catalogue movie to ``vector`` (0 for unindexed movies)."""
+        return self.state.vectors @ vector
+
+    def vector_of(self, col: int) -> np.ndarray | None:
+        return self.state.vectors[col] if self.state.indexed[col] else None
+
+    def query(self, vector: np.ndarray, k: int, where: dict[str, Any] | None) -> list[Any]:
+        self.ensure_store()
+        return self.store.query(vector, k, where)
+
+    def ensure_store(self) -> None:
+        """Reopen the Chroma store; restore it from the payload when missing or corrupt."""
+        if self._store_checked:
+            return
+        problem = self.store.check(self.state.dimension)
+        if not problem:
+            count = self.store.collection().count()
+            if count != len(self.state.docs):
+                problem = f"it holds {count} documents instead of {len(self.state.docs)}"
+        if problem:
+            self.store.reset(problem)
+            self.restore()
+        self._store_checked = True
+
+    def restore(self) -> None:
+        """Refill the collection from the stored vectors (no re-embedding)."""
+        collection = self.store.collection()
+        by_id = {int(m): c for c, m in enumerate(self.state.item_ids)}
+        for start in range(0, len(self.state.docs), 256):
+            batch = self.state.docs[start : start + 256]
+            collection.upsert(
+                ids=[str(d.movie_id) for d in batch],
+                embeddings=self.state.vectors[[by_id[d.movie_id] for d in batch]],
+                documents=[d.text for d in batch],
+                metadatas=[{**d.metadata, "hash": d.hash} for d in batch],
+            )
+        self.store._write_manifest(self.state.dimension, len(self.state.docs))
+        log.warning("restored the vector index at %s from the built artifact", self.store.where)
+
+
+def chroma_where(filters: Filters) -> dict[str, Any] | None:
+    """A Chroma ``where`` clause for the filters (None when there are none)."""
+    clauses: list[dict[str, Any]] = []
+    if filters.genres:
+        ors = [{genre_flag(g): True} for g in filters.genres]
+        clauses.append(ors[0] if len(ors) == 1 else {"$or": ors})
+    clauses += [{genre_flag(g): False} for g in filters.exclude_genres]
+    if filters.year_min is not None:
+        clauses.append({"year": {"$gte": filters.year_min}})
+    if filters.year_max is not None:
+        clauses += [{"year": {"$lte": filters.year_max}}, {"year": {"$gt": 0}}]
+    if filters.min_ratings:
+        clauses.append({"n_ratings": {"$gte": filters.min_ratings}})
+    if not clauses:
+        return None
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+def snippet(document: str, query: str, limit: int = 160) -> str:
+    """The document's sentence sharing most words with the query (the first one on a tie)."""
+    words = {w for w in _WORD_RE.findall(query.lower()) if w not in STOP}
+    text = document.split("\n", 1)[-1]  # the body, after the "Title (Year). Genres." header
+    body = [s.strip() for s in re.split(r"(?<=[.!?])\s+", text) if s.strip()] or [text]
+    best = max(body, key=lambda s: (len(words & set(_WORD_RE.findall(s.lower()))), -body.index(s)))
+    return best if len(best) <= limit else best[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+# --- choosing the weights on tag queries -------------------------------------------------
+
+
+def tag_queries(
+    tags: pd.DataFrame, item_ids: np.ndarray, indexed: np.ndarray
+) -> list[tuple[str, set[int]]]:
+    """Tags used on 3 to 100 indexed movies, as (query, relevant columns), most used first."""
+    if tags.empty:
+        return []
+    frame = tags.assign(key=tags["tag"].astype(str).str.strip().str.lower())
+    frame = frame[~frame["key"].isin(META_TAGS) & (frame["key"].str.len() >= 3)]
+    frame = frame.assign(col=np.searchsorted(item_ids, frame["movieId"].to_numpy()))
+    frame = frame[indexed[frame["col"].to_numpy()]]
+    groups = frame.groupby("key")["col"].agg(lambda c: set(c.tolist()))
+    groups = groups[groups.map(len).between(3, 100)]
+    ordered = groups.map(len).sort_values(ascending=False, kind="stable").index[:MAX_TAG_QUERIES]
+    return [(key, groups[key]) for key in ordered]
+
+
+def fit_text_weights(
+    models: Any, vectors: np.ndarray, indexed: np.ndarray, embedder: Embedder, tags: pd.DataFrame
+) -> tuple[RankerWeights, float, dict[str, float]]:
+    """Weights for text-only requests, and the text weight next to a personal profile."""
+    queries = tag_queries(tags, models.matrix.item_ids, indexed)
+    base = RankerWeights(
+        ease=0.0, knn=0.0, stars=0.0, cluster=0.0, text=1.0, pop=0.0, quality=0.0, sentiment=0.0
+    )
+    if len(queries) < 5:
+        log.info(
+            "too few tag queries (%d) to fit text weights; using similarity alone", len(queries)
+        )
+        return base, 1.0, {"tag_queries": len(queries)}
+    sims = embedder.encode([q for q, _ in queries]) @ vectors.T
+    names = ("text", "pop", "quality", "sentiment")
+    priors = {
+        "pop": np.log1p(models.stats.counts),
+        "quality": models.stats.quality,
+        "sentiment": models.sentiment.scores,
+    }
+    z = np.zeros((len(names), len(queries), len(indexed)), dtype=np.float32)
+    for q in range(len(queries)):
+        z[0, q] = standardize(sims[q], indexed)
+    for c, name in enumerate(names[1:], start=1):
+        z[c, :] = standardize(priors[name], indexed)
+    data = ValidationSet(
+        names,
+        z,
+        np.broadcast_to(indexed, (len(queries), len(indexed))).copy(),
+        [rel for _, rel in queries],
+    )
+    start = base.model_copy()
+    weights, ndcg = fit_weights(data, start, anchor="text")
+    similarity_only = float(
+        np.mean(
+            [
+                ndcg_at_k(top_k(np.where(indexed, sims[q], -np.inf), 10).tolist(), rel, 10)
+                for q, (_, rel) in enumerate(queries)
+            ]
+        )
+    )
+    personal, personal_ndcg = _fit_personal(models, tags, queries, sims, indexed)
+    scores = {
+        "tag_queries": len(queries),
+        "ndcg@10_similarity_only": round(similarity_only, 4),
+        "ndcg@10_with_priors": round(ndcg, 4),
+        "personal_pairs": personal_ndcg[0],
+        "personal_ndcg@10": round(personal_ndcg[1], 4),
+    }
+    log.info(
+        "text weights %s, personal text weight %s (%s)", weights.model_dump(), personal, scores
+    )
+    return weights, personal, scores
+
+
+def _fit_personal(
+    models: Any,
+    tags: pd.DataFrame,
+    queries: list[tuple[str, set[int]]],
+    sims: np.ndarray,
+    indexed: np.ndarray,
+) -> tuple[float, tuple[int, float]]:
+    """The text weight next to a profile, by NDCG@10 on (tagger, tag) pairs."""
+    index = {q: i for i, (q, _) in enumerate(queries)}
+    frame = tags.assign(key=tags["tag"].astype(str).str.strip().str.lower())
+    frame = frame[frame["key"].isin(index)]
+    pairs = []
+    for (user, key), group in frame.groupby(["userId", "key"]):
+        row = models.matrix.user_row(int(user))
+        if row is None:
+            continue
+        cols = set(models.matrix.item_cols(group["movieId"].to_numpy()).tolist()) & set(
+            np.flatnonzero(indexed)
+        )
+        if cols:
+            pairs.append((row, index[key], cols))
+    pairs = pairs[:300]
+    if not pairs:
+        return 1.0, (0, 0.0)
+    scored = []
+    for row, q, relevant in pairs:
+        full = models.matrix.profile(row)
+        keep = ~np.isin(full.items, list(relevant))
+        profile = Profile(full.items[keep], full.ratings[keep])
+        comps = models.components(None, profile, sims[q])
+        mask = np.ones(len(indexed), dtype=bool)
+        mask[profile.items] = False
+        scored.append((comps, mask, relevant))
+    best = (1.0, -1.0)
+    for w in PERSONAL_TEXT_GRID:
+        weights = models.weights.model_copy(update={"text": w})
+        ndcg = float(
+            np.mean(
+                [
+                    ndcg_at_k(top_k(combine(c, weights, m), 10).tolist(), rel, 10)
+                    for c, m, rel in scored
+                ]
+            )
+        )
+        if ndcg > best[1] + 1e-6:
+            best = (w, ndcg)
+    return best[0], (len(pairs), best[1])

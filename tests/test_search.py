@@ -1,0 +1,277 @@
+"""Semantic search: the real index (a subset), incremental builds, broken stores, server mode."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from recommender.engine import Engine, Taste
+from recommender.errors import MovieBotError
+from recommender.ranking import Filters
+from recommender.semantic import chroma_where, snippet
+from tests.conftest import INDEX_LIMIT
+from vectorstore.embeddings import Embedder
+from vectorstore.store import MovieDoc, MovieStore, forget_cached_store
+
+
+def _titles(results) -> list[str]:  # type: ignore[no-untyped-def]
+    return [h.movie.display for h in results.hits]
+
+
+def test_the_index_holds_the_most_rated_movies(engine: Engine) -> None:
+    state = engine.semantic.state
+    assert state.indexed.sum() == INDEX_LIMIT == len(state.docs)
+    assert state.vectors.shape == (engine.models.matrix.n_items, 384)
+    norms = (state.vectors[state.indexed] ** 2).sum(axis=1)
+    assert abs(norms - 1).max() < 1e-4  # normalized: cosine is a dot product
+
+
+def test_search_finds_movies_by_what_they_are_about(engine: Engine) -> None:
+    dinosaurs = _titles(engine.search("dinosaurs brought back to life in a theme park", k=3))
+    assert "Jurassic Park (1993)" in dinosaurs
+    heist = engine.search("a heist film with a clever twist", k=10)
+    assert any(
+        re.search(r"heist|robber|steal|thie", h.snippet + " ".join(h.movie.genres), re.I)
+        for h in heist.hits
+    )
+    assert all(0 < h.similarity <= 1 for h in heist.hits)
+    sims = [h.similarity for h in heist.hits]
+    assert sims == sorted(sims, reverse=True)
+
+
+def test_genre_and_era_queries_work(engine: Engine) -> None:
+    hits = engine.search("animated movie for children", k=10).hits
+    assert sum("Animation" in h.movie.genres for h in hits) >= 7
+
+
+def test_filters_apply_and_an_empty_result_says_which_filter(engine: Engine) -> None:
+    hits = engine.search(
+        "space adventure", k=5, filters=Filters(genres=["Sci-Fi"], year_min=1990)
+    ).hits
+    assert hits and all("Sci-Fi" in h.movie.genres and h.movie.year >= 1990 for h in hits)
+    empty = engine.search(
+        "space adventure", k=5, filters=Filters(genres=["Film-Noir"], year_min=2015)
+    )
+    assert empty.hits == [] and "from 2015" in empty.notes[0]
+
+
+def test_more_like_this_uses_the_stored_vector(engine: Engine) -> None:
+    results = engine.more_like("The Matrix", k=5)
+    assert "The Matrix (1999)" not in _titles(results) and len(results.hits) == 5
+    assert sum("Sci-Fi" in h.movie.genres for h in results.hits) >= 3
+
+
+@pytest.mark.parametrize("query", ["", "   ", "\n\t"])
+def test_empty_query_is_a_clear_message(engine: Engine, query: str) -> None:
+    with pytest.raises(MovieBotError, match="what the movie should be about"):
+        engine.search(query)
+
+
+def test_a_10000_character_query_is_cut_and_answered(engine: Engine) -> None:
+    results = engine.search("a detective hunts a serial killer in a rainy city. " * 200, k=5)
+    assert len(results.hits) == 5 and "long" in results.notes[0]
+
+
+def test_recommend_text_blends_similarity_with_what_people_rate_well(engine: Engine) -> None:
+    result = engine.recommend(Taste(), text="a zombie film", k=5)
+    assert result.basis == "text"
+    assert all(p.reasons.text_similarity is not None for p in result.picks)
+    texts = {d.movie_id: d.text.lower() for d in engine.semantic.state.docs}
+    zombie = [
+        p for p in result.picks if re.search(r"zombie|undead|living dead", texts[p.movie.movieId])
+    ]
+    assert len(zombie) >= 3
+    assert all(p.movie.n_ratings >= 5 for p in result.picks)
+
+
+def test_text_and_taste_combine(engine: Engine) -> None:
+    plain = engine.recommend(Taste(user_id=414), k=10)
+    moody = engine.recommend(
+        Taste(user_id=414), text="a gentle animated film for the whole family", k=10
+    )
+
+    def family(result) -> int:  # type: ignore[no-untyped-def]
+        return sum(
+            "Animation" in p.movie.genres or "Children" in p.movie.genres for p in result.picks
+        )
+
+    assert family(moody) >= family(plain) + 2
+    seen = set(engine.catalog.ratings.loc[engine.catalog.ratings.userId == 414, "movieId"])
+    assert not seen & {p.movie.movieId for p in moody.picks}  # still personal: nothing seen
+
+
+def test_text_weights_were_chosen_on_tag_queries(engine: Engine) -> None:
+    report = engine.semantic.state.report["weights"]
+    assert report["tag_queries"] >= 5
+    assert report["ndcg@10_with_priors"] >= report["ndcg@10_similarity_only"]
+
+
+def test_search_cli_json(real_env_search: dict[str, str]) -> None:
+    from tests.test_cli import run
+
+    result = run("search", "a boxing underdog story", "--k", "5", "--json", env=real_env_search)
+    assert result.returncode == 0, result.stderr
+    hits = json.loads(result.stdout)
+    assert len(hits) == 5 and {"movieId", "title", "year", "score", "snippet"} <= set(hits[0])
+    empty = run("search", "  ", "--json", env=real_env_search)
+    assert (
+        empty.returncode == 1
+        and "what the movie should be about" in json.loads(empty.stdout)["error"]
+    )
+
+
+@pytest.fixture(scope="module")
+def real_env_search(real_build, ml_small: Path, description_files: list[Path]) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    return {
+        "MOVIEBOT_DATA_DIR": str(ml_small),
+        "MOVIEBOT_DESCRIPTIONS": os.pathsep.join(map(str, description_files)),
+        "MOVIEBOT_HOME": str(real_build[0].settings.home),
+        "MOVIEBOT_INDEX_LIMIT": str(INDEX_LIMIT),
+    }
+
+
+def test_snippet_picks_the_sentence_that_matched() -> None:
+    doc = "Heat (1995). Action, Crime.\nA cop chases a thief. The thief plans one last bank heist. The end."
+    assert snippet(doc, "a bank heist") == "The thief plans one last bank heist."
+
+
+def test_filters_become_a_chroma_where_clause() -> None:
+    assert chroma_where(Filters()) is None
+    where = chroma_where(Filters(genres=["Sci-Fi", "Film-Noir"], year_min=1990, min_ratings=5))
+    assert where == {
+        "$and": [
+            {"$or": [{"g_Sci_Fi": True}, {"g_Film_Noir": True}]},
+            {"year": {"$gte": 1990}},
+            {"n_ratings": {"$gte": 5}},
+        ]
+    }
+
+
+# --- the store on its own: incremental sync, broken stores, server mode --------------------
+
+
+@pytest.fixture(scope="module")
+def embedder() -> Embedder:
+    return Embedder()
+
+
+def _docs(n: int = 6, changed: int | None = None) -> list[MovieDoc]:
+    texts = [
+        "A heist in Paris.",
+        "Zombies overrun a mall.",
+        "A robot learns to love.",
+        "Dinosaurs escape a park.",
+        "A boxer's last fight.",
+        "Pirates hunt treasure.",
+    ]
+    return [
+        MovieDoc(
+            i + 1,
+            texts[i] + (" Updated." if i == changed else ""),
+            {"movieId": i + 1, "year": 2000},
+        )
+        for i in range(n)
+    ]
+
+
+def test_sync_is_incremental(tmp_path: Path, embedder: Embedder) -> None:
+    store = MovieStore(embedder, path=tmp_path / "chroma")
+    first = store.sync(_docs())
+    assert (first.embedded, first.unchanged) == (6, 0)
+    second = MovieStore(embedder, path=tmp_path / "chroma").sync(_docs())
+    assert (second.embedded, second.updated, second.unchanged) == (0, 0, 6)
+    third = MovieStore(embedder, path=tmp_path / "chroma").sync(_docs(changed=2))
+    assert (third.embedded, third.unchanged) == (1, 5)
+    fourth = MovieStore(embedder, path=tmp_path / "chroma").sync(_docs(n=5))
+    assert fourth.removed == 1
+    hits = MovieStore(embedder, path=tmp_path / "chroma").query(
+        embedder.encode_one("undead at the shopping mall"), 1
+    )
+    assert hits[0].movie_id == 2
+
+
+def test_another_model_or_a_corrupt_store_is_rebuilt_with_a_message(
+    tmp_path: Path, embedder: Embedder, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "chroma"
+    MovieStore(embedder, path=path).sync(_docs())
+    manifest = json.loads((path / "moviebot-index.json").read_text())
+    (path / "moviebot-index.json").write_text(
+        json.dumps({**manifest, "model": "other-model", "dimension": 768})
+    )
+    report = MovieStore(embedder, path=path).sync(_docs())
+    assert "other-model" in report.rebuilt and report.embedded == 6
+    forget_cached_store(path)  # a new process opening a store corrupted on disk
+    (path / "chroma.sqlite3").write_bytes(b"this is not a database" * 100)
+    with caplog.at_level("WARNING"):
+        report = MovieStore(embedder, path=path).sync(_docs())
+    assert "cannot be opened" in report.rebuilt and report.embedded == 6
+    assert "rebuilding it" in caplog.text
+
+
+def test_engine_restores_a_deleted_store_without_re_embedding(
+    engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    import shutil
+
+    semantic = engine.semantic
+    engine.search("anything", k=1)  # the store is open and checked
+    shutil.rmtree(semantic.store.path)
+    forget_cached_store(semantic.store.path)  # what a new process would see
+    semantic.store._collection = None
+    semantic._store_checked = False
+    with caplog.at_level("WARNING"):
+        results = engine.search("dinosaurs brought back to life in a theme park", k=3)
+    assert "Jurassic Park (1993)" in _titles(results)
+    assert "restored the vector index" in caplog.text
+
+
+@pytest.fixture(scope="module")
+def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real Chroma server on loopback, started with the ``chroma`` CLI chromadb ships."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    chroma = Path(sys.executable).parent / "chroma"
+    path = tmp_path_factory.mktemp("chroma-server")
+    env = {**os.environ, "ANONYMIZED_TELEMETRY": "False"}
+    process = subprocess.Popen(
+        [str(chroma), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        process.kill()
+        pytest.fail("the chroma server did not start")
+    yield url
+    process.terminate()
+    process.wait(timeout=20)
+
+
+def test_server_mode_talks_to_a_real_chroma_server(chroma_server: str, embedder: Embedder) -> None:
+    store = MovieStore(embedder, url=chroma_server)
+    assert store.sync(_docs()).embedded == 6
+    assert MovieStore(embedder, url=chroma_server).sync(_docs()).embedded == 0
+    hits = MovieStore(embedder, url=chroma_server).query(embedder.encode_one("a robot in love"), 2)
+    assert hits[0].movie_id == 3
+    MovieStore(embedder, url=chroma_server).reset("test")
+    assert MovieStore(embedder, url=chroma_server).sync(_docs()).embedded == 6
