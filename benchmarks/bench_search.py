@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from benchmarks.common import DESCRIPTIONS, SHARED, describe, timings
 from recommender.config import Settings
@@ -53,7 +54,7 @@ def relevant_sets(engine: Engine, spec: dict[str, Any]) -> dict[str, set[int]]:
         chosen = set()
         for movie_id, row in catalog.movies.iterrows():
             genres = set(row.genres)
-            year = None if row.year is None or row.year != row.year else int(row.year)
+            year = None if pd.isna(row.year) else int(row.year)
             if not set(q.get("all_genres", [])) <= genres:
                 continue
             if q.get("any_genres") and not genres & set(q["any_genres"]):

@@ -262,18 +262,27 @@ class Engine:
                 )
             else:
                 weights = self.semantic.state.text_weights
+                mask = self._text_gate(text_scores, mask)
         scores = combine(components, weights, mask)
         cols = diverse_top(shortlist(scores, max(SHORTLIST, 3 * k)), self._franchises, k)
         picks = self._explain(cols, scores, components, row, profile, own)
         return Recommendations(picks, basis, notes)
+
+    def _text_gate(self, text_scores: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """Of the candidates, only the best text matches (the gate size fitted on tag queries)."""
+        gate = self.semantic.state.text_gate
+        if gate is None or gate >= mask.sum():
+            return mask
+        keep = np.zeros_like(mask)
+        keep[np.argpartition(-np.where(mask, text_scores, -np.inf), gate - 1)[:gate]] = True
+        return keep & mask
 
     def _text_scores(self, text: str, notes: list[str]) -> np.ndarray | None:
         """Semantic similarity of every movie to ``text`` (zero for movies not indexed)."""
         if self._semantic is None:
             notes.append("The description index is not built, so your words were not used.")
             return None
-        query = self._embed(text, notes)
-        return self._semantic.similarities(query.vector)
+        return self._semantic.text_scores(self._embed(text, notes))
 
     def _embed(self, text: str, notes: list[str]) -> Any:
         if not text or not text.strip():

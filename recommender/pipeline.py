@@ -222,7 +222,7 @@ MODELS = Stage(
 
 # --- the index stage ----------------------------------------------------------------------
 
-INDEX_VERSION = 2  # bump when the document text changes
+INDEX_VERSION = 3  # bump when the document text or the index payload changes
 
 
 def _index_params(ctx: BuildContext) -> dict[str, Any]:
@@ -246,7 +246,7 @@ def open_store(settings: Settings, embedder: Any) -> Any:
 
 
 def _build_index(ctx: BuildContext) -> Any:
-    from recommender.semantic import TextIndexState, fit_text_weights
+    from recommender.semantic import LexicalIndex, TextIndexState, fit_text_weights
     from vectorstore.documents import build_documents
     from vectorstore.embeddings import Embedder
 
@@ -283,7 +283,8 @@ def _build_index(ctx: BuildContext) -> Any:
     vectors[cols] = stored
     indexed = np.zeros(len(item_ids), dtype=bool)
     indexed[cols] = True
-    weights, personal, scores = fit_text_weights(models, vectors, indexed, embedder, catalog.tags)
+    lexical = LexicalIndex.fit(docs, item_ids)
+    fit = fit_text_weights(models, vectors, indexed, embedder, catalog.tags, lexical)
     return TextIndexState(
         embedder.name,
         embedder.dimension,
@@ -291,9 +292,12 @@ def _build_index(ctx: BuildContext) -> Any:
         vectors,
         indexed,
         docs,
-        weights,
-        personal,
-        {"sync": vars(report), "weights": scores},
+        fit.weights,
+        fit.personal,
+        lexical,
+        fit.lexical_weight,
+        fit.gate,
+        {"sync": vars(report), "weights": fit.scores},
     )
 
 

@@ -87,7 +87,9 @@ def test_force_rebuilds_and_never_touches_user_data(settings: Settings) -> None:
 
 
 def test_unknown_stage_is_a_clear_error(settings: Settings) -> None:
-    with pytest.raises(MovieBotError, match="Unknown stage 'nope'; the stages are: data, models"):
+    with pytest.raises(
+        MovieBotError, match="Unknown stage 'nope'; the stages are: data, models, index"
+    ):
         build(settings, progress=False, only="nope")
 
 
@@ -104,11 +106,16 @@ def test_manifest_records_fingerprint_params_and_versions(settings: Settings) ->
 
 def test_full_pipeline_on_a_tiny_dataset_builds_every_stage(settings: Settings) -> None:
     ctx, summary = build(settings, progress=False)
-    assert [(s.name, s.status) for s in summary.stages] == [("data", "built"), ("models", "built")]
+    assert [(s.name, s.status) for s in summary.stages] == [
+        ("data", "built"),
+        ("models", "built"),
+        ("index", "built"),
+    ]
     models = ctx.payloads["models"]
     assert models.clusters.k == 1 and models.matrix.n_users == 2
     _, again = build(settings, progress=False)
-    assert [s.status for s in again.stages] == ["up to date", "up to date"]
+    assert [s.status for s in again.stages] == ["up to date"] * 3
+    assert ctx.payloads["index"].indexed.sum() == 4
 
 
 def test_models_are_rebuilt_when_the_data_changes(settings: Settings) -> None:
@@ -116,8 +123,9 @@ def test_models_are_rebuilt_when_the_data_changes(settings: Settings) -> None:
     ratings = settings.data_dir / "ratings.csv"
     ratings.write_text(ratings.read_text() + "3,1,4.5,964982800\n")
     _, summary = build(settings, progress=False)
-    assert [s.status for s in summary.stages] == ["rebuilt", "rebuilt"]
+    assert [s.status for s in summary.stages] == ["rebuilt"] * 3
     assert all("stale" in s.reason for s in summary.stages)
+    assert summary.as_dict()["ratings"] == 5
 
 
 def test_real_build_summary(real_build) -> None:  # type: ignore[no-untyped-def]

@@ -13,6 +13,7 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from recommender.engine import Engine, Taste
@@ -113,7 +114,18 @@ def test_text_and_taste_combine(engine: Engine) -> None:
 def test_text_weights_were_chosen_on_tag_queries(engine: Engine) -> None:
     report = engine.semantic.state.report["weights"]
     assert report["tag_queries"] >= 5
-    assert report["ndcg@10_with_priors"] >= report["ndcg@10_similarity_only"]
+    assert report["ips_ndcg@10_with_priors_and_gate"] >= report["ips_ndcg@10_dense_and_lexical"]
+    assert report["ips_ndcg@10_dense_and_lexical"] >= report["ips_ndcg@10_dense_only"]
+
+
+def test_ips_ndcg_by_hand() -> None:
+    from recommender.semantic import ips_ndcg
+
+    gain = np.array([1.0, 0.5, 0.25, 1.0])
+    scores = np.array([[0.9, 0.8, 0.1, 0.0]])  # ranks items 0, 1, 2, 3
+    dcg = 0.5 / np.log2(3)  # item 1 relevant, at rank 2
+    ideal = 0.5 + 0.25 / np.log2(3)  # items 1 and 2, best first
+    assert ips_ndcg(scores, [{1, 2}], gain, k=2) == pytest.approx(dcg / ideal)
 
 
 def test_search_cli_json(real_env_search: dict[str, str]) -> None:

@@ -212,11 +212,13 @@ class MovieStore:
                 collection.delete(ids=stale[start : start + BATCH])
             report.removed = len(stale)
         to_embed = [d for d in docs if existing.get(str(d.movie_id), {}).get("hash") != d.hash]
+        to_embed.sort(key=lambda d: len(d.text))  # similar lengths per batch: less padding
+        embedding = {d.movie_id for d in to_embed}
         to_update = [
             d
             for d in docs
             if str(d.movie_id) in existing
-            and d not in to_embed
+            and d.movie_id not in embedding
             and _differs(existing[str(d.movie_id)], {**d.metadata, "hash": d.hash})
         ]
         report.unchanged = len(docs) - len(to_embed) - len(to_update)
