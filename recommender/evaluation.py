@@ -296,7 +296,9 @@ def ranking_holdout(catalog: Catalog, params: ModelParams, progress: bool) -> li
     svd = models.blend.svd
     rankers: dict[str, Callable[[int, Profile], list[int]]] = {
         "popularity": lambda r, p: top_k(popularity, K, p.items).tolist(),
-        "svd": lambda r, p: top_k(svd.scores(svd.bu[r], svd.pu[r]), K, p.items).tolist(),
+        "moviebot.SVD top-N": lambda r, p: top_k(
+            svd.scores(svd.bu[r], svd.pu[r]), K, p.items
+        ).tolist(),
         "ease": lambda r, p: top_k(
             models.ease.scores(p.items, np.ones(len(p))), K, p.items
         ).tolist(),

@@ -112,3 +112,15 @@ def engine(real_build):  # type: ignore[no-untyped-def]
     from recommender.engine import Engine
 
     return Engine.from_context(real_build[0])
+
+
+@pytest.fixture(scope="session")
+def real_env(real_build, ml_small: Path, description_files: list[Path]) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """Environment for subprocesses: the real data and the MOVIEBOT_HOME this session built."""
+    settings = real_build[0].settings
+    return {
+        "MOVIEBOT_DATA_DIR": str(ml_small),
+        "MOVIEBOT_DESCRIPTIONS": os.pathsep.join(map(str, description_files)),
+        "MOVIEBOT_HOME": str(settings.home),
+        "MOVIEBOT_INDEX_LIMIT": str(settings.index_limit),
+    }

@@ -31,17 +31,6 @@ def run(
     )
 
 
-@pytest.fixture(scope="module")
-def real_env(real_build, ml_small: Path, description_files: list[Path]) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    """The real data, and the MOVIEBOT_HOME the test session already built."""
-    return {
-        "MOVIEBOT_DATA_DIR": str(ml_small),
-        "MOVIEBOT_DESCRIPTIONS": os.pathsep.join(map(str, description_files)),
-        "MOVIEBOT_HOME": str(real_build[0].settings.home),
-        "MOVIEBOT_INDEX_LIMIT": str(real_build[0].settings.index_limit),
-    }
-
-
 @pytest.mark.parametrize("command", [None, *COMMANDS])
 def test_help_everywhere(command: str | None) -> None:
     result = run(*([command] if command else []), "--help")

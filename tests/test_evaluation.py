@@ -50,7 +50,7 @@ def test_eval_json_schema_and_peer_cache(subset: Settings) -> None:
     assert all({"rmse", "mae", "fit_seconds"} <= set(r) for r in result["rating"])
     assert {r["model"] for r in result["ranking"]} == {
         "popularity",
-        "svd",
+        "moviebot.SVD top-N",
         "ease",
         "moviebot.hybrid",
     }

@@ -128,28 +128,18 @@ def test_ips_ndcg_by_hand() -> None:
     assert ips_ndcg(scores, [{1, 2}], gain, k=2) == pytest.approx(dcg / ideal)
 
 
-def test_search_cli_json(real_env_search: dict[str, str]) -> None:
+def test_search_cli_json(real_env: dict[str, str]) -> None:
     from tests.test_cli import run
 
-    result = run("search", "a boxing underdog story", "--k", "5", "--json", env=real_env_search)
+    result = run("search", "a boxing underdog story", "--k", "5", "--json", env=real_env)
     assert result.returncode == 0, result.stderr
     hits = json.loads(result.stdout)
     assert len(hits) == 5 and {"movieId", "title", "year", "score", "snippet"} <= set(hits[0])
-    empty = run("search", "  ", "--json", env=real_env_search)
+    empty = run("search", "  ", "--json", env=real_env)
     assert (
         empty.returncode == 1
         and "what the movie should be about" in json.loads(empty.stdout)["error"]
     )
-
-
-@pytest.fixture(scope="module")
-def real_env_search(real_build, ml_small: Path, description_files: list[Path]) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    return {
-        "MOVIEBOT_DATA_DIR": str(ml_small),
-        "MOVIEBOT_DESCRIPTIONS": os.pathsep.join(map(str, description_files)),
-        "MOVIEBOT_HOME": str(real_build[0].settings.home),
-        "MOVIEBOT_INDEX_LIMIT": str(INDEX_LIMIT),
-    }
 
 
 def test_snippet_picks_the_sentence_that_matched() -> None:
