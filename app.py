@@ -89,10 +89,18 @@ def cmd_telegram(args: argparse.Namespace) -> int:
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
-    """Chat in the terminal."""
-    from recommender.errors import MovieBotError
+    """Chat in the terminal (one message per line when piped)."""
+    import getpass
 
-    raise MovieBotError("The terminal chat is not built yet; it comes with the agent release.")
+    from bot.session import open_service
+    from bot.terminal import run_chat
+
+    engine = _engine(args)
+    settings = _settings(args)
+    service = open_service(engine, settings.userdata_dir)
+    service.warm_up()
+    session = args.session or f"terminal:{getpass.getuser()}"
+    return run_chat(service, session, settings.userdata_dir / "chat_history")
 
 
 def cmd_recommend(args: argparse.Namespace) -> int:
@@ -323,7 +331,10 @@ def _parser() -> argparse.ArgumentParser:
     web.add_argument("--share", action="store_true", help="public Gradio link (off by default)")
     telegram = add("telegram", cmd_telegram)
     telegram.add_argument("--webhook", metavar="URL", help="webhook mode instead of long polling")
-    add("chat", cmd_chat)
+    chat = add("chat", cmd_chat)
+    chat.add_argument(
+        "--session", help="conversation and profile name (default: terminal:<your user name>)"
+    )
     build = add("build", cmd_build)
     build.add_argument("--only", metavar="STAGE", help="build just this stage (and what it needs)")
     build.add_argument("--force", action="store_true", help="rebuild even when up to date")

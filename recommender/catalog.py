@@ -177,6 +177,10 @@ class TitleIndex:
             return self._pick(text, candidates)
         raise UnknownTitleError(text.strip(), self.suggest(query, year))
 
+    def ids_for_key(self, key: str) -> list[int]:
+        """Movies answering to a ``title_key`` exactly (empty when none)."""
+        return self._by_key.get(key, [])
+
     def suggest(self, query: str, year: int | None = None, limit: int = SUGGESTIONS) -> list[str]:
         """Display titles closest to ``query``, best first; same-year titles first when given."""
         key = title_key(query)

@@ -27,6 +27,7 @@ from recommender.pipeline import STAGES, BuildContext, StageReport, open_store, 
 from recommender.ranking import Filters, combine, diverse_top, franchise_key, shortlist
 from recommender.results import (
     ClusterInfo,
+    MovieDetails,
     PeopleLikeYou,
     Pick,
     PredictedRating,
@@ -417,13 +418,19 @@ class Engine:
         return PredictedRating(self.catalog.movie(movie_id), prediction.est, given, details)
 
     def also_liked(
-        self, title_or_id: str | int, k: int = 10, min_ratings: int = 10
+        self,
+        title_or_id: str | int,
+        k: int = 10,
+        min_ratings: int = 10,
+        exclude: Sequence[int] = (),
     ) -> list[SimilarMovie]:
         """People who liked this movie also liked: item-item neighbours from the ratings."""
         movie_id = self.resolve(title_or_id)
         col = int(self.models.matrix.item_cols(np.array([movie_id]))[0])
         cols, sims = self.models.blend.knn.neighbours(col, SHORTLIST)
         keep = self.models.stats.counts[cols] >= min_ratings
+        if len(exclude):
+            keep &= ~np.isin(self.models.matrix.item_ids[cols], np.asarray(exclude))
         cols, sims = cols[keep], sims[keep]
         chosen = diverse_top(cols, self._franchises, k + 1)
         by_col = dict(zip(cols.tolist(), sims.tolist(), strict=True))
@@ -479,18 +486,54 @@ class Engine:
         col = int(self.models.matrix.item_cols(np.array([movie_id]))[0])
         return SentimentInfo(self.catalog.movie(movie_id), self.models.sentiment.of(col))
 
+    def details(self, title_or_id: str | int, n_tags: int = 6) -> MovieDetails:
+        """Description, tagline, credits, most used tags and tag sentiment of one movie."""
+        movie_id = self.resolve(title_or_id)
+        col = int(self.models.matrix.item_cols(np.array([movie_id]))[0])
+        extras: dict[str, str | None] = dict.fromkeys(
+            ("description", "tagline", "director", "actors")
+        )
+        if movie_id in self.catalog.descriptions.index:
+            row = self.catalog.descriptions.loc[movie_id]
+            for name in extras:
+                value = row.get(name)
+                extras[name] = value.strip() if isinstance(value, str) and value.strip() else None
+            if not bool(row.get("has_description", True)):
+                extras["description"] = None
+        tags = self.catalog.tags.loc[self.catalog.tags["movieId"] == movie_id, "tag"]
+        top = tags.str.strip().str.lower().value_counts().index[:n_tags].tolist()
+        return MovieDetails(
+            self.catalog.movie(movie_id),
+            extras["description"],
+            extras["tagline"],
+            extras["director"],
+            extras["actors"],
+            [str(t) for t in top],
+            self.models.sentiment.of(col),
+        )
+
     # --- description search ---------------------------------------------------------------
 
-    def search(self, query: str, k: int = 10, filters: Filters | None = None) -> SearchResults:
+    def search(
+        self,
+        query: str,
+        k: int = 10,
+        filters: Filters | None = None,
+        exclude: Sequence[int] = (),
+    ) -> SearchResults:
         """Movies whose descriptions match ``query`` best (a faithful search, no priors)."""
         notes: list[str] = []
         embedded = self._embed(query, notes)
         return self._nearest(
-            embedded.text, embedded.vector, k, filters or Filters(), notes, exclude=None
+            embedded.text, embedded.vector, k, filters or Filters(), notes, set(exclude)
         )
 
     def more_like(
-        self, title_or_id: str | int, k: int = 10, filters: Filters | None = None
+        self,
+        title_or_id: str | int,
+        k: int = 10,
+        filters: Filters | None = None,
+        exclude: Sequence[int] = (),
     ) -> SearchResults:
         """Movies whose descriptions are closest to this movie's ("more like Arrival")."""
         movie_id = self.resolve(title_or_id)
@@ -501,7 +544,7 @@ class Engine:
                 f"{self.catalog.display(movie_id)} is not in the description index."
             )
         query = f"more like {self.catalog.display(movie_id)}"
-        return self._nearest(query, vector, k, filters or Filters(), [], exclude=movie_id)
+        return self._nearest(query, vector, k, filters or Filters(), [], {movie_id, *exclude})
 
     def _nearest(
         self,
@@ -510,7 +553,7 @@ class Engine:
         k: int,
         filters: Filters,
         notes: list[str],
-        exclude: int | None,
+        exclude: set[int],
     ) -> SearchResults:
         filters = self._normalized(filters)
         _, emptied = self._apply_filters(self.semantic.state.indexed.copy(), filters)
@@ -518,10 +561,10 @@ class Engine:
             return SearchResults(
                 text, [], [*notes, emptied.replace(" and leaving out what you have seen", "")]
             )
-        hits = self.semantic.query(vector, k + (exclude is not None), chroma_where(filters))
+        hits = self.semantic.query(vector, k + len(exclude), chroma_where(filters))
         results = [
             SearchHit(self.catalog.movie(h.movie_id), h.similarity, snippet(h.document, text))
             for h in hits
-            if h.movie_id != exclude
+            if h.movie_id not in exclude
         ][:k]
         return SearchResults(text, results, notes)

@@ -194,3 +194,31 @@ class SentimentInfo:
 
     def as_dict(self) -> dict[str, Any]:
         return {**movie_dict(self.movie), **self.sentiment.as_dict()}
+
+
+@dataclass(frozen=True)
+class MovieDetails:
+    """What is known about one movie: its description, credits, tags and how it is rated."""
+
+    movie: Movie
+    description: str | None  # None when only a composed stub is known
+    tagline: str | None
+    director: str | None
+    actors: str | None
+    top_tags: list[str]
+    sentiment: MovieSentiment
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            **movie_dict(self.movie),
+            "n_ratings": self.movie.n_ratings,
+            "tag_sentiment": self.sentiment.as_dict(),
+        }
+        if self.movie.n_ratings:
+            out["mean_rating"] = round(self.movie.mean_rating, 2)
+        for name in ("description", "tagline", "director", "actors"):
+            if value := getattr(self, name):
+                out[name] = value
+        if self.top_tags:
+            out["top_tags"] = self.top_tags
+        return out

@@ -1,0 +1,124 @@
+"""The grounding guard: a reply may name only movies the tools returned in this turn.
+
+Titles are spotted three ways: "Title (Year)" patterns, emphasized list heads and quoted or bold
+spans, and any catalogue title written out in the text. A title that the tools did not return
+(and the person did not name) is either unknown to the catalogue (invented) or real but
+unreturned; either way the line (in a list) or the sentence (in prose) that carries it is
+removed and logged. Works line by line, so streamed replies are checked before they are shown.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+
+from bot.nlu import Understander
+from recommender.errors import MovieBotError
+from recommender.titles import title_key
+
+log = logging.getLogger(__name__)
+
+_YEAR_TITLE_RE = re.compile(r"(?P<title>[^\n()\[\]]{1,120}?)\s*\((?P<year>(?:18|19|20)\d{2})\)")
+_EMPHASIS_RE = re.compile(
+    r"\*\*(?P<a>[^*\n]{2,100})\*\*|__(?P<b>[^_\n]{2,100})__|[\"“](?P<c>[^\"“”\n]{2,100})[\"”]"
+)
+_LIST_HEAD_RE = re.compile(r"^\s*(?:\d{1,2}[.)]|[-•*])\s+")
+_SENTENCE_RE = re.compile(r"(?<=[.!?])\s+")
+_LEAD_RE = re.compile(r"^[\s\d.)•*\-#:>\"“_]+")
+
+
+@dataclass
+class Verdict:
+    """One checked line: what is left of it and the titles taken out (with why)."""
+
+    text: str
+    removed: list[str] = field(default_factory=list)
+
+
+class Grounder:
+    """Checks reply lines against the titles a turn may mention."""
+
+    def __init__(self, nlu: Understander) -> None:
+        self.nlu = nlu
+
+    def check_line(self, line: str, allowed: set[str]) -> Verdict:
+        """``line`` without the titles outside ``allowed`` (title keys)."""
+        bad = self._violations(line, allowed)
+        if not bad:
+            return Verdict(line)
+        for title, why in bad:
+            log.warning("grounding: removed %s title %r", why, title)
+        removed = [t for t, _ in bad]
+        if _LIST_HEAD_RE.match(line) or (len(line) < 200 and not _SENTENCE_RE.search(line)):
+            return Verdict("", removed)
+        kept = [s for s in _SENTENCE_RE.split(line) if not self._violations(s, allowed)]
+        return Verdict(" ".join(kept), removed)
+
+    def _violations(self, text: str, allowed: set[str]) -> list[tuple[str, str]]:
+        found: list[tuple[str, str]] = []
+        for title, year in self._claimed(text):
+            problem = self._judge(title, year, allowed)
+            if problem:
+                found.append((title if year is None else f"{title} ({year})", problem))
+        for match in self.nlu.find_titles(text, capitalized=True):
+            single_at_start = len(match.text.split()) == 1 and not text[: match.start].strip()
+            if single_at_start:
+                continue
+            movie = self.nlu.catalog.movie(match.movie_id)
+            if not self._is_allowed(movie.title, allowed) and not self._is_allowed(
+                match.text, allowed
+            ):
+                name = movie.display
+                if all(name != f for f, _ in found):
+                    found.append((name, "unreturned"))
+        return found
+
+    def _claimed(self, text: str) -> list[tuple[str, int | None]]:
+        """Spans written as titles: "Title (Year)", bold or quoted Title Case, list heads."""
+        claims: list[tuple[str, int | None]] = []
+        for match in _YEAR_TITLE_RE.finditer(text):
+            title = _LEAD_RE.sub("", match["title"]).strip(" *_\"“”'")
+            title = re.split(r"\*\*|__|[\"“”]|:\s", title)[-1].strip()
+            if title:
+                claims.append((title, int(match["year"])))
+        for match in _EMPHASIS_RE.finditer(text):
+            span = (match["a"] or match["b"] or match["c"]).strip()
+            if re.search(r"\((?:18|19|20)\d{2}\)", span) or span.endswith(":"):
+                continue
+            at_head = (
+                bool(_LIST_HEAD_RE.match(text[: match.start()] + "x"))
+                or not text[: match.start()].strip()
+            )
+            if _title_case(span) and at_head:
+                claims.append((span, None))
+        return claims
+
+    def _judge(self, title: str, year: int | None, allowed: set[str]) -> str | None:
+        """None when fine; else "unreturned" (a real movie) or "invented"."""
+        words = title.split()
+        for start in range(len(words)):  # "I recommend Heat (1995)": try each suffix
+            suffix = " ".join(words[start:])
+            if self._is_allowed(suffix, allowed):
+                return None
+        for start in range(len(words)):
+            suffix = " ".join(words[start:])
+            query = f"{suffix} ({year})" if year else suffix
+            try:
+                self.nlu.catalog.resolve(query)
+            except MovieBotError:
+                continue
+            return "unreturned"
+        return "invented"
+
+    @staticmethod
+    def _is_allowed(title: str, allowed: set[str]) -> bool:
+        key = title_key(title)
+        return bool(key) and key in allowed
+
+
+def _title_case(span: str) -> bool:
+    words = [w for w in re.findall(r"[\w']+", span) if len(w) > 3]
+    if not words or not span[:1].isupper() or len(span.split()) > 12:
+        return False
+    return sum(w[:1].isupper() or w[:1].isdigit() for w in words) >= max(1, len(words) / 2)

@@ -1,0 +1,924 @@
+"""Understanding a message without an LLM: intent from rules plus embedding similarity, slots.
+
+:func:`Understander.parse` turns "I've seen Superbad, didn't like it" into
+``Parse(intent="dislike", titles=[Superbad])``. Rules come first (they are precise); a message
+no rule claims is compared with example phrasings of every intent in the embedding space and
+takes the nearest intent when it is near enough. Titles are found by matching word spans
+against the catalogue's title keys (longest first), with fuzzy matching where a title is
+expected ("more like Arival"); stars, genres, years, moods, references to earlier picks
+("the first one", "that last film") and negation are pulled out alongside.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from recommender.catalog import Catalog
+from recommender.errors import AmbiguousTitleError, UnknownTitleError
+from recommender.titles import title_key
+
+MAX_PARSE_CHARS = 2000  # a 10,000-character message is read by its beginning
+MAX_TITLE_WORDS = 12
+EMBED_THRESHOLD = 0.5
+FUZZY_ACCEPT = 88  # rapidfuzz WRatio at which a misspelt title is taken without asking
+
+TITLE_INTENTS = {"similar", "rate", "dislike", "like", "seen", "predict", "sentiment", "details"}
+
+
+@dataclass
+class TitleMatch:
+    """A movie named in a message: its id and the words that named it."""
+
+    movie_id: int
+    text: str
+    start: int
+
+
+@dataclass
+class Parse:
+    """What a message asks for, and the slots filled from it."""
+
+    intent: str
+    raw: str = ""
+    titles: list[TitleMatch] = field(default_factory=list)
+    refs: list[int] = field(default_factory=list)  # indices into the last picks (-1: last)
+    focus: bool = False  # "it", "that one": the movie last talked about
+    unknown_title: str | None = None
+    suggestions: list[str] = field(default_factory=list)
+    ambiguous: list[str] = field(default_factory=list)
+    stars: float | None = None
+    genres: list[str] = field(default_factory=list)
+    exclude_genres: list[str] = field(default_factory=list)
+    year_min: int | None = None
+    year_max: int | None = None
+    mood: str | None = None
+    more: bool = False  # "something else", "more": leave out what was shown
+    clear_filters: bool = False
+    truncated: bool = False
+    confidence: float = 1.0
+
+    @property
+    def movie_ids(self) -> list[int]:
+        return [t.movie_id for t in self.titles]
+
+    @property
+    def has_constraints(self) -> bool:
+        return bool(
+            self.genres
+            or self.exclude_genres
+            or self.year_min is not None
+            or self.year_max is not None
+            or self.mood
+        )
+
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
+# --- vocabulary -------------------------------------------------------------------------
+
+GENRE_WORDS: list[tuple[str, tuple[str, ...]]] = [
+    (r"rom-?coms?|romantic comed(?:y|ies)", ("Romance", "Comedy")),
+    (r"comed(?:y|ies)|funny|hilarious|laughs?|comic", ("Comedy",)),
+    (r"horror|scary|spooky|frightening", ("Horror",)),
+    (r"sci-?fi|science[- ]fiction|scifi", ("Sci-Fi",)),
+    (r"animat(?:ed|ion)|cartoons?|anime", ("Animation",)),
+    (r"documentar(?:y|ies)|docs", ("Documentary",)),
+    (r"romance|romantic|love stor(?:y|ies)", ("Romance",)),
+    (r"thrillers?|suspense(?:ful)?", ("Thriller",)),
+    (r"dramas?|dramatic", ("Drama",)),
+    (r"action", ("Action",)),
+    (r"adventures?", ("Adventure",)),
+    (r"crime|gangsters?|mafia|mob movies?", ("Crime",)),
+    (r"war (?:films?|movies?)|wartime|\bwar\b", ("War",)),
+    (r"westerns?|cowboys?", ("Western",)),
+    (r"musicals?", ("Musical",)),
+    (r"myster(?:y|ies)|whodunn?its?|detective", ("Mystery",)),
+    (r"fantasy|fantasies", ("Fantasy",)),
+    (r"kids?|children'?s?|family[- ]friendly|family (?:films?|movies?)", ("Children",)),
+    (r"noir", ("Film-Noir",)),
+]
+_GENRE_RES = [(re.compile(rf"\b(?:{p})\b", re.IGNORECASE), g) for p, g in GENRE_WORDS]
+_NEGATOR = r"(?:no|not|nothing|without|except|avoid|skip|but not|anything but|none of|less|non-?)"
+_NEG_GENRE_RE = re.compile(
+    rf"\b{_NEGATOR}[\s-]+(?:too\s+|more\s+|any\s+|the\s+|a\s+|so\s+)?(?P<word>[\w-]+(?:\s[\w-]+)?)",
+    re.IGNORECASE,
+)
+_DONT_LIKE_GENRE_RE = re.compile(
+    r"\b(?:i\s+)?(?:don'?t|do not|never|can'?t stand|hate)\s+(?:like\s+|watch\s+|want\s+)?"
+    r"(?P<word>[\w-]+(?:\s[\w-]+)?)",
+    re.IGNORECASE,
+)
+
+# Moods: words that become both filters and a description the ranker can use.
+MOODS: list[tuple[re.Pattern[str], tuple[str, ...], str]] = [
+    (
+        re.compile(r"\b(?:nothing|no|not|less|non-?)\s*violen(?:t|ce)\b", re.IGNORECASE),
+        ("Horror", "War", "Crime", "Action", "Thriller"),
+        "gentle, peaceful, non-violent",
+    ),
+    (
+        re.compile(r"\b(?:nothing|no|not|less)\s+(?:too\s+)?scary\b", re.IGNORECASE),
+        ("Horror", "Thriller"),
+        "gentle, not scary",
+    ),
+    (
+        re.compile(
+            r"\b(?:light(?:er)?|light-?hearted|feel-?good|uplifting|cheerful|cheer me up|"
+            r"happy|fun(?:ny)?|easy(?:-going)?|relaxing)\b",
+            re.IGNORECASE,
+        ),
+        ("Horror", "War", "Thriller", "Crime"),
+        "light-hearted, funny, feel-good",
+    ),
+    (
+        re.compile(r"\b(?:dark(?:er)?|gritty|bleak|disturbing|intense)\b", re.IGNORECASE),
+        (),
+        "dark, gritty, intense",
+    ),
+    (
+        re.compile(r"\b(?:sad|tear-?jerker|moving|emotional|cry)\b", re.IGNORECASE),
+        (),
+        "moving, emotional, bittersweet",
+    ),
+    (
+        re.compile(r"\b(?:mind-?bending|twisty|twists?|cerebral|thought-?provoking)\b", re.I),
+        (),
+        "mind-bending, clever twists, thought-provoking",
+    ),
+]
+
+_DECADE_RE = re.compile(r"\b(?:the\s+)?(?:(?P<century>19|20)|')?(?P<decade>\d)0'?s\b", re.I)
+_DECADE_WORDS = {
+    "twenties": 1920,
+    "thirties": 1930,
+    "forties": 1940,
+    "fifties": 1950,
+    "sixties": 1960,
+    "seventies": 1970,
+    "eighties": 1980,
+    "nineties": 1990,
+}
+_DECADE_WORD_RE = re.compile(rf"\b(?:the\s+)?({'|'.join(_DECADE_WORDS)})\b", re.IGNORECASE)
+_AFTER_RE = re.compile(
+    r"\b(?:after|since|newer than|post|from)\s+(?P<year>(?:19|20)\d{2})\b(?!\s*(?:-|–|to)\s*\d)",
+    re.I,
+)
+_BEFORE_RE = re.compile(
+    r"\b(?:before|older than|pre|until|up to)\s+(?P<year>(?:19|20)\d{2})\b", re.I
+)
+_RANGE_RE = re.compile(
+    r"\b(?:from|between)?\s*(?P<a>(?:19|20)\d{2})\s*(?:-|–|to|and)\s*(?P<b>(?:19|20)\d{2})\b", re.I
+)
+_IN_YEAR_RE = re.compile(r"\b(?:in|of|from)\s+(?P<year>(?:19|20)\d{2})\b", re.IGNORECASE)
+_RECENT_RE = re.compile(r"\b(?:recent|newer|new releases?|latest|modern)\b", re.IGNORECASE)
+_OLD_RE = re.compile(r"\b(?:old(?:er)?|classics?|vintage|golden age)\b", re.IGNORECASE)
+
+_STARS_RE = re.compile(
+    r"(?P<n>-?\d+(?:[.,]\d+)?|one|two|three|four|five|zero|half)\s*"
+    r"(?:(?P<slash>/\s*(?P<of>5|10))|\s*(?:stars?|★|out of (?P<of2>5|10)|points?)\b)",
+    re.IGNORECASE,
+)
+_STAR_GLYPHS_RE = re.compile(r"(★+)(½)?")
+_RATE_NUMBER_RE = re.compile(
+    r"\b(?:rate|rated|rating|give|gave|giving|score)\b[^.?!\d]{0,40}?\b(?:an?\s+)?"
+    r"(?P<n>-?\d+(?:[.,]\d+)?)\b(?!\s*(?:%|s\b|th\b))",
+    re.IGNORECASE,
+)
+_NUMBER_WORDS = {"zero": 0, "half": 0.5, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
+
+_ORDINALS = {
+    "first": 0,
+    "1st": 0,
+    "second": 1,
+    "2nd": 1,
+    "third": 2,
+    "3rd": 2,
+    "fourth": 3,
+    "4th": 3,
+    "fifth": 4,
+    "5th": 4,
+    "sixth": 5,
+    "seventh": 6,
+    "eighth": 7,
+    "ninth": 8,
+    "tenth": 9,
+    "last": -1,
+    "latter": -1,
+    "final": -1,
+    "former": 0,
+}
+_REF_RE = re.compile(
+    rf"\b(?:the|that|this)\s+(?P<ord>{'|'.join(_ORDINALS)})(?:\s+(?:one|film|movie|pick|title|suggestion))?\b"
+    r"|\b(?:number|no\.?|#)\s*(?P<num>\d{1,2})\b|(?<!\w)#(?P<hash>\d{1,2})\b",
+    re.IGNORECASE,
+)
+_FOCUS_RE = re.compile(
+    r"\b(?:it|that one|this one|that film|that movie|this film|this movie|that|this)\b",
+    re.IGNORECASE,
+)
+
+_NEGATIVE_RE = re.compile(
+    r"\b(?:didn'?t|did not|don'?t|do not|wasn'?t|was not|never)\s+(?:really\s+)?"
+    r"(?:like|love|enjoy|care for|get|dig)\b|\bhated?\b|\bdisliked?\b|\bnot for me\b|"
+    r"\bnot my (?:thing|cup of tea|taste)\b|\bnot a fan\b|\bcouldn'?t stand\b|\bboring\b|"
+    r"\bawful\b|\bterrible\b|\bhorrible\b|\bwaste of time\b|\bthumbs?[- ]down\b|👎|\bmeh\b|"
+    r"\bno thanks\b|\bnot interested\b|\bskip (?:it|that)\b|\bstupid\b|\boverrated\b",
+    re.IGNORECASE,
+)
+_POSITIVE_RE = re.compile(
+    r"\b(?:i|we)\s+(?:really\s+|absolutely\s+|just\s+)?(?:loved?|liked?|enjoyed|adored?|dig)\b|"
+    r"\b(?:loved|liked|enjoyed|adored)\b|\bfavou?rites?\b|\bis great\b|\bwas great\b|"
+    r"\bwas amazing\b|\bis amazing\b|\bthumbs?[- ]up\b|👍|\bmasterpiece\b|\bfan of\b",
+    re.IGNORECASE,
+)
+_SEEN_RE = re.compile(
+    r"\b(?:i'?ve|i have|already|i)\s+(?:already\s+)?(?:seen|saw|watched)\b|\bseen (?:it|that)\b",
+    re.IGNORECASE,
+)
+
+_GREETING_RE = re.compile(
+    r"^\s*(?:hi+|hello+|hey+|hiya|howdy|yo|greetings|good (?:morning|afternoon|evening)|"
+    r"hola|sup|what'?s up)\b",
+    re.IGNORECASE,
+)
+_THANKS_RE = re.compile(
+    r"\b(?:thanks?|thank you|thx|ty|cheers|much appreciated|great,? thanks|awesome|perfect)\b",
+    re.IGNORECASE,
+)
+_BYE_RE = re.compile(
+    r"^\s*(?:bye|goodbye|see (?:you|ya)|good night|later|that'?s all|i'?m done)\b", re.I
+)
+_HELP_RE = re.compile(
+    r"^\s*/?help\b|\bwhat can you do\b|\bhow does (?:this|it) work\b|\bwhat do you do\b|"
+    r"\bhow do i use\b|\bwhat are you\b|\bwho are you\b|\bcommands\b",
+    re.IGNORECASE,
+)
+_INJECTION_RE = re.compile(
+    r"\bignore\s+(?:all\s+|any\s+|your\s+|the\s+|previous\s+|prior\s+|above\s+|my\s+)*"
+    r"(?:instructions|rules|prompt|guidelines)\b|\bsystem prompt\b|\bdeveloper mode\b|"
+    r"\bjailbreak\b|\b(?:user|person|account)\s*#?\d+'?s?\s+(?:ratings|profile|data|history)\b|"
+    r"\bother (?:users?|people)'?s?\s+(?:ratings|profiles?|data)\b|\bdump\b.*\b(?:database|db)\b",
+    re.IGNORECASE,
+)
+_CLEAR_RE = re.compile(
+    r"\b(?:start over|forget (?:the |those |my |all )?(?:filters|constraints|preferences)|"
+    r"clear (?:the )?filters|no filters|any genre|anything goes|reset filters)\b",
+    re.IGNORECASE,
+)
+_MORE_RE = re.compile(
+    r"\b(?:more|others|another|something else|anything else|different ones|next|else)\b",
+    re.IGNORECASE,
+)
+
+# Intent cues, checked in order after ratings, opinions and comparisons.
+_CUES: list[tuple[str, re.Pattern[str]]] = [
+    (
+        "explain",
+        re.compile(
+            r"\bwhy\b|\bhow come\b|\bexplain\b|\bwhat makes you think\b|\breason\b", re.IGNORECASE
+        ),
+    ),
+    (
+        "predict",
+        re.compile(
+            r"\b(?:would|will|do you think)\s+i\s+(?:like|love|enjoy|hate)\b|"
+            r"\bshould i (?:watch|see|bother with)\s+(?!something|anything|a |an |some)\w|"
+            r"\bhow (?:many stars|much) would i\b|\bhow would i (?:rate|like)\b|"
+            r"\bpredict(?:ed)?\b|\bmy (?:predicted )?(?:rating|stars) for\b|"
+            r"\bis (?:it|that|this) for me\b|\bam i going to like\b",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "sentiment",
+        re.compile(
+            r"\bwhat do (?:people|others|viewers|fans|folks) (?:say|think|feel)\b|"
+            r"\bhow do (?:people|others|viewers) (?:feel|like|rate)\b|\bsentiment\b|"
+            r"\breviews?\b|\breception\b|\bwell[- ]loved\b|\bwell received\b|\btags?\b|"
+            r"\bpeople'?s opinion\b|\bis it any good\b|\bis .{1,60} (?:any )?good\b|\bloved by\b",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "similar",
+        re.compile(
+            r"\b(?:movies?|films?|something|anything|more|stuff|others?|ones?|titles?|things)\s+"
+            r"(?:just\s+|a bit\s+|kind of\s+|sort of\s+)?(?:like|similar to|akin to)\b|"
+            r"\bsimilar\b|\bin the (?:vein|style|spirit) of\b|\breminds? me of\b|"
+            r"\blike\s+\S+.{0,40}\bbut\b|\bif i liked\b|\bfans? of\b.{0,60}\b(?:also|would)\b",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "details",
+        re.compile(
+            r"\btell me (?:more )?about\b|\bwhat(?:'s| is| was)\s+.{1,60}\s+about\b|"
+            r"\bwho directed\b|\bwho(?:'s| is) in\b|\bcast of\b|\bplot of\b|\bdetails\b|"
+            r"\binfo(?:rmation)? (?:on|about)\b|\bdescribe\b(?! my)|\bmore about\b|"
+            r"\bsynopsis\b|\bwhat happens in\b",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "taste",
+        re.compile(
+            r"\bmy (?:taste|cluster|type|group)\b|\btaste profile\b|\bwhat kind of (?:viewer|"
+            r"movie ?(?:goer|person|fan)|watcher)\b|\bwhich (?:group|cluster)\b|"
+            r"\bdescribe me\b|\bwhat (?:do|would) i (?:usually )?(?:like|enjoy)\b|"
+            r"\bwhat(?:'s| is) my taste\b|\bsum up my taste\b|\bmy tastes?\b",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "people",
+        re.compile(
+            r"\bwho am i (?:like|similar to)\b|\bpeople (?:like me|with my taste|similar to me)\b|"
+            r"\busers? (?:like me|similar to me)\b|\bsimilar (?:users|people|viewers)\b|"
+            r"\bothers like me\b|\bwho (?:else )?shares? my taste\b|\bmy (?:taste )?twins?\b|"
+            r"\bpeople who (?:like|share) (?:what i do|my taste)\b",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "profile",
+        re.compile(
+            r"\bmy ratings\b|\bwhat (?:have i|did i) rated?\b|\bwhat do you know about me\b|"
+            r"\bmy profile\b|\bwho am i\b|\bwhat have i told you\b|\bmy (?:likes|dislikes)\b",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "search",
+        re.compile(
+            r"\b(?:a|an|some|any)\s+(?:\w+\s+){0,3}(?:movies?|films?|story|stories|flicks?)\s+"
+            r"(?:about|where|with|in which|set in|involving|featuring|that|whose)\b|"
+            r"\bfind (?:me )?(?:a |an |some )?(?:\w+\s+){0,2}(?:movies?|films?)\b|"
+            r"\blooking for (?:a |an )?(?:movies?|films?)\b|\bsearch\b|\bplot (?:where|about)\b|"
+            r"\bthe (?:one|movie|film) (?:where|about|with)\b",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "recommend",
+        re.compile(
+            r"\brecommend\w*\b|\bsuggest\w*\b|\bwhat should i (?:watch|see)\b|\bsomething\b|"
+            r"\banything\b|\bgive me\b|\bshow me\b|\bpicks?\b|\bideas?\b|\bin the mood\b|"
+            r"\bwhat to watch\b|\bmovie night\b|\bwatch tonight\b|\bi want (?:a|an|some)\b|"
+            r"\bgood (?:movies?|films?)\b|\bmore\b|\bothers\b|\banother\b|\bfeel like\b",
+            re.IGNORECASE,
+        ),
+    ),
+]
+
+_COMPARE_RE = re.compile(
+    r"\bbetter\b|\bworse\b|\bcompare\b|\bvs\.?\b|\bversus\b|\bmore (?:loved|popular|liked)\b|"
+    r"\bprefer\b|\bwhich (?:one|is|of)\b|\bor\b",
+    re.IGNORECASE,
+)
+
+# Words that, alone or together, are not evidence of a title ("tonight", "the one", "it").
+COMMON_WORDS = frozenset(
+    _words(
+        """
+        a about above after again against all also am an and any are as at be because been
+        before being below between both but by can could did do does doing down during each
+        few for from further had has have having he her here hers him his how i if in into
+        is it its itself just me more most my no nor not now of off on once only or other
+        our out over own same she should so some such than that the their them then there
+        these they this those through to too under until up very was we were what when where
+        which while who whom why will with would you your yours yes ok okay sure please
+        thanks thank hi hello hey bye good great nice cool fine well really much many
+        something anything nothing everything someone anyone everyone one two three four
+        five six seven eight nine ten first second third last next new old big little small
+        long short high low right left best better worst worse love like liked loved hate
+        hated want need movie movies film films watch watched seen see saw show shows tell
+        know think say said get got give gave make made go going come came take took look
+        looking find found help tonight today tomorrow night day time year years home life
+        world man woman men women people kid kids boy girl family friend friends way back
+        still even again never always maybe often sometimes again stars star rate rating
+        ratings recommend suggestion suggestions similar same different funny light lighter
+        dark darker scary sad happy fun action comedy drama horror romance thriller war
+        crime western musical mystery fantasy adventure animation documentary children genre
+        genres story stories plot ending twist more less else another other others picks
+        pick
+        """
+    )
+)
+
+_FOREIGN_WORDS = {
+    "es": set(
+        _words(
+            """
+            el los las una unos por para pero porque quiero película películas como muy
+            gracias hola qué cuál dónde también algo recomienda recomiéndame ver buena
+            """
+        )
+    ),
+    "fr": set(
+        _words(
+            """
+            le les une des pour mais avec je veux film films merci bonjour quel quelle est
+            très aussi quelque chose recommande regarder voir bon bonne ce soir tu vous nous
+            quoi conseilles conseille
+            """
+        )
+    ),
+    "de": set(
+        _words(
+            """
+            der die das ein eine und ich möchte bitte danke hallo mit nicht ist sehr auch
+            etwas empfehlen empfiehl gut guten sehen filme
+            """
+        )
+    ),
+    "it": set(
+        _words(
+            """
+            il lo gli una per ma con io voglio grazie ciao che molto anche qualcosa
+            consiglia vedere buon buona
+            """
+        )
+    ),
+    "pt": set(
+        _words(
+            """
+            o os uma um por para mas com eu quero obrigado obrigada olá muito também algo
+            recomenda assistir bom boa filmes
+            """
+        )
+    ),
+}
+_ENGLISH_WORDS = set(
+    _words(
+        """
+        the a an and or but i you me my is are was what which who how can could would should
+        movie movies film films like love watch want something recommend please with for of
+        to in on about have has this that it do does not
+        """
+    )
+)
+
+_WORD_RE = re.compile(r"[\w][\w'’.-]*", re.UNICODE)
+_QUOTED_RE = re.compile(r"[\"“”«»]([^\"“”«»]{1,120})[\"“”«»]|(?<!\w)'([^']{2,120})'(?!\w)")
+_TRIGGER_RE = re.compile(
+    r"\b(?:like|liked|loved|love|enjoyed|adored|seen|saw|watched|rate|rated|rating|about|than|"
+    r"to|hated|disliked|of|for|think of|give|gave|is|was)\s+$",
+    re.IGNORECASE,
+)
+_SPAN_STOP_RE = re.compile(
+    r"[,.;!?:()]|\s(?:and|but|because|since|which|who|though|although|it|i|didn'?t|did|was|"
+    r"is|so|then|or|with|from|in|for|as|a|an|\d+(?:\.\d)?\s*(?:stars?|/))\b",
+    re.IGNORECASE,
+)
+
+
+# --- the understander -------------------------------------------------------------------
+
+
+class Understander:
+    """Parses messages against a catalogue; ``embed`` (optional) adds the similarity fallback."""
+
+    def __init__(
+        self,
+        catalog: Catalog,
+        embed: Callable[[list[str]], np.ndarray] | None = None,
+        examples: dict[str, list[str]] | None = None,
+    ) -> None:
+        self.catalog = catalog
+        self._titles = catalog.titles
+        self._embed = embed
+        self._examples = examples or EXAMPLES
+        self._example_vectors: np.ndarray | None = None
+        self._example_intents: list[str] = []
+        self._max_year = int(np.nanmax(catalog.movies["year"].astype(float)))
+
+    # --- public ---------------------------------------------------------------------------
+
+    def parse(self, message: str) -> Parse:
+        """Intent and slots of one message."""
+        text = unicodedata.normalize("NFKC", message or "").strip()
+        truncated = len(text) > MAX_PARSE_CHARS
+        text = text[:MAX_PARSE_CHARS]
+        parse = self._parse(text)
+        parse.raw = text
+        parse.truncated = truncated
+        return parse
+
+    def _parse(self, text: str) -> Parse:
+        if not text:
+            return Parse("empty")
+        if not any(ch.isalpha() for ch in text) and not re.search(r"\d", text):
+            if "👎" in text:
+                return Parse("dislike", focus=True)
+            if "👍" in text:
+                return Parse("like", focus=True)
+            return Parse("nonsense")
+        if self.is_foreign(text):
+            return Parse("foreign")
+        if _INJECTION_RE.search(text):
+            return Parse("refuse")
+        slots = self._slots(text)
+        intent = self._intent(text, slots)
+        slots.intent = intent
+        wants_title = intent in TITLE_INTENTS | {"compare"}
+        if wants_title and not slots.titles and not slots.refs and not slots.focus:
+            self._fuzzy_title(text, slots)
+        if slots.focus and slots.unknown_title is None and intent not in TITLE_INTENTS:
+            slots.focus = False
+        return slots
+
+    # --- language and noise ----------------------------------------------------------------
+
+    @staticmethod
+    def is_foreign(text: str) -> bool:
+        """Mostly non-Latin letters, or clearly more function words of another language."""
+        letters = [ch for ch in text if ch.isalpha()]
+        if not letters:
+            return False
+        latin = sum(1 for ch in letters if "LATIN" in unicodedata.name(ch, ""))
+        if latin / len(letters) < 0.5:
+            return True
+        words = [w.lower() for w in _WORD_RE.findall(text)]
+        english = sum(w in _ENGLISH_WORDS for w in words)
+        foreign = max(
+            sum(w in vocab and w not in _ENGLISH_WORDS for w in words)
+            for vocab in _FOREIGN_WORDS.values()
+        )
+        return foreign >= 2 and foreign > english
+
+    # --- slots -----------------------------------------------------------------------------
+
+    def _slots(self, text: str) -> Parse:
+        parse = Parse("unknown")
+        parse.titles = self.find_titles(text, parse)
+        covered = self._covered(text, parse.titles)
+        parse.refs = self._refs(covered)
+        parse.stars = self._stars(covered)
+        self._genres(covered, parse)
+        self._years(covered, parse)
+        self._moods(covered, parse)
+        parse.more = bool(_MORE_RE.search(covered))
+        parse.clear_filters = bool(_CLEAR_RE.search(covered))
+        parse.focus = not parse.titles and not parse.refs and bool(_FOCUS_RE.search(covered))
+        return parse
+
+    @staticmethod
+    def _covered(text: str, titles: list[TitleMatch]) -> str:
+        """The text with matched titles blanked out, so their words fill no other slot."""
+        chars = list(text)
+        for match in titles:
+            for i in range(match.start, min(match.start + len(match.text), len(chars))):
+                chars[i] = " "
+        return "".join(chars)
+
+    def find_titles(
+        self, text: str, parse: Parse | None = None, capitalized: bool = False
+    ) -> list[TitleMatch]:
+        """Movies named in ``text``: quoted titles, then the longest word spans that are titles.
+
+        ``capitalized`` keeps only spans written with a capital (how a writer marks a title).
+        """
+        found: list[TitleMatch] = []
+        taken: list[tuple[int, int]] = []
+        for match in _QUOTED_RE.finditer(text):
+            inner = match.group(1) or match.group(2)
+            start = match.start(1) if match.group(1) else match.start(2)
+            movie = self._resolve(inner, parse)
+            if movie is not None:
+                found.append(TitleMatch(movie, inner, start))
+                taken.append((match.start(), match.end()))
+        words = [(m.start(), m.end()) for m in _WORD_RE.finditer(text)][:400]
+        i = 0
+        while i < len(words):
+            hit = self._longest_at(text, words, i, taken, parse)
+            if hit is not None and capitalized and not text[words[i][0]].isupper():
+                hit = None
+            if hit is None:
+                i += 1
+                continue
+            movie_id, j = hit
+            start, end = words[i][0], words[j - 1][1]
+            found.append(TitleMatch(movie_id, text[start:end], start))
+            i = j
+        found.sort(key=lambda t: t.start)
+        unique: dict[int, TitleMatch] = {}
+        for match in found:
+            unique.setdefault(match.movie_id, match)
+        return list(unique.values())
+
+    def _longest_at(
+        self,
+        text: str,
+        words: list[tuple[int, int]],
+        i: int,
+        taken: list[tuple[int, int]],
+        parse: Parse | None,
+    ) -> tuple[int, int] | None:
+        start = words[i][0]
+        if any(a <= start < b for a, b in taken):
+            return None
+        for j in range(min(len(words), i + MAX_TITLE_WORDS), i, -1):
+            span = text[start : words[j - 1][1]].rstrip(".'’-")
+            key = title_key(span)
+            if not key or not self._titles.ids_for_key(key):
+                continue
+            if not self._plausible(text, start, span, key):
+                continue
+            year_end = self._year_after(text, words, j)
+            movie = self._resolve(text[start:year_end] if year_end else span, parse)
+            if movie is None:
+                return None
+            return movie, j + (1 if year_end else 0)
+        return None
+
+    @staticmethod
+    def _year_after(text: str, words: list[tuple[int, int]], j: int) -> int | None:
+        if j < len(words):
+            a, b = words[j]
+            between = text[words[j - 1][1] : a]
+            if re.fullmatch(r"\s*\(?", between) and re.fullmatch(r"(?:18|19|20)\d{2}", text[a:b]):
+                close = text[b : b + 1]
+                return b + (1 if close == ")" else 0)
+        return None
+
+    def _plausible(self, text: str, start: int, span: str, key: str) -> bool:
+        """Is this span really naming a movie, not just ordinary words?"""
+        tokens = key.split()
+        ordinary = all(t in COMMON_WORDS for t in tokens)
+        capitalized = span[:1].isupper() or span[:1].isdigit()
+        sentence_start = not text[:start].strip() or text[:start].rstrip()[-1:] in ".!?"
+        after_trigger = bool(_TRIGGER_RE.search(text[:start]))
+        if not ordinary:
+            if len(tokens) == 1:
+                return after_trigger or (capitalized and (len(key) >= 4 or not sentence_start))
+            return True
+        if len(tokens) >= 3 and capitalized and (after_trigger or not sentence_start):
+            return True
+        return capitalized and not sentence_start and (after_trigger or len(tokens) >= 2)
+
+    def _resolve(self, span: str, parse: Parse | None) -> int | None:
+        try:
+            return self.catalog.resolve(span)
+        except AmbiguousTitleError as err:
+            if parse is not None:
+                parse.ambiguous = err.candidates
+            return None
+        except UnknownTitleError:
+            return None
+
+    def _fuzzy_title(self, text: str, parse: Parse) -> None:
+        """A misspelt title where one is expected: take a near-certain match, else suggest."""
+        candidate = self._title_candidate(text)
+        if not candidate or parse.ambiguous:
+            return
+        suggestions = self._titles.suggest(candidate)
+        if suggestions:
+            best = self._score(candidate, suggestions[0])
+            if best >= FUZZY_ACCEPT:
+                movie = self._resolve(suggestions[0], parse)
+                if movie is not None:
+                    parse.titles = [TitleMatch(movie, candidate, text.find(candidate))]
+                    return
+        parse.unknown_title = candidate
+        parse.suggestions = suggestions
+
+    @staticmethod
+    def _score(candidate: str, suggestion: str) -> float:
+        from rapidfuzz import fuzz
+
+        return float(
+            fuzz.ratio(title_key(candidate), title_key(re.sub(r"\s*\(\d{4}\)$", "", suggestion)))
+        )
+
+    @staticmethod
+    def _title_candidate(text: str) -> str | None:
+        """The words after a title trigger ("more like ___", "rate ___"), up to a stop."""
+        match = re.search(
+            r"\b(?:like|similar to|about|seen|saw|watched|loved|liked|hated|disliked|rate|"
+            r"rated|enjoy|enjoyed|of|think of|is|was)\s+(?P<rest>.+)$",
+            text,
+            re.IGNORECASE,
+        )
+        rest = match["rest"] if match else text
+        stop = _SPAN_STOP_RE.search(" " + rest)
+        candidate = (rest[: stop.start() - 1] if stop and stop.start() > 0 else rest).strip()
+        candidate = re.sub(r"^(?:the movie|the film|movie|film)\s+", "", candidate, flags=re.I)
+        words = [w for w in title_key(candidate).split() if w not in COMMON_WORDS]
+        return candidate if words and len(candidate) <= 80 else None
+
+    def _refs(self, text: str) -> list[int]:
+        refs = []
+        for match in _REF_RE.finditer(text):
+            if match["ord"]:
+                refs.append(_ORDINALS[match["ord"].lower()])
+            else:
+                refs.append(int(match["num"] or match["hash"]) - 1)
+        return refs
+
+    @staticmethod
+    def _stars(text: str) -> float | None:
+        if glyphs := _STAR_GLYPHS_RE.search(text):
+            return len(glyphs.group(1)) + (0.5 if glyphs.group(2) else 0)
+        match = _STARS_RE.search(text)
+        if match:
+            raw = match["n"].lower().replace(",", ".")
+            value = float(_NUMBER_WORDS[raw]) if raw in _NUMBER_WORDS else float(raw)
+            if (match["of"] or match["of2"]) == "10":
+                value /= 2
+            return value
+        if number := _RATE_NUMBER_RE.search(text):
+            return float(number["n"].replace(",", "."))
+        return None
+
+    def _genres(self, text: str, parse: Parse) -> None:
+        excluded: set[str] = set()
+        for pattern in (_NEG_GENRE_RE, _DONT_LIKE_GENRE_RE):
+            for match in pattern.finditer(text):
+                for genre_re, genres in _GENRE_RES:
+                    if genre_re.match(match["word"]) or genre_re.search(match["word"].split()[0]):
+                        excluded.update(genres)
+                        break
+        wanted: list[str] = []
+        for genre_re, genres in _GENRE_RES:
+            if genre_re.search(text):
+                wanted += [g for g in genres if g not in excluded and g not in wanted]
+        if _MOODS_LIGHT.search(text):  # "funny" is a mood here, not a demand for comedies only
+            wanted = [g for g in wanted if g != "Comedy" or re.search(r"\bcomed", text, re.I)]
+        parse.genres = wanted
+        parse.exclude_genres = sorted(excluded)
+
+    def _years(self, text: str, parse: Parse) -> None:
+        if match := _RANGE_RE.search(text):
+            parse.year_min, parse.year_max = sorted((int(match["a"]), int(match["b"])))
+            return
+        if match := _DECADE_RE.search(text):
+            century = match["century"]
+            decade = int(match["decade"]) * 10
+            if century:
+                start = int(century) * 100 + decade
+            else:
+                start = (1900 if decade >= 20 else 2000) + decade
+            parse.year_min, parse.year_max = start, start + 9
+            return
+        if match := _DECADE_WORD_RE.search(text):
+            start = _DECADE_WORDS[match.group(1).lower()]
+            parse.year_min, parse.year_max = start, start + 9
+            return
+        if match := _BEFORE_RE.search(text):
+            parse.year_max = int(match["year"]) - 1
+        if match := _AFTER_RE.search(text):
+            parse.year_min = int(match["year"]) + (0 if "from" in match.group(0).lower() else 1)
+        elif match := _IN_YEAR_RE.search(text):
+            parse.year_min = parse.year_max = int(match["year"])
+        if parse.year_min is None and parse.year_max is None:
+            if _RECENT_RE.search(text):
+                parse.year_min = self._max_year - 5
+            elif _OLD_RE.search(text):
+                parse.year_max = 1979
+
+    @staticmethod
+    def _moods(text: str, parse: Parse) -> None:
+        moods = []
+        for pattern, exclude, words in MOODS:
+            if pattern.search(text):
+                moods.append(words)
+                parse.exclude_genres = sorted(set(parse.exclude_genres) | set(exclude))
+                if words.startswith("gentle") or words.startswith("light"):
+                    break  # "nothing violent" also says "violent"; one mood per kind
+        about = re.search(
+            r"\b(?:about|with|where|involving|featuring|set in)\s+(?P<what>[^.?!]{3,120})",
+            text,
+            re.I,
+        )
+        if about and Understander._descriptive(about["what"]) and not _REF_RE.search(about["what"]):
+            moods.append(about["what"].strip())
+        parse.mood = ", ".join(moods) or None
+        parse.genres = [g for g in parse.genres if g not in parse.exclude_genres]
+
+    # --- intent ------------------------------------------------------------------------------
+
+    def _intent(self, text: str, p: Parse) -> str:
+        has_target = bool(p.titles or p.refs or p.focus)
+        if _GREETING_RE.search(text) and len(text.split()) <= 4 and not p.titles:
+            return "greeting"
+        if _HELP_RE.search(text) and not p.titles:
+            return "help"
+        if _BYE_RE.search(text) and not p.titles:
+            return "bye"
+        if _THANKS_RE.search(text) and len(text.split()) <= 6 and not p.titles and not p.refs:
+            return "thanks"
+        if p.stars is not None and (has_target or p.unknown_title or _looks_like_rating(text)):
+            return "rate"
+        for name, pattern in _CUES[:2]:  # why / would I like: questions about a movie
+            if pattern.search(text) and (has_target or self._title_candidate(text)):
+                return name
+        short = len(_WORD_RE.findall(text)) <= 5
+        negative = _NEGATIVE_RE.search(text) and (has_target or _SEEN_RE.search(text) or short)
+        if negative and (not p.has_constraints or p.titles or p.refs):
+            return "dislike"
+        if len(p.titles) >= 2 and _COMPARE_RE.search(text):
+            return "compare"
+        for name, pattern in _CUES[2:]:
+            if pattern.search(text):
+                if name in {"sentiment", "details"} and not has_target and not p.unknown_title:
+                    if name == "details" and self._title_candidate(text):
+                        return name
+                    continue
+                no_target = not (p.titles or p.refs or p.focus)
+                if name == "similar" and no_target and self._title_candidate(text) is None:
+                    continue
+                return name
+        if _POSITIVE_RE.search(text) and (p.titles or p.refs or p.focus):
+            return "like"
+        if _SEEN_RE.search(text) and (p.titles or p.refs):
+            return "seen"
+        if p.has_constraints or p.clear_filters:
+            return "search" if len(self._descriptive(text)) >= 2 else "recommend"
+        if p.titles and len(_WORD_RE.findall(text)) <= len(p.titles[0].text.split()) + 3:
+            return "details"
+        if not p.titles and (whole := self._resolve(text.strip(" ?!."), p)) is not None:
+            p.titles = [TitleMatch(whole, text.strip(" ?!."), 0)]
+            return "details"
+        return self._nearest_intent(text, p)
+
+    @staticmethod
+    def _descriptive(text: str) -> list[str]:
+        """Words that describe what a movie is about (not filler, genres or years)."""
+        words = title_key(_DECADE_RE.sub(" ", text)).split()
+        return [w for w in words if w not in COMMON_WORDS and len(w) > 2 and not w.isdigit()]
+
+    def _nearest_intent(self, text: str, p: Parse) -> str:
+        """No rule fired: the intent of the nearest example phrasing, if near enough."""
+        if self._embed is not None:
+            if self._example_vectors is None:
+                phrases = [(i, s) for i, ss in self._examples.items() for s in ss]
+                self._example_intents = [i for i, _ in phrases]
+                self._example_vectors = self._embed([s for _, s in phrases])
+            query = self._embed([text])[0]
+            sims = self._example_vectors @ query
+            best = int(np.argmax(sims))
+            if sims[best] >= EMBED_THRESHOLD:
+                p.confidence = float(sims[best])
+                return self._example_intents[best]
+        content = [w for w in title_key(text).split() if w not in COMMON_WORDS and len(w) > 2]
+        if len(content) >= 2 and _has_vowels(content):
+            return "search"
+        return "nonsense"
+
+
+_MOODS_LIGHT = MOODS[2][0]
+
+
+def _looks_like_rating(text: str) -> bool:
+    return bool(re.search(r"\b(?:rate|rated|give|gave|stars?|/\s*(?:5|10))\b|★", text, re.I))
+
+
+def _has_vowels(words: list[str]) -> bool:
+    """Keyboard mashing ("asdfgh jklqwr") has words without vowels or with very few."""
+    good = [w for w in words if re.search(r"[aeiouy]", w) and not re.search(r"[^aeiouy\d]{5}", w)]
+    return len(good) >= max(1, len(words) // 2)
+
+
+EXAMPLES: dict[str, list[str]] = {
+    "recommend": [
+        "recommend me a movie",
+        "what should I watch tonight",
+        "give me some good films",
+        "I'm bored, any ideas for a movie?",
+        "pick something for me",
+        "I need a film for tonight",
+        "what's good to watch",
+        "surprise me",
+    ],
+    "search": [
+        "a movie where a robot falls in love",
+        "film about a heist that goes wrong",
+        "story set in space with aliens",
+        "a gentle japanese animation with spirits",
+        "the one where a man loses his memory",
+        "something about time travel and paradoxes",
+    ],
+    "taste": [
+        "what kind of movie fan am I",
+        "describe my taste in movies",
+        "what is my taste cluster",
+        "what group do I belong to",
+    ],
+    "people": [
+        "who has taste like mine",
+        "find users similar to me",
+        "who watches the same things as me",
+    ],
+    "profile": ["what have I rated so far", "show my ratings", "what do you know about me"],
+    "help": ["what can you do", "how do I use this bot", "help me please", "what are the commands"],
+    "greeting": ["hello there", "hi bot", "good morning", "hey, how are you"],
+    "thanks": ["thanks a lot", "thank you so much", "that's great, cheers"],
+    "bye": ["goodbye", "see you later", "that's all for today"],
+}

@@ -1,0 +1,590 @@
+"""The offline mode: a deterministic conversation over the same tools, no LLM needed.
+
+Each message is parsed (:mod:`bot.nlu`), references like "the first one" are resolved against
+the picks shown last, constraints ("something lighter", "from the 2000s", "nothing violent")
+build up over turns in the dialogue state, the tools are called, and the reply is written from
+templates that use the reasons the tools return. One handler per intent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.nlu import Parse, Understander
+from bot.tools import Toolbox
+
+SHOWN = 5
+
+HELP = (
+    "I recommend movies and tell you why. Try:\n"
+    '- "recommend something" (add "sci-fi", "from the 90s", "nothing violent"...)\n'
+    '- "more like Arrival" or "a heist film with a clever twist"\n'
+    '- "I loved Amélie", "rate Toy Story 4 stars", "not for me"\n'
+    '- "would I like Inception?", "what do people say about Fight Club?"\n'
+    '- "what\'s my taste?", "who am I like?", "I\'m user 414" to see a MovieLens user\'s view'
+)
+LLM_HINT = (
+    "(I'm in offline mode. For freer conversation, connect an LLM: set OPENAI_API_KEY, or "
+    "OPENAI_BASE_URL for a local server such as Ollama; see the README.)"
+)
+
+
+@dataclass
+class TurnResult:
+    """The offline reply: its text and the notes shown beside it."""
+
+    text: str
+    notes: list[str] = field(default_factory=list)
+
+
+class OfflineAgent:
+    """Answers one message using the tools and the session's dialogue state."""
+
+    def __init__(self, understander: Understander) -> None:
+        self.nlu = understander
+
+    def respond(self, tools: Toolbox, state: dict[str, Any], message: str) -> TurnResult:
+        parse = self.nlu.parse(message)
+        handler: Callable[[Toolbox, dict[str, Any], Parse], str] = getattr(
+            self, f"_on_{parse.intent}", self._on_nonsense
+        )
+        text = handler(tools, state, parse)
+        state["last_intent"] = parse.intent
+        notes = ["Your message was very long, so I read its beginning."] if parse.truncated else []
+        return TurnResult(text, notes)
+
+    # --- targets -------------------------------------------------------------------------
+
+    def _targets(self, state: dict[str, Any], parse: Parse) -> list[int] | str:
+        """Movie ids the message is about, or a reply asking what is meant."""
+        if parse.titles:
+            return parse.movie_ids
+        if parse.ambiguous:
+            return f"Which one do you mean: {_or(parse.ambiguous)}?"
+        if parse.unknown_title:
+            hint = f" Did you mean {_or(parse.suggestions)}?" if parse.suggestions else ""
+            return f'I don\'t know a movie called "{parse.unknown_title}".{hint}'
+        shown: list[int] = state.get("shown", [])
+        if parse.refs:
+            if not shown:
+                return "I haven't suggested anything yet. Ask me for recommendations first!"
+            picked = []
+            for ref in parse.refs:
+                if -len(shown) <= ref < len(shown):
+                    picked.append(shown[ref])
+                else:
+                    return (
+                        f"I only showed {len(shown)} movies; pick a number from 1 to {len(shown)}."
+                    )
+            return picked
+        implicit = parse.intent in {"dislike", "like", "rate", "predict", "sentiment", "explain"}
+        if (parse.focus or implicit) and state.get("focus"):
+            return [state["focus"]]
+        return "Which movie do you mean? Tell me its title."
+
+    # --- recommendations -----------------------------------------------------------------
+
+    def _on_recommend(self, tools: Toolbox, state: dict[str, Any], parse: Parse) -> str:
+        filters = self._merge_filters(state, parse)
+        exclude = state.get("shown", []) if parse.more and not parse.has_constraints else []
+        result = tools.recommend_for_me(
+            genres=filters["genres"],
+            exclude_genres=filters["exclude_genres"],
+            year_from=filters["year_min"],
+            year_to=filters["year_max"],
+            mood=filters["mood"],
+            k=SHOWN,
+            exclude=[*exclude, *state.get("seen", [])],
+        )
+        if "error" in result:
+            return result["error"]
+        return self._picks_reply(tools, state, result, filters)
+
+    def _merge_filters(self, state: dict[str, Any], parse: Parse) -> dict[str, Any]:
+        """Constraints build up over turns; new genres replace old ones; "start over" clears."""
+        old = {} if parse.clear_filters else dict(state.get("filters", {}))
+        merged = {
+            "genres": parse.genres or old.get("genres", []),
+            "exclude_genres": sorted(
+                (set(old.get("exclude_genres", [])) - set(parse.genres)) | set(parse.exclude_genres)
+            ),
+            "year_min": parse.year_min if parse.year_min is not None else old.get("year_min"),
+            "year_max": parse.year_max if parse.year_max is not None else old.get("year_max"),
+            "mood": parse.mood or old.get("mood"),
+        }
+        if parse.year_min is not None and parse.year_max is None and old.get("year_max"):
+            merged["year_max"] = None if old["year_max"] < parse.year_min else old["year_max"]
+        merged["genres"] = [g for g in merged["genres"] if g not in merged["exclude_genres"]]
+        state["filters"] = merged
+        return merged
+
+    def _picks_reply(
+        self, tools: Toolbox, state: dict[str, Any], result: dict[str, Any], filters: dict
+    ) -> str:
+        picks = result["picks"]
+        notes = [n for n in result.get("notes", []) if "haven't rated" not in n]
+        if not picks:
+            return (
+                " ".join(notes) or 'Nothing fits all of that. Say "start over" to drop the filters.'
+            )
+        state["shown"] = [tools.engine.resolve(p["title"]) for p in picks]
+        state["focus"] = state["shown"][0]
+        lines = [self._opening(result, filters)]
+        lines += [f"{i}. {_pick_line(p)}" for i, p in enumerate(picks, 1)]
+        lines += notes
+        lines.append(self._follow_up(result))
+        return "\n".join(lines)
+
+    @staticmethod
+    def _opening(result: dict[str, Any], filters: dict[str, Any]) -> str:
+        wanted = _describe_filters(filters)
+        suffix = f" ({wanted})" if wanted else ""
+        basis = result["basis"]
+        if basis == "popular":
+            return f"You're new here, so here are well-loved crowd favourites{suffix}:"
+        if basis == "text":
+            return f"Going by what you described{suffix}, try these:"
+        if basis == "known user":
+            return f"From everything you've rated, these should suit you{suffix}:"
+        return f"Based on what you've told me, I think you'll like these{suffix}:"
+
+    @staticmethod
+    def _follow_up(result: dict[str, Any]) -> str:
+        if result["basis"] == "popular":
+            return (
+                'Tell me a few movies you love ("I loved Heat and Amélie") and I\'ll get personal.'
+            )
+        return 'Rate any of them ("the first one: 4 stars") or say "not for me" and I\'ll adjust.'
+
+    def _on_more(self, tools: Toolbox, state: dict[str, Any], parse: Parse) -> str:
+        parse.more = True
+        return self._on_recommend(tools, state, parse)
+
+    # --- opinions and ratings --------------------------------------------------------------
+
+    def _on_rate(self, tools: Toolbox, state: dict[str, Any], parse: Parse) -> str:
+        targets = self._targets(state, parse)
+        if isinstance(targets, str):
+            return targets
+        assert parse.stars is not None
+        lines = []
+        for movie_id in targets:
+            saved = tools.rate_movie(movie_id, parse.stars)
+            if "error" in saved:
+                return saved["error"]
+            state["focus"] = movie_id
+            lines.append(f"Saved: {saved['title']}, {_stars(saved['your_rating'])}.")
+        return " ".join(lines) + " " + self._next_hint(tools, state)
+
+    def _on_like(self, tools: Toolbox, state: dict[str, Any], parse: Parse) -> str:
+        targets = self._targets(state, parse)
+        if isinstance(targets, str):
+            return targets
+        titles = []
+        for movie_id in targets:
+            saved = tools.rate_movie(movie_id, 4.5)
+            if "error" in saved:
+                return saved["error"]
+            titles.append(saved["title"])
+        state["focus"] = targets[-1]
+        result = tools.recommend_for_me(k=SHOWN, exclude=state.get("seen", []))
+        head = f"Noted: you liked {_and(titles)}."
+        if "error" in result or not result["picks"]:
+            return head
+        return head + " " + self._picks_reply(tools, state, result, {})
+
+    def _on_dislike(self, tools: Toolbox, state: dict[str, Any], parse: Parse) -> str:
+        targets = self._targets(state, parse)
+        if isinstance(targets, str):
+            return targets
+        titles = []
+        for movie_id in targets:
+            saved = tools.not_for_me(movie_id)
+            if "error" in saved:
+                return saved["error"]
+            titles.append(saved["title"])
+        state["shown"] = [m for m in state.get("shown", []) if m not in targets]
+        return (
+            f"Got it, {_and(titles)} is not for you. I won't suggest it again, and movies like "
+            "it will rank lower. " + self._next_hint(tools, state)
+        )
+
+    def _on_seen(self, tools: Toolbox, state: dict[str, Any], parse: Parse) -> str:
+        targets = self._targets(state, parse)
+        if isinstance(targets, str):
+            return targets
+        state["seen"] = sorted(set(state.get("seen", [])) | set(targets))
+        titles = [tools.engine.catalog.display(m) for m in targets]
+        return (
+            f"OK, you've seen {_and(titles)}; I'll leave it out. Did you like it? "
+            'Give it stars ("4 stars") and your picks will sharpen.'
+        )
+
+    @staticmethod
+    def _next_hint(tools: Toolbox, state: dict[str, Any]) -> str:
+        n = len(tools.store.load(tools.session_id).given)
+        return (
+            f"You've rated {n} movie{'s' if n != 1 else ''} so far; "
+            "ask for recommendations whenever you like."
+        )
+
+    # --- questions about a movie -----------------------------------------------------------
+
+    def _on_predict(self, tools: Toolbox, state: dict[str, Any], parse: Parse) -> str:
+        targets = self._targets(state, parse)
+        if isinstance(targets, str):
+            return targets
+        lines = []
+        for movie_id in targets:
+            result = tools.predict_my_rating(movie_id)
+            if "error" in result:
+                return result["error"]
+            state["focus"] = movie_id
+            if "you_rated" in result:
+                lines.append(f"You rated {result['title']} {_stars(result['you_rated'])} already.")
+            elif "note" in result:
+                lines.append(
+                    f"I can't personalize yet: everyone gives {result['title']} about "
+                    f"{_stars(result['predicted_stars'])} on average. "
+                    "Rate a few movies and ask again."
+                )
+            else:
+                verdict = _verdict(result["predicted_stars"])
+                lines.append(
+                    f"I'd guess you'd give {result['title']} about "
+                    f"{_stars(result['predicted_stars'])}: {verdict}."
+                )
+        return " ".join(lines)
+
+    def _on_explain(self, tools: Toolbox, state: dict[str, Any], parse: Parse) -> str:
+        targets = self._targets(state, parse)
+        if isinstance(targets, str):
+            return targets
+        movie_id = targets[0]
+        state["focus"] = movie_id
+        prediction = tools.predict_my_rating(movie_id)
+        sentiment = tools.tag_sentiment(movie_id)
+        if "error" in prediction:
+            return prediction["error"]
+        reasons = [f"I predict you'd give it {_stars(prediction['predicted_stars'])}"]
+        if prediction.get("avg_rating"):
+            reasons.append(
+                f"{prediction['n_ratings']} MovieLens users rate it "
+                f"{prediction['avg_rating']:.1f} on average"
+            )
+        if sentiment.get("tags_praise"):
+            reasons.append(f'people tag it "{_and(sentiment["tags_praise"][:3])}"')
+        return f"Why {prediction['title']}? " + "; ".join(reasons) + "."
+
+    def _on_sentiment(self, tools: Toolbox, state: dict[str, Any], parse: Parse) -> str:
+        targets = self._targets(state, parse)
+        if isinstance(targets, str):
+            return targets
+        lines = []
+        for movie_id in targets:
+            result = tools.tag_sentiment(movie_id)
+            if "error" in result:
+                return result["error"]
+            state["focus"] = movie_id
+            lines.append(_sentiment_line(result))
+        return "\n".join(lines)
+
+    def _on_details(self, tools: Toolbox, state: dict[str, Any], parse: Parse) -> str:
+        targets = self._targets(state, parse)
+        if isinstance(targets, str):
+            return targets
+        result = tools.movie_details(targets[0])
+        if "error" in result:
+            return result["error"]
+        state["focus"] = targets[0]
+        parts = [f"{result['title']} ({', '.join(result['genres'])})."]
+        if result.get("description"):
+            parts.append(result["description"])
+        credits = []
+        if result.get("director"):
+            credits.append(f"Directed by {result['director']}")
+        if result.get("actors"):
+            credits.append(f"with {result['actors']}")
+        if credits:
+            parts.append(" ".join(credits) + ".")
+        if result.get("avg_rating"):
+            parts.append(
+                f"MovieLens users rate it {result['avg_rating']:.1f}/5 "
+                f"({result['n_ratings']} ratings)."
+            )
+        if result.get("top_tags"):
+            parts.append(f"Tagged: {', '.join(result['top_tags'][:5])}.")
+        parts.append("Would you like to know if it suits you, or movies like it?")
+        return " ".join(parts)
+
+    def _on_compare(self, tools: Toolbox, state: dict[str, Any], parse: Parse) -> str:
+        targets = self._targets(state, parse)
+        if isinstance(targets, str):
+            return targets
+        rows = []
+        for movie_id in targets[:3]:
+            details = tools.movie_details(movie_id)
+            if "error" in details:
+                return details["error"]
+            predicted = tools.predict_my_rating(movie_id)
+            rows.append((details, predicted))
+        rated = [r for r in rows if r[0].get("avg_rating")]
+        lines = []
+        for details, predicted in rows:
+            line = f"- {details['title']}: "
+            if details.get("avg_rating"):
+                line += f"{details['avg_rating']:.2f}/5 from {details['n_ratings']} ratings"
+            else:
+                line += "no ratings yet"
+            line += f", tag sentiment {details['tag_sentiment']:+.2f}"
+            if "note" not in predicted and "predicted_stars" in predicted:
+                line += f"; for you ~{predicted['predicted_stars']:.1f}★"
+            lines.append(line)
+        if len(rated) >= 2:
+            ranked = sorted(rated, key=lambda r: (r[0]["avg_rating"], r[0]["n_ratings"]))
+            best, runner = ranked[-1][0], ranked[-2][0]
+            if best["avg_rating"] - runner["avg_rating"] < 0.05:
+                lines.insert(
+                    0,
+                    f"They're about equally loved; {best['title']} has more ratings and "
+                    f"the warmer tags decide the rest:",
+                )
+            else:
+                lines.insert(0, f"{best['title']} is the better loved:")
+        state["focus"] = targets[0]
+        return "\n".join(lines)
+
+    # --- discovery -------------------------------------------------------------------------
+
+    def _on_similar(self, tools: Toolbox, state: dict[str, Any], parse: Parse) -> str:
+        targets = self._targets(state, parse)
+        if isinstance(targets, str):
+            return targets
+        result = tools.similar_movies(targets[0], k=SHOWN)
+        if "error" in result:
+            return result["error"]
+        liked = result["people_who_liked_it_also_liked"]
+        story = result.get("similar_stories", [])
+        shown = []
+        lines = []
+        if liked:
+            lines.append(f"People who liked {result['movie']} also liked:")
+            for movie in liked[:SHOWN]:
+                shown.append(movie["title"])
+                lines.append(f"{len(shown)}. {movie['title']}{_avg(movie)}")
+        fresh = [m for m in story if m["title"] not in shown][:3]
+        if fresh:
+            lines.append("With a similar story:")
+            for movie in fresh:
+                shown.append(movie["title"])
+                lines.append(f"{len(shown)}. {movie['title']}{_avg(movie)}")
+        if not shown:
+            return f"I couldn't find movies like {result['movie']} yet."
+        state["shown"] = [tools.engine.resolve(t) for t in shown]
+        state["focus"] = targets[0]
+        return "\n".join(lines)
+
+    def _on_search(self, tools: Toolbox, state: dict[str, Any], parse: Parse) -> str:
+        query = parse.raw
+        result = tools.search_descriptions(
+            query, genres=[], year_from=parse.year_min, year_to=parse.year_max, k=SHOWN
+        )
+        if "error" in result:
+            return result["error"]
+        hits = result["results"]
+        if not hits:
+            return " ".join(result.get("notes", [])) or "Nothing matched that description."
+        state["shown"] = [tools.engine.resolve(h["title"]) for h in hits]
+        state["focus"] = state["shown"][0]
+        lines = ["These match your description best:"]
+        lines += [f"{i}. {h['title']}{_avg(h)}: {h['snippet']}" for i, h in enumerate(hits, 1)]
+        lines += result.get("notes", [])
+        return "\n".join(lines)
+
+    def _on_taste(self, tools: Toolbox, state: dict[str, Any], parse: Parse) -> str:
+        result = tools.my_taste_cluster()
+        if "error" in result:
+            return result["error"]
+        if result["based_on"].startswith("nothing"):
+            return (
+                "I don't know your taste yet. Tell me a few movies you love, or rate some, "
+                "and I'll tell you which group of viewers you belong to."
+            )
+        return (
+            f'You\'re in the "{result["cluster"]}" group ({result["share_of_users"]:.0%} of '
+            f"viewers). They love {_and(result['loves_genres'])} and are cool on "
+            f"{_and(result['cool_on_genres'])}. Their signature films: "
+            f"{_and(result['signature_movies'][:4])}. (Based on {result['based_on']}.)"
+        )
+
+    def _on_people(self, tools: Toolbox, state: dict[str, Any], parse: Parse) -> str:
+        result = tools.people_like_me()
+        if "error" in result:
+            return result["error"]
+        if not result["similar_users"]:
+            return (
+                "I need a few more of your ratings to find people with your taste: rate "
+                "three or four movies you've seen."
+            )
+        loved = result["they_loved"]
+        lines = [
+            f"I found {result['similar_users']} MovieLens users with taste close to yours "
+            f"(closest similarity {result['closest_similarity']:.2f})."
+        ]
+        if loved:
+            lines.append("Movies they loved that you haven't rated:")
+            lines += [
+                f"{i}. {m['title']} (loved by {m['loved_by']} of them)"
+                for i, m in enumerate(loved[:SHOWN], 1)
+            ]
+            state["shown"] = [tools.engine.resolve(m["title"]) for m in loved[:SHOWN]]
+        return "\n".join(lines)
+
+    def _on_profile(self, tools: Toolbox, state: dict[str, Any], parse: Parse) -> str:
+        return describe_profile(tools.my_profile())
+
+    # --- small talk and the rest -----------------------------------------------------------
+
+    def _on_greeting(self, tools: Toolbox, state: dict[str, Any], parse: Parse) -> str:
+        return (
+            "Hi! I'm moviebot. Tell me a movie you love, describe what you're in the mood "
+            'for, or just say "recommend something".'
+        )
+
+    def _on_thanks(self, tools: Toolbox, state: dict[str, Any], parse: Parse) -> str:
+        return "You're welcome! Enjoy the movie, and tell me how you liked it."
+
+    def _on_bye(self, tools: Toolbox, state: dict[str, Any], parse: Parse) -> str:
+        return "Bye! Your ratings are saved for next time."
+
+    def _on_help(self, tools: Toolbox, state: dict[str, Any], parse: Parse) -> str:
+        return HELP
+
+    def _on_refuse(self, tools: Toolbox, state: dict[str, Any], parse: Parse) -> str:
+        return (
+            "I can't do that: I only see and change your own profile, and my instructions "
+            "stay as they are. I'm happy to recommend you a movie, though!"
+        )
+
+    def _on_foreign(self, tools: Toolbox, state: dict[str, Any], parse: Parse) -> str:
+        return (
+            "Sorry, I only speak English for now. Could you ask me in English? For example: "
+            '"recommend a comedy from the 90s".'
+        )
+
+    def _on_empty(self, tools: Toolbox, state: dict[str, Any], parse: Parse) -> str:
+        return 'Say something and I\'ll find you a movie, for example "recommend something".'
+
+    def _on_nonsense(self, tools: Toolbox, state: dict[str, Any], parse: Parse) -> str:
+        return (
+            "Sorry, I didn't get that. You can name a movie you like, describe a story, or "
+            'say "help" to see what I can do.'
+        )
+
+
+def describe_profile(profile: dict[str, Any]) -> str:
+    """A person's profile in a few lines (for "what do you know about me" and /me)."""
+    lines = []
+    if profile["viewing_as_movielens_user"] is not None:
+        lines.append(
+            f"You're viewing as MovieLens user {profile['viewing_as_movielens_user']} "
+            "(their ratings are read-only; ratings you give go to your own profile)."
+        )
+    given = profile["given"]
+    if not given:
+        lines.append("You haven't rated anything here yet.")
+    else:
+        lines.append(f"You've rated {len(given)} movie{'s' if len(given) != 1 else ''}:")
+        lines += [f"- {g['title']}: {_stars(g['stars'])}" for g in given[-15:]]
+    return "\n".join(lines)
+
+
+# --- wording helpers --------------------------------------------------------------------
+
+
+def _pick_line(pick: dict[str, Any]) -> str:
+    """One pick and its best reasons, in a line."""
+    why = [f"~{pick['predicted_stars']:.1f}★ for you"]
+    if pick.get("because_you_liked"):
+        why.append(f"like {_and(pick['because_you_liked'][:2])}, which you enjoyed")
+    if pick.get("similar_users_who_loved_it"):
+        n = pick["similar_users_who_loved_it"]
+        why.append(f"{n} viewer{'s' if n != 1 else ''} with your taste loved it")
+    if pick.get("matches_mood") is not None and pick["matches_mood"] > 0.3:
+        why.append("fits what you described")
+    if pick.get("tags_praise"):
+        why.append(f'tagged "{_and(pick["tags_praise"][:2])}"')
+    elif pick.get("avg_rating") and not pick.get("because_you_liked"):
+        why.append(f"rated {pick['avg_rating']:.1f}/5 by {pick['n_ratings']} people")
+    return f"{pick['title']}: " + "; ".join(why[:3])
+
+
+def _sentiment_line(result: dict[str, Any]) -> str:
+    if not result["n_tags"]:
+        return f"Nobody has tagged {result['title']} yet, so I can't say what people think."
+    score = result["tag_sentiment"]
+    mood = (
+        "warmly"
+        if score > 0.2
+        else "mostly kindly"
+        if score > 0.05
+        else ("harshly" if score < -0.2 else "with mixed feelings")
+    )
+    line = (
+        f"People tag {result['title']} {mood} (sentiment {score:+.2f} over {result['n_tags']} tags)"
+    )
+    if result["tags_praise"]:
+        line += f"; praise: {_and(result['tags_praise'][:3])}"
+    if result["tags_criticize"]:
+        line += f"; complaints: {_and(result['tags_criticize'][:3])}"
+    return line + "."
+
+
+def _describe_filters(filters: dict[str, Any]) -> str:
+    parts = []
+    if filters.get("genres"):
+        parts.append(" or ".join(filters["genres"]).lower())
+    if filters.get("year_min") and filters.get("year_max"):
+        parts.append(f"{filters['year_min']}-{filters['year_max']}")
+    elif filters.get("year_min"):
+        parts.append(f"from {filters['year_min']} on")
+    elif filters.get("year_max"):
+        parts.append(f"up to {filters['year_max']}")
+    if filters.get("exclude_genres"):
+        parts.append("no " + ", ".join(g.lower() for g in filters["exclude_genres"]))
+    if filters.get("mood"):
+        parts.append(filters["mood"])
+    return "; ".join(parts)
+
+
+def _avg(movie: dict[str, Any]) -> str:
+    return f" ({movie['avg_rating']:.1f}/5)" if movie.get("avg_rating") else ""
+
+
+def _stars(value: float) -> str:
+    return f"{value:g} star{'s' if value != 1 else ''}"
+
+
+def _verdict(stars: float) -> str:
+    if stars >= 4.2:
+        return "I think you'll love it"
+    if stars >= 3.6:
+        return "likely a good match"
+    if stars >= 3.0:
+        return "could go either way"
+    return "probably not your thing"
+
+
+def _and(items: list[str]) -> str:
+    items = [str(i) for i in items]
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _or(items: list[str]) -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " or " + items[-1]

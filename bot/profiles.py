@@ -1,0 +1,207 @@
+"""Profiles and conversations in SQLite under ``MOVIEBOT_HOME/userdata``.
+
+One row per session (who is viewing: a newcomer or a MovieLens user id, and the dialogue state),
+the ratings, likes and dislikes given in this product, and a bounded message history. WAL mode
+with ``synchronous=FULL`` and one transaction per write: once a write returns, it survives a
+``kill -9`` of the process (and a power cut). Rebuilding artifacts never touches this file.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+Kind = Literal["rating", "like", "dislike"]
+HISTORY_LIMIT = 40  # messages kept per session
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS sessions (
+    session_id TEXT PRIMARY KEY,
+    view_user INTEGER,            -- a MovieLens user this session views the product as
+    state TEXT NOT NULL DEFAULT '{}',
+    created REAL NOT NULL,
+    updated REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS ratings (
+    session_id TEXT NOT NULL REFERENCES sessions(session_id) ON DELETE CASCADE,
+    movie_id INTEGER NOT NULL,
+    stars REAL NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('rating', 'like', 'dislike')),
+    at REAL NOT NULL,
+    PRIMARY KEY (session_id, movie_id)
+);
+CREATE TABLE IF NOT EXISTS messages (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    session_id TEXT NOT NULL REFERENCES sessions(session_id) ON DELETE CASCADE,
+    role TEXT NOT NULL CHECK (role IN ('user', 'assistant')),
+    content TEXT NOT NULL,
+    at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS messages_by_session ON messages(session_id, id);
+"""
+
+
+@dataclass(frozen=True)
+class Given:
+    """A rating given in this product: stars, and whether it came as a like or a dislike."""
+
+    movie_id: int
+    stars: float
+    kind: Kind
+
+
+@dataclass
+class Profile:
+    """One session's person: whom they view as, what they rated, and the dialogue state."""
+
+    session_id: str
+    view_user: int | None = None
+    given: dict[int, Given] = field(default_factory=dict)
+    state: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ratings(self) -> dict[int, float]:
+        return {m: g.stars for m, g in self.given.items()}
+
+    @property
+    def disliked(self) -> list[int]:
+        return [m for m, g in self.given.items() if g.kind == "dislike"]
+
+
+class ProfileStore:
+    """Thread-safe access to the user-data database; every write is its own transaction."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.execute("PRAGMA foreign_keys=ON")
+        self._db.execute("PRAGMA busy_timeout=5000")
+        self._db.executescript(_SCHEMA)
+
+    @classmethod
+    def in_folder(cls, userdata: Path) -> ProfileStore:
+        return cls(userdata / "profiles.sqlite3")
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def _ensure(self, db: sqlite3.Connection, session_id: str) -> None:
+        now = time.time()
+        db.execute(
+            "INSERT INTO sessions (session_id, created, updated) VALUES (?, ?, ?) "
+            "ON CONFLICT(session_id) DO UPDATE SET updated = excluded.updated",
+            (session_id, now, now),
+        )
+
+    def load(self, session_id: str) -> Profile:
+        """The profile of a session (an empty one for a session never seen)."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT view_user, state FROM sessions WHERE session_id = ?", (session_id,)
+            ).fetchone()
+            given = self._db.execute(
+                "SELECT movie_id, stars, kind FROM ratings WHERE session_id = ? ORDER BY at",
+                (session_id,),
+            ).fetchall()
+        if row is None:
+            return Profile(session_id)
+        return Profile(
+            session_id,
+            row[0],
+            {m: Given(m, s, k) for m, s, k in given},
+            json.loads(row[1]),
+        )
+
+    def give(self, session_id: str, movie_id: int, stars: float, kind: Kind = "rating") -> None:
+        """Record (or replace) this session's rating of a movie."""
+        with self._write() as db:
+            self._ensure(db, session_id)
+            db.execute(
+                "INSERT INTO ratings (session_id, movie_id, stars, kind, at) "
+                "VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT(session_id, movie_id) DO UPDATE SET stars = excluded.stars, "
+                "kind = excluded.kind, at = excluded.at",
+                (session_id, movie_id, stars, kind, time.time()),
+            )
+
+    def forget(self, session_id: str, movie_id: int) -> bool:
+        """Take back a rating; True when there was one."""
+        with self._write() as db:
+            cursor = db.execute(
+                "DELETE FROM ratings WHERE session_id = ? AND movie_id = ?", (session_id, movie_id)
+            )
+            return cursor.rowcount > 0
+
+    def set_view(self, session_id: str, user_id: int | None) -> None:
+        """View the product as a MovieLens user (read-only), or as oneself again (None)."""
+        with self._write() as db:
+            self._ensure(db, session_id)
+            db.execute(
+                "UPDATE sessions SET view_user = ? WHERE session_id = ?", (user_id, session_id)
+            )
+
+    def save_state(self, session_id: str, state: dict[str, Any]) -> None:
+        """The dialogue state (constraints, last picks): JSON, replaced whole."""
+        with self._write() as db:
+            self._ensure(db, session_id)
+            db.execute(
+                "UPDATE sessions SET state = ? WHERE session_id = ?",
+                (json.dumps(state), session_id),
+            )
+
+    def append(self, session_id: str, role: str, content: str) -> None:
+        """Add a message to the history, keeping the newest ``HISTORY_LIMIT``."""
+        with self._write() as db:
+            self._ensure(db, session_id)
+            db.execute(
+                "INSERT INTO messages (session_id, role, content, at) VALUES (?, ?, ?, ?)",
+                (session_id, role, content, time.time()),
+            )
+            db.execute(
+                "DELETE FROM messages WHERE session_id = ? AND id NOT IN (SELECT id FROM messages "
+                "WHERE session_id = ? ORDER BY id DESC LIMIT ?)",
+                (session_id, session_id, HISTORY_LIMIT),
+            )
+
+    def history(self, session_id: str, limit: int = HISTORY_LIMIT) -> list[tuple[str, str]]:
+        """The newest ``limit`` messages as (role, content), oldest first."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT role, content FROM messages WHERE session_id = ? ORDER BY id DESC LIMIT ?",
+                (session_id, limit),
+            ).fetchall()
+        return [(r, c) for r, c in reversed(rows)]
+
+    def clear_conversation(self, session_id: str) -> None:
+        """Start the conversation afresh (history and dialogue state); ratings stay."""
+        with self._write() as db:
+            db.execute("DELETE FROM messages WHERE session_id = ?", (session_id,))
+            db.execute("UPDATE sessions SET state = '{}' WHERE session_id = ?", (session_id,))
+
+    def reset(self, session_id: str) -> None:
+        """Forget everything about a session: ratings, history, state, view."""
+        with self._write() as db:
+            db.execute("DELETE FROM sessions WHERE session_id = ?", (session_id,))

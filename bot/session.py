@@ -1,0 +1,225 @@
+"""The session API every front end uses: ``stream``/``send`` a message, ``rate``, ``reset``.
+
+A session id names one person's conversation (a browser session, a Telegram chat, a terminal).
+The session layer decides who that person is: "I'm user 414" switches the view to a MovieLens
+user here, in code, before any model sees the message; tools only ever get the session's own
+profile. Replies come from the LLM agent when one is configured and working, otherwise from the
+offline mode, with a short visible note when the LLM failed.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+from bot.nlu import Understander
+from bot.offline import LLM_HINT, OfflineAgent, describe_profile
+from bot.profiles import ProfileStore
+from bot.tools import Toolbox, TurnLog
+from recommender.engine import Engine
+from recommender.errors import MovieBotError
+
+if TYPE_CHECKING:
+    from bot.agent import LLMAgent
+
+log = logging.getLogger(__name__)
+
+MAX_MESSAGE_CHARS = 10_000
+FALLBACK_NOTE = (
+    "(The language model isn't answering right now, so this reply comes from my offline mode.)"
+)
+
+_SWITCH_RE = re.compile(
+    r"\b(?:i am|i'm|im|i’m|log (?:me )?in as|switch (?:me )?to|view as|show me the view of|"
+    r"pretend i'm|act as)\s+(?:movielens\s+)?user\s*(?:#|no\.?|number)?\s*(?P<id>\d{1,9})\b",
+    re.IGNORECASE,
+)
+_BACK_RE = re.compile(
+    r"\b(?:i'?m new|i am new|i’m new|be myself|back to (?:me|myself)|stop being user|"
+    r"log ?out|i'?m not user \d+|switch back)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A finished reply: the text, how it was made, and what it drew on."""
+
+    text: str
+    mode: Literal["llm", "offline", "session"]
+    notes: list[str] = field(default_factory=list)
+    tools: list[str] = field(default_factory=list)
+    movies: dict[int, str] = field(default_factory=dict)  # what the tools returned
+    removed: list[str] = field(default_factory=list)  # titles the grounding guard took out
+
+
+@dataclass(frozen=True)
+class Event:
+    """A piece of a streamed reply: a status line, a text delta, a note, or the end."""
+
+    kind: Literal["status", "text", "note", "done"]
+    text: str = ""
+    reply: Reply | None = None
+
+
+class ChatService:
+    """Sessions over one engine: the only door front ends use."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        store: ProfileStore,
+        llm: LLMAgent | None = None,
+        understander: Understander | None = None,
+    ) -> None:
+        self.engine = engine
+        self.store = store
+        self.llm = llm
+        self.nlu = understander or Understander(engine.catalog, _embedder(engine))
+        self.offline = OfflineAgent(self.nlu)
+        self._locks: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
+
+    @property
+    def mode(self) -> str:
+        return "llm" if self.llm is not None else "offline"
+
+    def warm_up(self) -> None:
+        """Load what the first message would otherwise wait for (the sentence embedder)."""
+        self.nlu.parse("a quiet film about the sea")
+
+    # --- messages --------------------------------------------------------------------------
+
+    def send(self, session_id: str, message: str) -> Reply:
+        """One message in, one finished reply out."""
+        reply = None
+        for event in self.stream(session_id, message):
+            if event.kind == "done":
+                reply = event.reply
+        assert reply is not None
+        return reply
+
+    def stream(self, session_id: str, message: str) -> Iterator[Event]:
+        """Status lines, text deltas and notes as they come, then ``done`` with the reply."""
+        with self._locks[session_id]:
+            message = (message or "")[:MAX_MESSAGE_CHARS]
+            self.store.append(session_id, "user", message or "(empty message)")
+            reply = yield from self._answer(session_id, message)
+            self.store.append(session_id, "assistant", reply.text)
+            yield Event("done", reply=reply)
+
+    def _answer(self, session_id: str, message: str) -> Iterator[Event]:
+        switched = self._switch(session_id, message)
+        if switched is not None:
+            yield Event("text", switched)
+            return Reply(switched, "session")
+        if self.llm is not None:
+            from bot.agent import LLMFailure
+
+            turn = TurnLog()
+            try:
+                return (yield from self.llm.respond(self._toolbox(session_id, turn), message))
+            except LLMFailure as err:
+                log.warning("LLM failed, answering offline: %s", err)
+                yield Event("note", FALLBACK_NOTE)
+                reply = yield from self._offline(session_id, message, [FALLBACK_NOTE])
+                return reply
+        return (yield from self._offline(session_id, message, []))
+
+    def _offline(self, session_id: str, message: str, notes: list[str]) -> Iterator[Event]:
+        turn = TurnLog()
+        tools = self._toolbox(session_id, turn)
+        state = self.store.load(session_id).state
+        yield Event("status", "Thinking...")
+        try:
+            result = self.offline.respond(tools, state, message)
+        except MovieBotError as err:  # tools catch their own; this is a last line
+            result_text, extra = str(err), []
+        except Exception:
+            log.exception("offline mode failed on %r", message[:200])
+            result_text, extra = "Sorry, something went wrong on my side. Please try again.", []
+        else:
+            result_text, extra = result.text, result.notes
+        if self.llm is None and not state.get("hinted_llm"):
+            state["hinted_llm"] = True
+            extra = [*extra, LLM_HINT]
+        self.store.save_state(session_id, state)
+        yield Event("text", result_text)
+        for note in extra:
+            yield Event("note", note)
+        return Reply(result_text, "offline", [*notes, *extra], turn.tools_called, dict(turn.movies))
+
+    def _toolbox(self, session_id: str, turn: TurnLog) -> Toolbox:
+        return Toolbox(self.engine, self.store, session_id, turn)
+
+    # --- who is talking -------------------------------------------------------------------
+
+    def _switch(self, session_id: str, message: str) -> str | None:
+        """Handle "I'm user 414" and "I'm new" here, never in a model."""
+        if match := _SWITCH_RE.search(message):
+            user = int(match["id"])
+            try:
+                self.engine.check_user(user)
+            except MovieBotError as err:
+                return str(err)
+            self.store.set_view(session_id, user)
+            self.store.save_state(session_id, {"hinted_llm": True})
+            n = len(self.engine.models.matrix.profile(self.engine.models.matrix.user_row(user)))
+            return (
+                f"You're now viewing as MovieLens user {user}, who rated {n} movies. Their "
+                "ratings are read-only; anything you rate now goes to your own profile on top. "
+                'Say "I\'m new" to go back. Ask me for recommendations to see their view!'
+            )
+        if _BACK_RE.search(message) and self.store.load(session_id).view_user is not None:
+            self.store.set_view(session_id, None)
+            return "You're yourself again: only the ratings you gave here count."
+        return None
+
+    # --- direct actions (buttons, commands) -----------------------------------------------
+
+    def rate(self, session_id: str, movie: str | int, stars: float) -> dict[str, Any]:
+        """Rate a movie for this session (a button or a command, no message)."""
+        return self._toolbox(session_id, TurnLog()).rate_movie(movie, stars)  # type: ignore[arg-type]
+
+    def not_for_me(self, session_id: str, movie: str | int) -> dict[str, Any]:
+        """Thumbs-down: never again, and similar movies sink."""
+        return self._toolbox(session_id, TurnLog()).not_for_me(movie)
+
+    def me(self, session_id: str) -> str:
+        """What this session's person has told the bot, in words."""
+        return describe_profile(self._toolbox(session_id, TurnLog()).my_profile())
+
+    def profile(self, session_id: str) -> dict[str, Any]:
+        return self._toolbox(session_id, TurnLog()).my_profile()
+
+    def reset(self, session_id: str, everything: bool = False) -> None:
+        """Start the conversation afresh; with ``everything``, forget the profile too."""
+        if everything:
+            self.store.reset(session_id)
+        else:
+            self.store.clear_conversation(session_id)
+
+
+def _embedder(engine: Engine) -> Any:
+    """The engine's sentence embedder for intent similarity, when the index is built."""
+    try:
+        semantic = engine.semantic
+    except MovieBotError:
+        return None
+    return lambda texts: semantic.embedder.encode(list(texts))
+
+
+def open_service(engine: Engine, userdata: Any, llm_settings: Any = None) -> ChatService:
+    """The chat service over ``engine``: profiles under ``userdata``; the LLM when configured."""
+    from bot.agent import LLMAgent, LLMSettings
+    from bot.grounding import Grounder
+
+    settings = llm_settings or LLMSettings.from_env()
+    service = ChatService(engine, ProfileStore.in_folder(userdata))
+    if settings.enabled:
+        service.llm = LLMAgent(settings, Grounder(service.nlu))
+    return service

@@ -1,0 +1,316 @@
+"""The tools: thin, typed wrappers over the engine, bound to one session's person.
+
+A :class:`Toolbox` is made per turn for the session that is talking; the person (a newcomer or
+the MovieLens user the session views as, plus the ratings given here) comes from the profile
+store, never from an argument. Every tool returns compact JSON-able data with the reasons the
+engine gives, or ``{"error": ...}`` with a message meant for a person (did-you-mean included).
+Every movie a tool returns is noted in the turn's :class:`TurnLog`, which the grounding guard
+checks replies against.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.profiles import ProfileStore
+from recommender.catalog import Movie
+from recommender.engine import Engine, Taste
+from recommender.errors import AmbiguousTitleError, MovieBotError, UnknownTitleError
+from recommender.ranking import Filters
+from recommender.results import Pick
+from recommender.titles import split_query, title_key
+
+log = logging.getLogger(__name__)
+
+LOW_STARS = 2.0  # a movie rated this low (or marked "not for me") never comes back
+
+
+@dataclass
+class ToolCall:
+    """One tool call in a turn: what was asked and whether it worked."""
+
+    name: str
+    args: dict[str, Any]
+    error: str | None = None
+
+
+@dataclass
+class TurnLog:
+    """What the tools did and returned in one turn: the grounding guard's evidence."""
+
+    calls: list[ToolCall] = field(default_factory=list)
+    movies: dict[int, str] = field(default_factory=dict)  # movieId -> display title
+    mentions: set[str] = field(default_factory=set)  # title keys of every returned title
+
+    def note(self, movie: Movie) -> None:
+        self.movies[movie.movieId] = movie.display
+        self.mentions.add(title_key(movie.title))
+
+    def note_title(self, display: str, catalog_title: str) -> None:
+        self.mentions.add(title_key(catalog_title))
+        self.mentions.add(title_key(display))
+
+    @property
+    def tools_called(self) -> list[str]:
+        return [c.name for c in self.calls]
+
+
+def _tool(method: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
+    """Log the call; turn a person-facing error into ``{"error": message}``."""
+
+    def wrapper(self: Toolbox, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        call = ToolCall(method.__name__, {**dict(enumerate(args)), **kwargs})
+        self.log.calls.append(call)
+        try:
+            return method(self, *args, **kwargs)
+        except (UnknownTitleError, AmbiguousTitleError) as err:
+            call.error = str(err)
+            offered = getattr(err, "suggestions", None) or getattr(err, "candidates", [])
+            for title in offered:  # the reply may offer them back ("did you mean ...")
+                self.log.mentions.add(
+                    title_key(split_query(title.replace("(", "").replace(")", ""))[0])
+                )
+        except MovieBotError as err:
+            call.error = str(err)
+        except Exception as err:  # a tool must never take the conversation down
+            log.exception("tool %s failed", method.__name__)
+            call.error = f"Something went wrong inside {method.__name__} ({type(err).__name__})."
+        return {"error": call.error}
+
+    wrapper.__name__ = method.__name__
+    wrapper.__doc__ = method.__doc__
+    return wrapper
+
+
+class Toolbox:
+    """The agent's tools for one session; the session's person is fixed at construction."""
+
+    def __init__(
+        self, engine: Engine, store: ProfileStore, session_id: str, log: TurnLog | None = None
+    ) -> None:
+        self.engine = engine
+        self.store = store
+        self.session_id = session_id
+        self.log = log or TurnLog()
+
+    # --- who is asking -------------------------------------------------------------------
+
+    def taste(self) -> Taste:
+        profile = self.store.load(self.session_id)
+        return Taste(profile.view_user, profile.ratings)
+
+    def _never_again(self) -> list[int]:
+        profile = self.store.load(self.session_id)
+        return [m for m, g in profile.given.items() if g.stars <= LOW_STARS]
+
+    def _movie(self, movie: Movie, **extra: Any) -> dict[str, Any]:
+        self.log.note(movie)
+        out: dict[str, Any] = {"title": movie.display, "genres": list(movie.genres)}
+        if movie.n_ratings:
+            out["avg_rating"] = round(movie.mean_rating, 2)
+            out["n_ratings"] = movie.n_ratings
+        return {**out, **extra}
+
+    # --- reading tools -------------------------------------------------------------------
+
+    @_tool
+    def recommend_for_me(
+        self,
+        genres: Sequence[str] = (),
+        exclude_genres: Sequence[str] = (),
+        year_from: int | None = None,
+        year_to: int | None = None,
+        mood: str | None = None,
+        k: int = 5,
+        exclude: Sequence[int] = (),
+    ) -> dict[str, Any]:
+        """Personal picks with reasons, optionally narrowed by genres, years and a mood."""
+        filters = Filters(
+            genres=list(genres),
+            exclude_genres=list(exclude_genres),
+            year_min=year_from,
+            year_max=year_to,
+        )
+        result = self.engine.recommend(
+            self.taste(),
+            text=mood or None,
+            filters=filters,
+            k=max(1, min(int(k), 10)),
+            exclude=[*self._never_again(), *exclude],
+        )
+        return {
+            "basis": result.basis,
+            "notes": result.notes,
+            "picks": [self._pick(p) for p in result.picks],
+        }
+
+    def _pick(self, pick: Pick) -> dict[str, Any]:
+        reasons = pick.reasons
+        out = self._movie(pick.movie, predicted_stars=round(reasons.predicted_stars, 1))
+        if reasons.because_you_liked:
+            out["because_you_liked"] = reasons.because_you_liked
+            for title in reasons.because_you_liked:
+                self.log.mentions.add(title_key(title))
+        if reasons.cluster:
+            out["cluster"] = reasons.cluster["name"]
+            out["cluster_share_liking_it"] = reasons.cluster["liked_by"]
+        if reasons.neighbours_loved:
+            out["similar_users_who_loved_it"] = reasons.neighbours_loved
+        sentiment = reasons.sentiment
+        if sentiment is not None and sentiment.n_tags:
+            out["tag_sentiment"] = round(sentiment.score, 2)
+            out["tags_praise"] = list(sentiment.positive[:3])
+            out["tags_criticize"] = list(sentiment.negative[:2])
+        if reasons.text_similarity is not None:
+            out["matches_mood"] = round(reasons.text_similarity, 2)
+        return out
+
+    @_tool
+    def predict_my_rating(self, title: str) -> dict[str, Any]:
+        """How many stars this person would give a movie (and what they gave, if they did)."""
+        result = self.engine.predict(self.taste(), title)
+        details = result.details
+        out = self._movie(result.movie, predicted_stars=round(result.stars, 1))
+        if result.already_rated is not None:
+            out["you_rated"] = result.already_rated
+        if details.get("was_impossible"):
+            out["note"] = details.get("reason", "not enough known to personalize")
+        return out
+
+    @_tool
+    def similar_movies(self, title: str, k: int = 5) -> dict[str, Any]:
+        """Movies liked by the same people, and movies with similar stories."""
+        k = max(1, min(int(k), 10))
+        never = self._never_again()
+        movie = self.engine.movie(title)
+        liked = self.engine.also_liked(movie.movieId, k=k, exclude=never)
+        out: dict[str, Any] = {
+            "movie": self._movie(movie)["title"],
+            "people_who_liked_it_also_liked": [
+                self._movie(s.movie, co_liking=round(s.similarity, 3)) for s in liked
+            ],
+        }
+        try:
+            story = self.engine.more_like(movie.movieId, k=k, exclude=never)
+        except MovieBotError as err:
+            out["similar_stories_note"] = str(err)
+        else:
+            out["similar_stories"] = [
+                self._movie(h.movie, similarity=round(h.similarity, 3)) for h in story.hits
+            ]
+        return out
+
+    @_tool
+    def search_descriptions(
+        self,
+        query: str,
+        genres: Sequence[str] = (),
+        year_from: int | None = None,
+        year_to: int | None = None,
+        k: int = 5,
+    ) -> dict[str, Any]:
+        """Movies whose plot descriptions match what the person describes."""
+        filters = Filters(genres=list(genres), year_min=year_from, year_max=year_to)
+        k = max(1, min(int(k), 10))
+        result = self.engine.search(query, k=3 * k, filters=filters, exclude=self._never_again())
+        # A composed stub ("Title (Year): a comedy film.") says nothing about the plot.
+        described = self.engine.catalog.descriptions["has_description"]
+        hits = [h for h in result.hits if bool(described.get(h.movie.movieId, False))][:k]
+        return {
+            "query": result.query,
+            "notes": result.notes,
+            "results": [
+                self._movie(h.movie, match=round(h.similarity, 3), snippet=h.snippet) for h in hits
+            ],
+        }
+
+    @_tool
+    def my_taste_cluster(self) -> dict[str, Any]:
+        """The taste group this person belongs to and what that group loves."""
+        info = self.engine.cluster_of(self.taste())
+        cluster = info.cluster
+        for movie in info.signature:
+            self.log.note(movie)
+        return {
+            "cluster": cluster["name"],
+            "share_of_users": cluster.get("share"),
+            "loves_genres": [g["genre"] for g in cluster["loves"]],
+            "cool_on_genres": [g["genre"] for g in cluster["cool_on"]],
+            "signature_movies": [m.display for m in info.signature[:6]],
+            "based_on": self._basis(),
+        }
+
+    @_tool
+    def people_like_me(self) -> dict[str, Any]:
+        """MovieLens users with the most similar taste, and the movies they loved."""
+        result = self.engine.people_like(self.taste(), k=10, n_movies=6)
+        return {
+            "similar_users": len(result.neighbours),
+            "closest_similarity": result.neighbours[0]["similarity"] if result.neighbours else 0,
+            "they_loved": [self._movie(m, loved_by=n) for m, n in result.loved],
+            "based_on": self._basis(),
+        }
+
+    @_tool
+    def tag_sentiment(self, title: str) -> dict[str, Any]:
+        """What people's tags say about a movie: a score from -1 to 1 and the tags behind it."""
+        result = self.engine.sentiment(title)
+        s = result.sentiment
+        return self._movie(
+            result.movie,
+            tag_sentiment=round(s.score, 2),
+            n_tags=s.n_tags,
+            tags_praise=list(s.positive),
+            tags_criticize=list(s.negative),
+        )
+
+    @_tool
+    def movie_details(self, title: str) -> dict[str, Any]:
+        """Plot, tagline, director, cast, tags and ratings of one movie."""
+        data = self.engine.details(title).as_dict()
+        movie = self.engine.movie(data["movieId"])
+        keep = ("description", "tagline", "director", "actors", "top_tags")
+        sentiment = data["tag_sentiment"]
+        return self._movie(
+            movie,
+            **{k: data[k] for k in keep if k in data},
+            tag_sentiment=sentiment["score"],
+        )
+
+    @_tool
+    def my_profile(self) -> dict[str, Any]:
+        """What this person has told the bot: ratings, likes, dislikes, whom they view as."""
+        profile = self.store.load(self.session_id)
+        given = [
+            {"title": self.engine.catalog.display(m), "stars": g.stars, "kind": g.kind}
+            for m, g in profile.given.items()
+            if m in self.engine.catalog.movies.index
+        ]
+        return {"viewing_as_movielens_user": profile.view_user, "given": given}
+
+    def _basis(self) -> str:
+        profile = self.store.load(self.session_id)
+        parts = []
+        if profile.view_user is not None:
+            parts.append(f"MovieLens user {profile.view_user}'s ratings")
+        if profile.given:
+            parts.append(f"{len(profile.given)} ratings given here")
+        return " and ".join(parts) or "nothing yet (a newcomer)"
+
+    # --- the one writing tool ------------------------------------------------------------
+
+    @_tool
+    def rate_movie(self, title: str, stars: float) -> dict[str, Any]:
+        """Record this person's rating of a movie (half stars; 'not for me' is a low rating)."""
+        movie = self.engine.movie(title)
+        value = self.engine.check_rating(stars)
+        kind = "like" if value >= 4.5 else "dislike" if value <= 1.0 else "rating"
+        self.store.give(self.session_id, movie.movieId, value, kind)
+        return self._movie(movie, your_rating=value, saved=True)
+
+    def not_for_me(self, title_or_id: str | int) -> dict[str, Any]:
+        """Thumbs-down: a low rating that also keeps the movie from ever coming back."""
+        return self.rate_movie(title_or_id, 1.0)  # type: ignore[arg-type]
