@@ -101,11 +101,11 @@ class TurnContext:
 
 
 # --- tool argument schemas ---------------------------------------------------------------
+# Not extra="forbid": LangChain validates the injected ``runtime`` against them too. Unknown
+# arguments a model invents (a "user_id") are dropped, so they can never redirect a tool.
 
 
 class RecommendArgs(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
     genres: list[str] = Field(
         default_factory=list, description="Only these genres, e.g. ['Comedy', 'Sci-Fi']."
     )
@@ -120,26 +120,20 @@ class RecommendArgs(BaseModel):
 
 
 class TitleArgs(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
     title: str = Field(description="The movie title as the person wrote it, e.g. 'The Matrix'.")
 
 
 class SearchArgs(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
     query: str = Field(description="What happens in the movie or what it is about.")
 
 
 class RateArgs(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
     title: str = Field(description="The movie title.")
     stars: float = Field(description="Stars from 0.5 to 5 (loved 4.5, liked 4, disliked 1).")
 
 
 class NoArgs(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """No arguments: the person is the session's, never the model's choice."""
 
 
 def build_tools() -> list[Any]:

@@ -79,7 +79,7 @@ class Grounder:
         claims: list[tuple[str, int | None]] = []
         for match in _YEAR_TITLE_RE.finditer(text):
             title = _LEAD_RE.sub("", match["title"]).strip(" *_\"“”'")
-            title = re.split(r"\*\*|__|[\"“”]|:\s", title)[-1].strip()
+            title = re.split(r"\*\*|__|[\"“”]", title)[-1].strip()
             if title:
                 claims.append((title, int(match["year"])))
         for match in _EMPHASIS_RE.finditer(text):
@@ -95,21 +95,25 @@ class Grounder:
         return claims
 
     def _judge(self, title: str, year: int | None, allowed: set[str]) -> str | None:
-        """None when fine; else "unreturned" (a real movie) or "invented"."""
+        """None when fine; else "unreturned" (a real movie) or "invented".
+
+        "If you liked Heat, try Léon: The Professional (1994)": the words before a title are
+        not part of it, so every suffix is tried, longest first.
+        """
         words = title.split()
-        for start in range(len(words)):  # "I recommend Heat (1995)": try each suffix
+        verdict = "invented"
+        for start in range(len(words)):
             suffix = " ".join(words[start:])
             if self._is_allowed(suffix, allowed):
                 return None
-        for start in range(len(words)):
-            suffix = " ".join(words[start:])
-            query = f"{suffix} ({year})" if year else suffix
             try:
-                self.nlu.catalog.resolve(query)
+                movie_id = self.nlu.catalog.resolve(f"{suffix} ({year})" if year else suffix)
             except MovieBotError:
                 continue
-            return "unreturned"
-        return "invented"
+            if self._is_allowed(self.nlu.catalog.movie(movie_id).title, allowed):
+                return None
+            verdict = "unreturned"
+        return verdict
 
     @staticmethod
     def _is_allowed(title: str, allowed: set[str]) -> bool:
