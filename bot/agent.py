@@ -17,12 +17,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from langchain.agents.middleware import ModelRequest, wrap_model_call
 from langchain.tools import ToolRuntime, tool
 from pydantic import BaseModel, ConfigDict, Field
 
 from bot.grounding import Grounder
 from bot.session import Event, Reply
-from bot.tools import Toolbox
+from bot.tools import Toolbox, TurnLog
 from recommender.titles import title_key
 
 log = logging.getLogger(__name__)
@@ -33,7 +34,7 @@ SYSTEM_PROMPT = """You are moviebot, a warm, concise movie expert chatting with 
 Rules:
 - Before naming any movie, call a tool. Mention ONLY movies that tools returned in this turn
   (or that the person named). Never invent or add titles from memory.
-- Write each title exactly as the tool gave it, with its year, e.g. "Heat (1995)".
+- Write each title exactly as the tool gave it, with its year: "Title (Year)".
 - Give each pick one short line of why, using the tool's reasons: predicted_stars,
   because_you_liked, similar_users_who_loved_it, tags_praise, cluster.
 - If the person says they saw, liked, loved, disliked or rated a movie, call rate_movie (loved
@@ -76,6 +77,7 @@ class LLMSettings(BaseModel):
     history: int = Field(8, ge=0, le=40)  # earlier messages sent along
     max_tokens: int = Field(400, ge=50, le=4000)
     temperature: float = Field(0.3, ge=0, le=2)
+    routing: bool = True  # narrow the first call's tools by the understood intent
 
     @classmethod
     def from_env(cls) -> LLMSettings:
@@ -85,6 +87,7 @@ class LLMSettings(BaseModel):
             base_url=env.get("OPENAI_BASE_URL") or None,
             model=env.get("MOVIEBOT_LLM_MODEL") or DEFAULT_MODEL,
             timeout=float(env.get("MOVIEBOT_LLM_TIMEOUT") or 30),
+            routing=(env.get("MOVIEBOT_LLM_ROUTING") or "on").lower() not in {"0", "off", "no"},
         )
 
     @property
@@ -93,11 +96,54 @@ class LLMSettings(BaseModel):
         return bool(self.api_key or self.base_url)
 
 
+# Which tools fit an intent the offline understander recognized (tool routing).
+ROUTES: dict[str, list[str]] = {
+    "recommend": ["recommend_for_me"],
+    "similar": ["similar_movies"],
+    "search": ["search_by_description"],
+    "taste": ["my_taste_cluster"],
+    "people": ["people_like_me"],
+    "rate": ["rate_movie"],
+    "like": ["rate_movie"],
+    "dislike": ["rate_movie"],
+    "seen": ["rate_movie"],
+    "predict": ["predict_my_rating"],
+    "explain": ["predict_my_rating", "movie_details"],
+    "sentiment": ["tag_sentiment"],
+    "details": ["movie_details"],
+    "compare": ["tag_sentiment", "movie_details"],
+}
+
+
 @dataclass
 class TurnContext:
-    """What a tool call may use: the toolbox bound to the talking session."""
+    """What a tool call may use: the toolbox bound to the talking session, and the route."""
 
     tools: Toolbox
+    route: list[str] | None = None  # tools the first model call must choose from
+
+
+@wrap_model_call
+def route_first_call(request: ModelRequest, handler: Any) -> Any:
+    """On a turn's first model call, offer only the routed tools and require a call.
+
+    Small models pick the wrong tool or none at all; the offline understander's intent is
+    right far more often, so it narrows the choice. Later calls see every tool.
+    """
+    context: TurnContext | None = request.runtime.context if request.runtime else None
+    first = not any(getattr(m, "type", "") == "tool" for m in _this_turn(request.messages))
+    if context is not None and context.route and first:
+        tools = [t for t in request.tools if getattr(t, "name", None) in context.route]
+        if tools:
+            request = request.override(tools=tools, tool_choice="required")
+    return handler(request)
+
+
+def _this_turn(messages: list[Any]) -> list[Any]:
+    for i in range(len(messages) - 1, -1, -1):
+        if getattr(messages[i], "type", "") == "human":
+            return messages[i + 1 :]
+    return messages
 
 
 # --- tool argument schemas ---------------------------------------------------------------
@@ -130,10 +176,6 @@ class SearchArgs(BaseModel):
 class RateArgs(BaseModel):
     title: str = Field(description="The movie title.")
     stars: float = Field(description="Stars from 0.5 to 5 (loved 4.5, liked 4, disliked 1).")
-
-
-class NoArgs(BaseModel):
-    """No arguments: the person is the session's, never the model's choice."""
 
 
 def build_tools() -> list[Any]:
@@ -181,14 +223,14 @@ def build_tools() -> list[Any]:
     @tool(args_schema=SearchArgs)
     def search_by_description(runtime: ToolRuntime, query: str) -> str:
         """Find movies by what happens in them, e.g. "a heist film with a clever twist"."""
-        return run(runtime, "search_descriptions", query=query)
+        return run(runtime, "search_by_description", query=query)
 
-    @tool(args_schema=NoArgs)
+    @tool
     def my_taste_cluster(runtime: ToolRuntime) -> str:
         """This person's taste group and what it loves. Use for "what's my taste?"."""
         return run(runtime, "my_taste_cluster")
 
-    @tool(args_schema=NoArgs)
+    @tool
     def people_like_me(runtime: ToolRuntime) -> str:
         """Users with taste like this person's and the movies they loved. "Who am I like?"."""
         return run(runtime, "people_like_me")
@@ -268,21 +310,23 @@ class LLMAgent:
             build_tools(),
             system_prompt=SYSTEM_PROMPT,
             middleware=[
-                ModelCallLimitMiddleware(run_limit=settings.max_model_calls, exit_behavior="error")
+                route_first_call,
+                ModelCallLimitMiddleware(run_limit=settings.max_model_calls, exit_behavior="error"),
             ],
             context_schema=TurnContext,
         )
 
-    def respond(self, tools: Toolbox, message: str) -> Iterator[Event]:
+    def respond(self, tools: Toolbox, message: str, intent: str | None = None) -> Iterator[Event]:
         """Stream one turn: status lines for tool calls, grounded text lines, then the reply."""
+        route = ROUTES.get(intent or "") if self.settings.routing else None
         try:
-            return (yield from self._turn(tools, message))
+            return (yield from self._turn(tools, message, route))
         except LLMFailure:
             raise
         except Exception as err:  # network, HTTP status, bad JSON, limits: all fall back
             raise LLMFailure(f"{type(err).__name__}: {err}") from err
 
-    def _turn(self, tools: Toolbox, message: str) -> Iterator[Event]:
+    def _turn(self, tools: Toolbox, message: str, route: list[str] | None) -> Iterator[Event]:
         from langchain_core.messages import AIMessageChunk
 
         history = tools.store.history(tools.session_id, self.settings.history + 1)[:-1]
@@ -292,7 +336,7 @@ class LLMAgent:
         buffer, lines, removed = "", [], []
         stream = self.graph.stream(
             {"messages": messages},
-            context=TurnContext(tools),
+            context=TurnContext(tools, route),
             config={"recursion_limit": 2 * self.settings.max_model_calls + 2},
             stream_mode=["messages", "updates"],
         )
@@ -310,9 +354,9 @@ class LLMAgent:
             buffer += chunk.content
             while "\n" in buffer:
                 line, buffer = buffer.split("\n", 1)
-                yield from self._emit(line, allowed | tools.log.mentions, lines, removed)
+                yield from self._emit(line, allowed | tools.log.mentions, tools.log, lines, removed)
         if buffer:
-            yield from self._emit(buffer, allowed | tools.log.mentions, lines, removed)
+            yield from self._emit(buffer, allowed | tools.log.mentions, tools.log, lines, removed)
         text = "\n".join(lines).strip()
         if not text:
             raise LLMFailure("the model returned no usable text")
@@ -321,9 +365,9 @@ class LLMAgent:
         return Reply(text, "llm", [], tools.log.tools_called, dict(tools.log.movies), removed)
 
     def _emit(
-        self, line: str, allowed: set[str], lines: list[str], removed: list[str]
+        self, line: str, allowed: set[str], log: TurnLog, lines: list[str], removed: list[str]
     ) -> Iterator[Event]:
-        verdict = self.grounder.check_line(line, allowed)
+        verdict = self.grounder.check_line(line, allowed, log.quoted)
         removed += verdict.removed
         if verdict.text or not verdict.removed:
             lines.append(verdict.text)

@@ -42,9 +42,16 @@ class Grounder:
     def __init__(self, nlu: Understander) -> None:
         self.nlu = nlu
 
-    def check_line(self, line: str, allowed: set[str]) -> Verdict:
-        """``line`` without the titles outside ``allowed`` (title keys)."""
-        bad = self._violations(line, allowed)
+    def check_line(self, line: str, allowed: set[str], quoted: str = "") -> Verdict:
+        """``line`` without the titles outside ``allowed`` (title keys).
+
+        Words the tools returned (``quoted``: a tag like "fun", a plot) are not titles.
+        """
+        bad = [
+            (t, why)
+            for t, why, span in self._violations(line, allowed)
+            if not _quoted(span, quoted)
+        ]
         if not bad:
             return Verdict(line)
         for title, why in bad:
@@ -52,15 +59,21 @@ class Grounder:
         removed = [t for t, _ in bad]
         if _LIST_HEAD_RE.match(line) or (len(line) < 200 and not _SENTENCE_RE.search(line)):
             return Verdict("", removed)
-        kept = [s for s in _SENTENCE_RE.split(line) if not self._violations(s, allowed)]
+        kept = [
+            s
+            for s in _SENTENCE_RE.split(line)
+            if all(_quoted(span, quoted) for _, _, span in self._violations(s, allowed))
+        ]
         return Verdict(" ".join(kept), removed)
 
-    def _violations(self, text: str, allowed: set[str]) -> list[tuple[str, str]]:
-        found: list[tuple[str, str]] = []
+    def _violations(self, text: str, allowed: set[str]) -> list[tuple[str, str, str | None]]:
+        """(title, "invented" or "unreturned", the words as written or None for a claim)."""
+        found: list[tuple[str, str, str | None]] = []
         for title, year in self._claimed(text):
             problem = self._judge(title, year, allowed)
             if problem:
-                found.append((title if year is None else f"{title} ({year})", problem))
+                name = title if year is None else f"{title} ({year})"
+                found.append((name, problem, title if year is None else None))
         for match in self.nlu.find_titles(text, capitalized=True):
             single_at_start = len(match.text.split()) == 1 and not text[: match.start].strip()
             if single_at_start:
@@ -70,8 +83,8 @@ class Grounder:
                 match.text, allowed
             ):
                 name = movie.display
-                if all(name != f for f, _ in found):
-                    found.append((name, "unreturned"))
+                if all(name != f for f, _, _ in found):
+                    found.append((name, "unreturned", match.text))
         return found
 
     def _claimed(self, text: str) -> list[tuple[str, int | None]]:
@@ -119,6 +132,11 @@ class Grounder:
     def _is_allowed(title: str, allowed: set[str]) -> bool:
         key = title_key(title)
         return bool(key) and key in allowed
+
+
+def _quoted(span: str | None, quoted: str) -> bool:
+    """Are these words just what a tool returned (a tag like "fun", a phrase of a plot)?"""
+    return span is not None and bool(quoted) and span.lower() in quoted
 
 
 def _title_case(span: str) -> bool:

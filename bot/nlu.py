@@ -188,7 +188,7 @@ _STARS_RE = re.compile(
 _STAR_GLYPHS_RE = re.compile(r"(★+)(½)?")
 _RATE_NUMBER_RE = re.compile(
     r"\b(?:rate|rated|rating|give|gave|giving|score)\b[^.?!\d]{0,40}?\b(?:an?\s+)?"
-    r"(?P<n>-?\d+(?:[.,]\d+)?)\b(?!\s*(?:%|s\b|th\b))",
+    r"(?P<n>-?\d{1,2}(?:[.,]\d+)?)\b(?!\s*(?:%|s\b|th\b))",
     re.IGNORECASE,
 )
 _NUMBER_WORDS = {"zero": 0, "half": 0.5, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
@@ -327,22 +327,22 @@ _CUES: list[tuple[str, re.Pattern[str]]] = [
         ),
     ),
     (
-        "taste",
-        re.compile(
-            r"\bmy (?:taste|cluster|type|group)\b|\btaste profile\b|\bwhat kind of (?:viewer|"
-            r"movie ?(?:goer|person|fan)|watcher)\b|\bwhich (?:group|cluster)\b|"
-            r"\bdescribe me\b|\bwhat (?:do|would) i (?:usually )?(?:like|enjoy)\b|"
-            r"\bwhat(?:'s| is) my taste\b|\bsum up my taste\b|\bmy tastes?\b",
-            re.IGNORECASE,
-        ),
-    ),
-    (
         "people",
         re.compile(
             r"\bwho am i (?:like|similar to)\b|\bpeople (?:like me|with my taste|similar to me)\b|"
             r"\busers? (?:like me|similar to me)\b|\bsimilar (?:users|people|viewers)\b|"
             r"\bothers like me\b|\bwho (?:else )?shares? my taste\b|\bmy (?:taste )?twins?\b|"
             r"\bpeople who (?:like|share) (?:what i do|my taste)\b",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "taste",
+        re.compile(
+            r"\bmy (?:taste|cluster|type|group)\b|\btaste profile\b|\bwhat kind of (?:viewer|"
+            r"movie ?(?:goer|person|fan)|watcher)\b|\bwhich (?:group|cluster)\b|"
+            r"\bdescribe me\b|\bwhat (?:do|would) i (?:usually )?(?:like|enjoy)\b|"
+            r"\bwhat(?:'s| is) my taste\b|\bsum up my taste\b|\bmy tastes?\b",
             re.IGNORECASE,
         ),
     ),
@@ -442,7 +442,7 @@ _FOREIGN_WORDS = {
         _words(
             """
             il lo gli una per ma con io voglio grazie ciao che molto anche qualcosa
-            consiglia vedere buon buona
+            consiglia consigli consigliami vedere buon buona mi stasera un
             """
         )
     ),
@@ -655,6 +655,9 @@ class Understander:
         capitalized = span[:1].isupper() or span[:1].isdigit()
         sentence_start = not text[:start].strip() or text[:start].rstrip()[-1:] in ".!?"
         after_trigger = bool(_TRIGGER_RE.search(text[:start]))
+        if key.isdigit():  # "10", "1917", "300": titles only where a title is expected
+            rest = text[start + len(span) :].lstrip()
+            return after_trigger and not rest.startswith(("/", "star", "out of"))
         if not ordinary:
             if len(tokens) == 1:
                 return after_trigger or (capitalized and (len(key) >= 4 or not sentence_start))

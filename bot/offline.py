@@ -388,7 +388,7 @@ class OfflineAgent:
 
     def _on_search(self, tools: Toolbox, state: dict[str, Any], parse: Parse) -> str:
         query = parse.raw
-        result = tools.search_descriptions(
+        result = tools.search_by_description(
             query, genres=[], year_from=parse.year_min, year_to=parse.year_max, k=SHOWN
         )
         if "error" in result:

@@ -122,7 +122,9 @@ class ChatService:
 
             turn = TurnLog()
             try:
-                return (yield from self.llm.respond(self._toolbox(session_id, turn), message))
+                intent = self.nlu.parse(message).intent
+                toolbox = self._toolbox(session_id, turn)
+                return (yield from self.llm.respond(toolbox, message, intent))
             except LLMFailure as err:
                 log.warning("LLM failed, answering offline: %s", err)
                 yield Event("note", FALLBACK_NOTE)

@@ -44,6 +44,22 @@ class TurnLog:
     calls: list[ToolCall] = field(default_factory=list)
     movies: dict[int, str] = field(default_factory=dict)  # movieId -> display title
     mentions: set[str] = field(default_factory=set)  # title keys of every returned title
+    texts: list[str] = field(default_factory=list)  # every string the tools returned
+
+    @property
+    def quoted(self) -> str:
+        """All returned text, lower case: words a reply may quote (tags, plots, snippets)."""
+        return "\n".join(self.texts).lower()
+
+    def keep_texts(self, value: Any) -> None:
+        if isinstance(value, str):
+            self.texts.append(value)
+        elif isinstance(value, dict):
+            for item in value.values():
+                self.keep_texts(item)
+        elif isinstance(value, list | tuple):
+            for item in value:
+                self.keep_texts(item)
 
     def note(self, movie: Movie) -> None:
         self.movies[movie.movieId] = movie.display
@@ -65,7 +81,9 @@ def _tool(method: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]
         call = ToolCall(method.__name__, {**dict(enumerate(args)), **kwargs})
         self.log.calls.append(call)
         try:
-            return method(self, *args, **kwargs)
+            result = method(self, *args, **kwargs)
+            self.log.keep_texts(result)
+            return result
         except (UnknownTitleError, AmbiguousTitleError) as err:
             call.error = str(err)
             offered = getattr(err, "suggestions", None) or getattr(err, "candidates", [])
@@ -204,7 +222,7 @@ class Toolbox:
         return out
 
     @_tool
-    def search_descriptions(
+    def search_by_description(
         self,
         query: str,
         genres: Sequence[str] = (),
