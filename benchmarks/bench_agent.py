@@ -24,10 +24,12 @@ from typing import Any
 
 from benchmarks.common import DESCRIPTIONS, SHARED
 from bot.agent import LLMSettings
+from bot.grounding import Grounder
 from bot.session import open_service
 from bot.tools import TurnLog
 from recommender.config import Settings
 from recommender.engine import Engine
+from recommender.titles import title_key
 
 # (message, acceptable first tools, titles rated 4.5 beforehand)
 TURNS: list[tuple[str, set[str | None], list[str]]] = [
@@ -80,15 +82,21 @@ def main() -> None:
     parser.add_argument("--home", type=Path)
     parser.add_argument("--timeout", type=float, default=300.0)
     parser.add_argument("--out", type=Path, help="write per-turn results as JSON here")
+    parser.add_argument("--offline", action="store_true", help="the offline mode, no LLM")
+    parser.add_argument("--no-routing", action="store_true", help="offer every tool at once")
     args = parser.parse_args()
-    llm = LLMSettings.from_env().model_copy(update={"timeout": args.timeout})
-    if not llm.enabled:
+    llm = LLMSettings.from_env().model_copy(
+        update={"timeout": args.timeout, "routing": not args.no_routing}
+    )
+    if args.offline:
+        llm = LLMSettings()
+    elif not llm.enabled:
         raise SystemExit("Set OPENAI_BASE_URL (and OPENAI_API_KEY) to the model to benchmark.")
     home = args.home or Path(tempfile.mkdtemp(prefix="moviebot-agent-"))
     settings = Settings(data_dir=SHARED / "ml-latest-small", descriptions=DESCRIPTIONS, home=home)
     engine = Engine.open(settings, progress=False)
     service = open_service(engine, settings.userdata_dir, llm)
-    assert service.llm is not None
+    service.warm_up()
     rows = [_turn(service, i, *turn) for i, turn in enumerate(TURNS)]
     _report(rows, llm)
     if args.out:
@@ -112,7 +120,7 @@ def _turn(
         "expected": sorted(map(str, expected)),
         "first_tool": first,
         "tools": reply.tools,
-        "right_tool": first in expected and reply.mode == "llm",
+        "right_tool": first in expected and reply.mode == ("offline" if not service.llm else "llm"),
         "mode": reply.mode,
         "removed_by_guard": reply.removed,
         "ungrounded_after_guard": leftover,
@@ -129,10 +137,16 @@ def _violations(service: Any, session: str, message: str, reply: Any) -> list[st
     log = TurnLog()
     for movie_id in reply.movies:
         log.note(service.engine.catalog.movie(movie_id))
-    own = service.llm._allowed(service._toolbox(session, TurnLog()), message)
+    grounder = Grounder(service.nlu)
+    own = {
+        title_key(service.engine.catalog.movie(t.movie_id).title)
+        for t in grounder.nlu.find_titles(message)
+    }
+    for movie_id in service.store.load(session).given:
+        own.add(title_key(service.engine.catalog.movie(movie_id).title))
     found: list[str] = []
     for line in reply.text.split("\n"):
-        found += service.llm.grounder.check_line(line, log.mentions | own).removed
+        found += grounder.check_line(line, log.mentions | own, reply.quoted).removed
     return found
 
 
@@ -145,7 +159,8 @@ def _report(rows: list[dict[str, Any]], llm: LLMSettings) -> None:
     caught = sum(bool(r["removed_by_guard"]) for r in rows)
     seconds = sorted(r["seconds"] for r in rows)
     print()
-    print(f"model {llm.model} at {llm.base_url or 'api.openai.com'}; {n} turns")
+    where = "offline mode" if not llm.enabled else f"model {llm.model} at {llm.base_url}"
+    print(f"{where}; routing {'on' if llm.routing else 'off'}; {n} turns")
     print(f"right tool chosen           {right}/{n} = {right / n:.0%}")
     print(f"answered by the LLM         {len(llm_rows)}/{n} (the rest fell back to offline)")
     print(f"grounded replies after guard {grounded}/{n} = {grounded / n:.0%}")

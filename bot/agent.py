@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -39,6 +40,7 @@ Rules:
   because_you_liked, similar_users_who_loved_it, tags_praise, cluster.
 - If the person says they saw, liked, loved, disliked or rated a movie, call rate_movie (loved
   = 4.5, liked = 4, "not for me"/disliked = 1).
+- Fill tool arguments only with what the person actually asked for; leave the rest empty.
 - Remember what the person said earlier (genres, years, moods, what they disliked) and pass it
   to the tools again.
 - If a request is too vague to act on, ask one short question instead of guessing.
@@ -57,6 +59,10 @@ STATUS = {
     "movie_details": "Looking up the movie",
     "rate_movie": "Saving your rating",
 }
+
+
+# A "reply" that is a tool call written out as text: the model lost track of the protocol.
+_TOOL_MARKUP_RE = re.compile(r"</?tool_call>|^\s*\{\s*\"(?:name|function)\"\s*:", re.MULTILINE)
 
 
 class LLMFailure(Exception):
@@ -128,15 +134,28 @@ def route_first_call(request: ModelRequest, handler: Any) -> Any:
     """On a turn's first model call, offer only the routed tools and require a call.
 
     Small models pick the wrong tool or none at all; the offline understander's intent is
-    right far more often, so it narrows the choice. Later calls see every tool.
+    right far more often, so it narrows the choice, and a reply without the required call
+    (a small model sometimes writes a garbled call as text) is asked for once more. Later
+    calls see every tool.
     """
     context: TurnContext | None = request.runtime.context if request.runtime else None
     first = not any(getattr(m, "type", "") == "tool" for m in _this_turn(request.messages))
-    if context is not None and context.route and first:
-        tools = [t for t in request.tools if getattr(t, "name", None) in context.route]
-        if tools:
-            request = request.override(tools=tools, tool_choice="required")
+    if context is None or not context.route or not first:
+        return handler(request)
+    tools = [t for t in request.tools if getattr(t, "name", None) in context.route]
+    if not tools:
+        return handler(request)
+    request = request.override(tools=tools, tool_choice="required")
+    response = handler(request)
+    if _calls_a_tool(response):
+        return response
+    log.info("routed call came back without a tool call; asking once more")
     return handler(request)
+
+
+def _calls_a_tool(response: Any) -> bool:
+    messages = getattr(response, "result", None) or [response]
+    return any(getattr(m, "tool_calls", None) for m in messages)
 
 
 def _this_turn(messages: list[Any]) -> list[Any]:
@@ -152,21 +171,22 @@ def _this_turn(messages: list[Any]) -> list[Any]:
 
 
 class RecommendArgs(BaseModel):
+    # No example values here: small models copy examples into their calls.
     genres: list[str] = Field(
-        default_factory=list, description="Only these genres, e.g. ['Comedy', 'Sci-Fi']."
+        default_factory=list, description="Genres the person asked for; empty if none."
     )
     exclude_genres: list[str] = Field(
-        default_factory=list, description="Genres to leave out, e.g. ['Horror']."
+        default_factory=list, description="Genres the person does not want; empty if none."
     )
-    year_from: int | None = Field(None, description="Earliest release year, e.g. 2000.")
-    year_to: int | None = Field(None, description="Latest release year, e.g. 2009.")
+    year_from: int | None = Field(None, description="Earliest year, only if the person gave one.")
+    year_to: int | None = Field(None, description="Latest year, only if the person gave one.")
     mood: str | None = Field(
-        None, description="Free words about the feel or story wanted, e.g. 'light and funny'."
+        None, description="The person's own words about the feel or story, if any."
     )
 
 
 class TitleArgs(BaseModel):
-    title: str = Field(description="The movie title as the person wrote it, e.g. 'The Matrix'.")
+    title: str = Field(description="The movie title as the person wrote it.")
 
 
 class SearchArgs(BaseModel):
@@ -334,6 +354,7 @@ class LLMAgent:
         messages.append({"role": "user", "content": message or "(empty message)"})
         allowed = self._allowed(tools, message)
         buffer, lines, removed = "", [], []
+        hold = route is not None  # a routed first call must call a tool: its text is no answer
         stream = self.graph.stream(
             {"messages": messages},
             context=TurnContext(tools, route),
@@ -343,13 +364,13 @@ class LLMAgent:
         for mode, data in stream:
             if mode == "updates":
                 for call in _tool_calls(data):
-                    buffer = ""  # words said before a tool call are not the answer
+                    buffer, hold = "", False  # words said before a tool call are not the answer
                     yield Event("status", STATUS.get(call, f"Using {call}") + "...")
                 continue
             chunk, meta = data
             if meta.get("langgraph_node") != "model" or not isinstance(chunk, AIMessageChunk):
                 continue
-            if chunk.tool_call_chunks or not isinstance(chunk.content, str):
+            if hold or chunk.tool_call_chunks or not isinstance(chunk.content, str):
                 continue
             buffer += chunk.content
             while "\n" in buffer:
@@ -358,11 +379,12 @@ class LLMAgent:
         if buffer:
             yield from self._emit(buffer, allowed | tools.log.mentions, tools.log, lines, removed)
         text = "\n".join(lines).strip()
-        if not text:
-            raise LLMFailure("the model returned no usable text")
+        if not text or _TOOL_MARKUP_RE.search(text):
+            raise LLMFailure(f"the model returned no usable text: {text[:80]!r}")
         if removed and not tools.log.calls:
             raise LLMFailure(f"the model named movies from memory: {removed}")
-        return Reply(text, "llm", [], tools.log.tools_called, dict(tools.log.movies), removed)
+        log = tools.log
+        return Reply(text, "llm", [], log.tools_called, dict(log.movies), removed, log.quoted)
 
     def _emit(
         self, line: str, allowed: set[str], log: TurnLog, lines: list[str], removed: list[str]

@@ -99,10 +99,8 @@ class Grounder:
             span = (match["a"] or match["b"] or match["c"]).strip()
             if re.search(r"\((?:18|19|20)\d{2}\)", span) or span.endswith(":"):
                 continue
-            at_head = (
-                bool(_LIST_HEAD_RE.match(text[: match.start()] + "x"))
-                or not text[: match.start()].strip()
-            )
+            before = text[: match.start()]
+            at_head = not before.strip() or bool(_LIST_HEAD_RE.fullmatch(before))
             if _title_case(span) and at_head:
                 claims.append((span, None))
         return claims

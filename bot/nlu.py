@@ -288,7 +288,8 @@ _CUES: list[tuple[str, re.Pattern[str]]] = [
     (
         "predict",
         re.compile(
-            r"\b(?:would|will|do you think)\s+i\s+(?:like|love|enjoy|hate)\b|"
+            r"\b(?:would|will|do you think|think)\s+i(?:'d|’d|'ll| would| will)?\s+"
+            r"(?:like|love|enjoy|hate)\b|"
             r"\bshould i (?:watch|see|bother with)\s+(?!something|anything|a |an |some)\w|"
             r"\bhow (?:many stars|much) would i\b|\bhow would i (?:rate|like)\b|"
             r"\bpredict(?:ed)?\b|\bmy (?:predicted )?(?:rating|stars) for\b|"
@@ -302,7 +303,8 @@ _CUES: list[tuple[str, re.Pattern[str]]] = [
             r"\bwhat do (?:people|others|viewers|fans|folks) (?:say|think|feel)\b|"
             r"\bhow do (?:people|others|viewers) (?:feel|like|rate)\b|\bsentiment\b|"
             r"\breviews?\b|\breception\b|\bwell[- ]loved\b|\bwell received\b|\btags?\b|"
-            r"\bpeople'?s opinion\b|\bis it any good\b|\bis .{1,60} (?:any )?good\b|\bloved by\b",
+            r"\b(?:people'?s|their|viewers'?|critics'?) opinions?\b|\bopinions? (?:of|on|about)\b|"
+            r"\bis it any good\b|\bis .{1,60} (?:any )?good\b|\bloved by\b",
             re.IGNORECASE,
         ),
     ),
@@ -331,7 +333,8 @@ _CUES: list[tuple[str, re.Pattern[str]]] = [
         re.compile(
             r"\bwho am i (?:like|similar to)\b|\bpeople (?:like me|with my taste|similar to me)\b|"
             r"\busers? (?:like me|similar to me)\b|\bsimilar (?:users|people|viewers)\b|"
-            r"\bothers like me\b|\bwho (?:else )?shares? my taste\b|\bmy (?:taste )?twins?\b|"
+            r"\bothers like me\b|\b(?:taste|tastes) like mine\b|\bsame taste as (?:me|mine)\b|"
+            r"\bwho (?:else )?shares? my taste\b|\bmy (?:taste )?twins?\b|"
             r"\bpeople who (?:like|share) (?:what i do|my taste)\b",
             re.IGNORECASE,
         ),
@@ -870,6 +873,7 @@ class Understander:
             if sims[best] >= EMBED_THRESHOLD:
                 p.confidence = float(sims[best])
                 return self._example_intents[best]
+        p.confidence = 0.3  # a guess: the LLM path does not route on it
         content = [w for w in title_key(text).split() if w not in COMMON_WORDS and len(w) > 2]
         if len(content) >= 2 and _has_vowels(content):
             return "search"

@@ -153,9 +153,7 @@ class OfflineAgent:
     @staticmethod
     def _follow_up(result: dict[str, Any]) -> str:
         if result["basis"] == "popular":
-            return (
-                'Tell me a few movies you love ("I loved Heat and Amélie") and I\'ll get personal.'
-            )
+            return "Tell me two or three movies you love and I'll make it personal."
         return 'Rate any of them ("the first one: 4 stars") or say "not for me" and I\'ll adjust.'
 
     def _on_more(self, tools: Toolbox, state: dict[str, Any], parse: Parse) -> str:

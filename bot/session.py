@@ -56,6 +56,7 @@ class Reply:
     tools: list[str] = field(default_factory=list)
     movies: dict[int, str] = field(default_factory=dict)  # what the tools returned
     removed: list[str] = field(default_factory=list)  # titles the grounding guard took out
+    quoted: str = field(default="", repr=False)  # every text the tools returned (evidence)
 
 
 @dataclass(frozen=True)
@@ -122,7 +123,8 @@ class ChatService:
 
             turn = TurnLog()
             try:
-                intent = self.nlu.parse(message).intent
+                parse = self.nlu.parse(message)
+                intent = parse.intent if parse.confidence >= 0.5 else None
                 toolbox = self._toolbox(session_id, turn)
                 return (yield from self.llm.respond(toolbox, message, intent))
             except LLMFailure as err:
@@ -153,7 +155,14 @@ class ChatService:
         yield Event("text", result_text)
         for note in extra:
             yield Event("note", note)
-        return Reply(result_text, "offline", [*notes, *extra], turn.tools_called, dict(turn.movies))
+        return Reply(
+            result_text,
+            "offline",
+            [*notes, *extra],
+            turn.tools_called,
+            dict(turn.movies),
+            quoted=turn.quoted,
+        )
 
     def _toolbox(self, session_id: str, turn: TurnLog) -> Toolbox:
         return Toolbox(self.engine, self.store, session_id, turn)

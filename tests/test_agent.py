@@ -43,7 +43,9 @@ def understander(engine):  # type: ignore[no-untyped-def]
 
 def _service(engine, understander, tmp_path: Path, url: str, **settings: Any) -> ChatService:  # type: ignore[no-untyped-def]
     service = ChatService(engine, ProfileStore(tmp_path / "profiles.sqlite3"), None, understander)
-    config = LLMSettings(**{"base_url": url, "model": "fake", "max_retries": 0, "timeout": 5, **settings})
+    config = LLMSettings(
+        **{"base_url": url, "model": "fake", "max_retries": 0, "timeout": 5, **settings}
+    )
     service.llm = LLMAgent(config, Grounder(understander))
     return service
 
@@ -68,7 +70,9 @@ def test_either_variable_turns_the_llm_on(monkeypatch: pytest.MonkeyPatch) -> No
 def test_right_tool_right_arguments_and_a_grounded_reply(engine, understander, tmp_path) -> None:  # type: ignore[no-untyped-def]
     def script(body: dict[str, Any], i: int) -> Any:
         if i == 0:
-            return Call([("recommend_for_me", {"genres": ["Comedy"], "year_from": 1990, "year_to": 1999})])
+            return Call(
+                [("recommend_for_me", {"genres": ["Comedy"], "year_from": 1990, "year_to": 1999})]
+            )
         picks = _titles(fake.tool_results()[0])
         return Say(
             f"Here you go:\n1. **{picks[0]}** - about 4 stars for you.\n"
@@ -115,14 +119,18 @@ def test_titles_in_prose_are_checked_sentence_by_sentence(engine, understander, 
     assert "Heat" in reply.text and "great pick" in reply.text
 
 
-def test_a_tool_error_goes_back_to_the_model_with_suggestions(engine, understander, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_a_tool_error_goes_back_to_the_model_with_suggestions(
+    engine, understander, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
     def script(body: dict[str, Any], i: int) -> Any:
         if i == 0:
             return Call([("predict_my_rating", {"title": "Teh Matrx"})])
         return Say("I couldn't find that one. Did you mean The Matrix (1999)?")
 
     with FakeOpenAI(script) as fake:
-        reply = _service(engine, understander, tmp_path, fake.url).send("a", "would I like teh matrx")
+        reply = _service(engine, understander, tmp_path, fake.url).send(
+            "a", "would I like teh matrx"
+        )
     error = fake.tool_results()[0]["error"]
     assert "Did you mean" in error and "The Matrix (1999)" in error
     assert reply.mode == "llm" and "The Matrix (1999)" in reply.text  # offered by the tool
@@ -231,6 +239,20 @@ def test_a_slow_endpoint_times_out(engine, understander, tmp_path) -> None:  # t
     assert reply.mode == "offline" and FALLBACK_NOTE in reply.notes
 
 
+def test_a_tool_call_written_as_text_is_garbage(engine, understander, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    def script(body: dict[str, Any], i: int) -> Any:
+        if i == 0:
+            return Call([("predict_my_rating", {"title": "Titanic"})])
+        return Say('{"name": "predict_my_rating", "arguments": {"title": "Titanic (1953)"}}')
+
+    with FakeOpenAI(script) as fake:
+        reply = _service(engine, understander, tmp_path, fake.url).send(
+            "a", "would I like Titanic?"
+        )
+    assert reply.mode == "offline" and "Titanic (1997)" in reply.text
+    assert '"name"' not in reply.text
+
+
 def test_a_reply_from_memory_is_replaced(engine, understander, tmp_path) -> None:  # type: ignore[no-untyped-def]
     with FakeOpenAI(lambda body, i: Say("1. **Inception (2010)** - mind-bending.")) as fake:
         reply = _service(engine, understander, tmp_path, fake.url).send("a", "recommend something")
@@ -255,10 +277,10 @@ def test_stream_shows_status_then_text(engine, understander, tmp_path) -> None: 
 def test_history_goes_to_the_model(engine, understander, tmp_path) -> None:  # type: ignore[no-untyped-def]
     with FakeOpenAI(lambda body, i: Say("Noted!")) as fake:
         service = _service(engine, understander, tmp_path, fake.url)
-        service.send("a", "I only watch movies from the 80s")
+        service.send("a", "Remember that my name is Sam.")
         service.send("a", "what about tonight?")
     contents = [m["content"] for m in fake.requests[1]["messages"]]
-    assert "I only watch movies from the 80s" in contents and "Noted!" in contents
+    assert "Remember that my name is Sam." in contents and "Noted!" in contents
     assert contents[0].startswith("You are moviebot")
 
 
@@ -289,3 +311,20 @@ def test_tool_results_are_compact_json(engine, understander, tmp_path) -> None: 
         "similar_users_who_loved_it",
         "tags_praise",
     }
+
+
+def test_a_routed_call_without_a_tool_call_is_asked_once_more(
+    engine, understander, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    def script(body: dict[str, Any], i: int) -> Any:
+        if i == 0:
+            return Say('<tool_call>\n{"name": "Interstellar (2014)", "arguments": {}}')
+        if i == 1:
+            return Call([("similar_movies", {"title": "Arrival"})])
+        return Say("Try the ones above.")
+
+    with FakeOpenAI(script) as fake:
+        reply = _service(engine, understander, tmp_path, fake.url).send("a", "more like Arrival")
+    assert reply.mode == "llm" and reply.tools == ["similar_movies"]
+    assert "Interstellar" not in reply.text and "tool_call" not in reply.text
+    assert len(fake.requests) == 3

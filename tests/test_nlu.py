@@ -19,21 +19,41 @@ TABLE: list[tuple[str, str, dict[str, Any]]] = [
     ("What should I watch tonight?", "recommend", {}),
     ("give me some good movies", "recommend", {}),
     ("any ideas for movie night?", "recommend", {}),
-    ("recommend me a sci-fi movie from the 90s", "recommend", {"genres": ["Sci-Fi"], "year_min": 1990, "year_max": 1999}),
+    (
+        "recommend me a sci-fi movie from the 90s",
+        "recommend",
+        {"genres": ["Sci-Fi"], "year_min": 1990, "year_max": 1999},
+    ),
     ("I'm in the mood for a romcom", "recommend", {"genres": ["Romance", "Comedy"]}),
     ("something lighter", "recommend", {"exclude_genres": ["Crime", "Horror", "Thriller", "War"]}),
     ("from the 2000s", "recommend", {"year_min": 2000, "year_max": 2009}),
-    ("nothing violent", "recommend", {"exclude_genres": ["Action", "Crime", "Horror", "Thriller", "War"]}),
-    ("something funny but no horror", "recommend", {"exclude_genres": ["Crime", "Horror", "Thriller", "War"]}),
+    (
+        "nothing violent",
+        "recommend",
+        {"exclude_genres": ["Action", "Crime", "Horror", "Thriller", "War"]},
+    ),
+    (
+        "something funny but no horror",
+        "recommend",
+        {"exclude_genres": ["Crime", "Horror", "Thriller", "War"]},
+    ),
     ("show me more", "recommend", {"more": True}),
     ("something else please", "recommend", {"more": True}),
     ("any good westerns?", "recommend", {"genres": ["Western"]}),
     ("suggest a documentary", "recommend", {"genres": ["Documentary"]}),
-    ("a horror movie from the eighties", "recommend", {"genres": ["Horror"], "year_min": 1980, "year_max": 1989}),
+    (
+        "a horror movie from the eighties",
+        "recommend",
+        {"genres": ["Horror"], "year_min": 1980, "year_max": 1989},
+    ),
     ("give me films made after 2010", "recommend", {"year_min": 2011}),
     ("recommend something before 1970", "recommend", {"year_max": 1969}),
     ("something from 1995 to 2005", "recommend", {"year_min": 1995, "year_max": 2005}),
-    ("I want a drama, but not a war movie", "recommend", {"genres": ["Drama"], "exclude_genres": ["War"]}),
+    (
+        "I want a drama, but not a war movie",
+        "recommend",
+        {"genres": ["Drama"], "exclude_genres": ["War"]},
+    ),
     ("pick a kids movie for my family", "recommend", {"genres": ["Children"]}),
     ("start over, any genre", "recommend", {"clear_filters": True}),
     ("nothing too scary", "recommend", {"exclude_genres": ["Horror", "Thriller"]}),
@@ -70,7 +90,11 @@ TABLE: list[tuple[str, str, dict[str, Any]]] = [
     ("it was boring", "dislike", {"focus": True}),
     ("I didn't enjoy Titanic at all", "dislike", {"titles": ["Titanic (1997)"]}),
     ("👎", "dislike", {"focus": True}),
-    ("I loved Amélie and Spirited Away", "like", {"titles": ["Amelie (2001)", "Spirited Away (2001)"]}),
+    (
+        "I loved Amélie and Spirited Away",
+        "like",
+        {"titles": ["Amelie (2001)", "Spirited Away (2001)"]},
+    ),
     ("I liked Up", "like", {"titles": ["Up (2009)"]}),
     ("Heat is one of my favourites", "like", {"titles": ["Heat (1995)"]}),
     ("I really enjoyed the third one", "like", {"refs": [2]}),
@@ -80,6 +104,7 @@ TABLE: list[tuple[str, str, dict[str, Any]]] = [
     ("would I like Inception?", "predict", {"titles": ["Inception (2010)"]}),
     ("how many stars would I give Titanic", "predict", {"titles": ["Titanic (1997)"]}),
     ("will I enjoy the second one?", "predict", {"refs": [1]}),
+    ("Do you think I'd enjoy Pulp Fiction?", "predict", {"titles": ["Pulp Fiction (1994)"]}),
     ("why the second one?", "explain", {"refs": [1]}),
     ("why that last film?", "explain", {"refs": [-1]}),
     ("why did you pick Heat?", "explain", {"titles": ["Heat (1995)"]}),
@@ -91,7 +116,12 @@ TABLE: list[tuple[str, str, dict[str, Any]]] = [
     ("what do people say about Fight Club?", "sentiment", {"titles": ["Fight Club (1999)"]}),
     ("how do people feel about Twilight", "sentiment", {"titles": ["Twilight (2008)"]}),
     ("what are the tags on Forrest Gump?", "sentiment", {"titles": ["Forrest Gump (1994)"]}),
-    ("is Pulp Fiction better loved than Reservoir Dogs?", "compare", {"titles": ["Pulp Fiction (1994)", "Reservoir Dogs (1992)"]}),
+    ("what's the general opinion of Twilight?", "sentiment", {"titles": ["Twilight (2008)"]}),
+    (
+        "is Pulp Fiction better loved than Reservoir Dogs?",
+        "compare",
+        {"titles": ["Pulp Fiction (1994)", "Reservoir Dogs (1992)"]},
+    ),
     ("Alien or Aliens, which is better?", "compare", {"titles": ["Alien (1979)", "Aliens (1986)"]}),
     ("compare Heat and Casino", "compare", {"titles": ["Heat (1995)", "Casino (1995)"]}),
     # about me
@@ -100,6 +130,7 @@ TABLE: list[tuple[str, str, dict[str, Any]]] = [
     ("describe my taste in movies", "taste", {}),
     ("who am I like?", "people", {}),
     ("find people with my taste", "people", {}),
+    ("who has taste like mine?", "people", {}),
     ("what have I rated?", "profile", {}),
     ("what do you know about me", "profile", {}),
     # small talk and help
@@ -184,3 +215,13 @@ def test_a_very_long_message_is_read_by_its_beginning(nlu: Understander) -> None
 def test_words_that_are_also_titles_are_not_taken_for_titles(nlu: Understander) -> None:
     for message in ("what should I watch tonight", "I want something fun", "help me please"):
         assert nlu.parse(message).titles == [], message
+
+
+def test_messages_no_rule_claims_go_to_the_nearest_example(engine, catalog) -> None:  # type: ignore[no-untyped-def]
+    from bot.session import _embedder
+
+    nlu = Understander(catalog, _embedder(engine))
+    assert nlu.parse("surprise me!").intent == "recommend"
+    parse = nlu.parse("anyone around with a taste like mine?")
+    assert parse.intent == "people" and parse.confidence >= 0.5
+    assert nlu.parse("qwrtp zxcvb").intent == "nonsense"

@@ -1,0 +1,51 @@
+"""The grounding guard line by line: what counts as naming a movie, and what is taken out."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.grounding import Grounder
+from recommender.titles import title_key
+
+
+@pytest.fixture(scope="module")
+def grounder(catalog) -> Grounder:  # type: ignore[no-untyped-def]
+    from bot.nlu import Understander
+
+    return Grounder(Understander(catalog))
+
+
+ALLOWED = {title_key(t) for t in ("Heat", "Léon: The Professional", "Spirited Away")}
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "1. **Heat (1995)** - a tense crime epic.",
+        "If you liked Heat, try Léon: The Professional (1994).",
+        'People tag it "fun" and "Oscar (Best Music - Original Score)".',
+        "**Why:** it matches your taste.",
+        "Enjoy your movie night!",
+        "It is based on a true story.",
+    ],
+)
+def test_lines_that_name_only_allowed_movies_pass(grounder: Grounder, line: str) -> None:
+    quoted = "oscar (best music - original score)\nfun\nbased on a true story"
+    assert grounder.check_line(line, ALLOWED, quoted).text == line
+
+
+def test_an_invented_list_item_is_removed(grounder: Grounder) -> None:
+    verdict = grounder.check_line("2. **The Midnight Garden Heist (2015)** - a gem.", ALLOWED)
+    assert verdict.text == "" and verdict.removed == ["The Midnight Garden Heist (2015)"]
+
+
+def test_an_unreturned_real_title_in_prose_takes_its_sentence(grounder: Grounder) -> None:
+    line = "Heat (1995) is tense. You could also watch Jurassic Park. Spirited Away is lovely."
+    verdict = grounder.check_line(line, ALLOWED)
+    assert verdict.text == "Heat (1995) is tense. Spirited Away is lovely."
+    assert verdict.removed == ["Jurassic Park (1993)"]
+
+
+def test_a_real_but_unreturned_list_item_is_removed(grounder: Grounder) -> None:
+    verdict = grounder.check_line("- Titanic (1997)", ALLOWED)
+    assert verdict.removed == ["Titanic (1997)"]
