@@ -6,7 +6,8 @@
 
 Runs the scripted turns below, each in a fresh session (a few start from a rated profile).
 A turn's tool is right when the first tool the model called is one of the expected ones
-(``None``: no tool should be called). Grounding is checked on the final reply text with the
+(``None``: no tool should be called), even if its final text failed and the offline mode
+answered; with ``--offline``, the offline mode's first tool. Grounding is checked on the final reply text with the
 same guard, after it ran: the share of replies that name only movies the tools returned. Also
 reported: how many titles the guard removed, turns answered by the offline fallback, and
 seconds per turn.
@@ -113,14 +114,16 @@ def _turn(
     started = time.perf_counter()
     reply = service.send(session, message)
     seconds = time.perf_counter() - started
-    first = reply.tools[0] if reply.tools else None
+    offline = service.llm is None
+    called = reply.tools if offline or reply.mode == "llm" else reply.llm_tools
+    first = called[0] if called else None
     leftover = _violations(service, session, message, reply)
     row = {
         "message": message,
         "expected": sorted(map(str, expected)),
         "first_tool": first,
-        "tools": reply.tools,
-        "right_tool": first in expected and reply.mode == ("offline" if not service.llm else "llm"),
+        "tools": called,
+        "right_tool": first in expected,
         "mode": reply.mode,
         "removed_by_guard": reply.removed,
         "ungrounded_after_guard": leftover,
@@ -161,7 +164,7 @@ def _report(rows: list[dict[str, Any]], llm: LLMSettings) -> None:
     print()
     where = "offline mode" if not llm.enabled else f"model {llm.model} at {llm.base_url}"
     print(f"{where}; routing {'on' if llm.routing else 'off'}; {n} turns")
-    print(f"right tool chosen           {right}/{n} = {right / n:.0%}")
+    print(f"right first tool            {right}/{n} = {right / n:.0%}")
     print(f"answered by the LLM         {len(llm_rows)}/{n} (the rest fell back to offline)")
     print(f"grounded replies after guard {grounded}/{n} = {grounded / n:.0%}")
     print(f"titles removed by the guard {removed} (in {caught} replies)")

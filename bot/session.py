@@ -14,7 +14,7 @@ import re
 import threading
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 from bot.nlu import Understander
@@ -57,6 +57,7 @@ class Reply:
     movies: dict[int, str] = field(default_factory=dict)  # what the tools returned
     removed: list[str] = field(default_factory=list)  # titles the grounding guard took out
     quoted: str = field(default="", repr=False)  # every text the tools returned (evidence)
+    llm_tools: list[str] = field(default_factory=list)  # what a failed LLM turn had called
 
 
 @dataclass(frozen=True)
@@ -131,7 +132,7 @@ class ChatService:
                 log.warning("LLM failed, answering offline: %s", err)
                 yield Event("note", FALLBACK_NOTE)
                 reply = yield from self._offline(session_id, message, [FALLBACK_NOTE])
-                return reply
+                return replace(reply, llm_tools=turn.tools_called)
         return (yield from self._offline(session_id, message, []))
 
     def _offline(self, session_id: str, message: str, notes: list[str]) -> Iterator[Event]:
