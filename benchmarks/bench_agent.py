@@ -7,10 +7,10 @@
 Runs the scripted turns below, each in a fresh session (a few start from a rated profile).
 A turn's tool is right when the first tool the model called is one of the expected ones
 (``None``: no tool should be called), even if its final text failed and the offline mode
-answered; with ``--offline``, the offline mode's first tool. Grounding is checked on the final reply text with the
-same guard, after it ran: the share of replies that name only movies the tools returned. Also
-reported: how many titles the guard removed, turns answered by the offline fallback, and
-seconds per turn.
+answered; with ``--offline``, the offline mode's first tool. Grounding is checked on the
+final reply text with the same guard, after it ran: the share of replies that name only
+movies the tools returned (or the person named). Also reported: how many titles the guard
+removed, turns answered by the offline fallback, and seconds per turn.
 """
 
 from __future__ import annotations
@@ -150,7 +150,8 @@ def _violations(service: Any, session: str, message: str, reply: Any) -> list[st
     found: list[str] = []
     for line in reply.text.split("\n"):
         found += grounder.check_line(line, log.mentions | own, reply.quoted).removed
-    return found
+    # a title the tools wrote out themselves ("did you mean It (2017)?") is theirs
+    return [t for t in found if t.lower() not in reply.quoted]
 
 
 def _report(rows: list[dict[str, Any]], llm: LLMSettings) -> None:

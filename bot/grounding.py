@@ -72,7 +72,8 @@ class Grounder:
         for title, year in self._claimed(text):
             problem = self._judge(title, year, allowed)
             if problem:
-                name = title if year is None else f"{title} ({year})"
+                label = re.sub(r"^[,;\s]*(?:(?:and|or)\s+)?", "", title)  # ", or It" -> "It"
+                name = label if year is None else f"{label} ({year})"
                 found.append((name, problem, title if year is None else None))
         for match in self.nlu.find_titles(text, capitalized=True):
             single_at_start = len(match.text.split()) == 1 and not text[: match.start].strip()

@@ -86,6 +86,7 @@ def _tool(method: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]
             return result
         except (UnknownTitleError, AmbiguousTitleError) as err:
             call.error = str(err)
+            self.log.texts.append(call.error)
             offered = getattr(err, "suggestions", None) or getattr(err, "candidates", [])
             for title in offered:  # the reply may offer them back ("did you mean ...")
                 self.log.mentions.add(

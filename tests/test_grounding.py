@@ -49,3 +49,11 @@ def test_an_unreturned_real_title_in_prose_takes_its_sentence(grounder: Grounder
 def test_a_real_but_unreturned_list_item_is_removed(grounder: Grounder) -> None:
     verdict = grounder.check_line("- Titanic (1997)", ALLOWED)
     assert verdict.removed == ["Titanic (1997)"]
+
+
+def test_titles_with_commas_and_did_you_mean_lists(grounder: Grounder) -> None:
+    allowed = {title_key("Crouching Tiger, Hidden Dragon"), title_key("It")}
+    line = "Try Crouching Tiger, Hidden Dragon (2000), or It (2017)."
+    assert grounder.check_line(line, allowed).text == line
+    verdict = grounder.check_line("Did you mean Heat (1995), or Titanic (1997)?", ALLOWED)
+    assert verdict.removed == ["Titanic (1997)"]
