@@ -127,7 +127,7 @@ def _turn(
         "mode": reply.mode,
         "removed_by_guard": reply.removed,
         "ungrounded_after_guard": leftover,
-        "seconds": round(seconds, 2),
+        "seconds": round(seconds, 3),
         "reply": reply.text,
     }
     mark = "ok " if row["right_tool"] else "BAD"
@@ -163,15 +163,19 @@ def _report(rows: list[dict[str, Any]], llm: LLMSettings) -> None:
     caught = sum(bool(r["removed_by_guard"]) for r in rows)
     seconds = sorted(r["seconds"] for r in rows)
     print()
-    where = "offline mode" if not llm.enabled else f"model {llm.model} at {llm.base_url}"
-    print(f"{where}; routing {'on' if llm.routing else 'off'}; {n} turns")
+    if llm.enabled:
+        print(f"model {llm.model} at {llm.base_url}; routing {'on' if llm.routing else 'off'}")
+    else:
+        print("offline mode (no LLM)")
+    print(f"{n} turns")
     print(f"right first tool            {right}/{n} = {right / n:.0%}")
-    print(f"answered by the LLM         {len(llm_rows)}/{n} (the rest fell back to offline)")
+    if llm.enabled:
+        print(f"answered by the LLM         {len(llm_rows)}/{n} (the rest fell back to offline)")
     print(f"grounded replies after guard {grounded}/{n} = {grounded / n:.0%}")
     print(f"titles removed by the guard {removed} (in {caught} replies)")
     print(
-        f"seconds per turn            median {statistics.median(seconds):.1f}  "
-        f"p90 {seconds[int(0.9 * (n - 1))]:.1f}  max {seconds[-1]:.1f}"
+        f"seconds per turn            median {statistics.median(seconds):.2f}  "
+        f"p90 {seconds[int(0.9 * (n - 1))]:.2f}  max {seconds[-1]:.2f}"
     )
 
 

@@ -91,8 +91,13 @@ class ChatService:
         return "llm" if self.llm is not None else "offline"
 
     def warm_up(self) -> None:
-        """Load what the first message would otherwise wait for (the sentence embedder)."""
+        """Load what the first messages would otherwise wait for: embedder, index, text model."""
         self.nlu.parse("a quiet film about the sea")
+        try:
+            self.engine.search("a quiet film about the sea", k=1)
+            self.engine.recommend(text="a quiet film about the sea", k=1)
+        except MovieBotError as err:  # no index built: the offline mode works without it
+            log.info("warm-up skipped the description index: %s", err)
 
     # --- messages --------------------------------------------------------------------------
 
