@@ -64,13 +64,15 @@ def _answer(
     service: ChatService, session_id: str, line: str, stdout: TextIO, interactive: bool
 ) -> None:
     """Stream one reply; status lines go to stderr so piped output holds only replies."""
-    if interactive:
-        print("bot> ", end="", file=stdout, flush=True)
+    started = False
     for event in service.stream(session_id, line):
         if event.kind == "status":
             if interactive:
                 print(f"\033[2m({event.text})\033[0m", file=sys.stderr, flush=True)
         elif event.kind == "text":
+            if interactive and not started:
+                print("bot> ", end="", file=stdout)
+            started = True
             text = event.text if event.text.endswith("\n") else event.text + "\n"
             print(text, end="", file=stdout, flush=True)
         elif event.kind == "note":
