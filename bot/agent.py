@@ -20,11 +20,12 @@ from typing import Any
 
 from langchain.agents.middleware import ModelRequest, wrap_model_call
 from langchain.tools import ToolRuntime, tool
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from bot.grounding import Grounder
 from bot.session import Event, Reply
 from bot.tools import Toolbox, TurnLog
+from recommender.errors import MovieBotError
 from recommender.titles import title_key
 
 log = logging.getLogger(__name__)
@@ -88,13 +89,20 @@ class LLMSettings(BaseModel):
     @classmethod
     def from_env(cls) -> LLMSettings:
         env = os.environ
-        return cls(
-            api_key=env.get("OPENAI_API_KEY") or None,
-            base_url=env.get("OPENAI_BASE_URL") or None,
-            model=env.get("MOVIEBOT_LLM_MODEL") or DEFAULT_MODEL,
-            timeout=float(env.get("MOVIEBOT_LLM_TIMEOUT") or 30),
-            routing=(env.get("MOVIEBOT_LLM_ROUTING") or "on").lower() not in {"0", "off", "no"},
-        )
+        try:
+            return cls(
+                api_key=env.get("OPENAI_API_KEY") or None,
+                base_url=env.get("OPENAI_BASE_URL") or None,
+                model=env.get("MOVIEBOT_LLM_MODEL") or DEFAULT_MODEL,
+                timeout=env.get("MOVIEBOT_LLM_TIMEOUT") or 30,
+                routing=(env.get("MOVIEBOT_LLM_ROUTING") or "on").lower() not in {"0", "off", "no"},
+            )
+        except ValidationError as err:
+            problem = err.errors()[0]
+            raise MovieBotError(
+                f"LLM setting {problem['loc'][0]}: {problem['msg']} "
+                "(MOVIEBOT_LLM_TIMEOUT is a number of seconds, e.g. 30)."
+            ) from err
 
     @property
     def enabled(self) -> bool:

@@ -84,6 +84,30 @@ class OfflineAgent:
             return [state["focus"]]
         return "Which movie do you mean? Tell me its title."
 
+    def _for_each(
+        self,
+        state: dict[str, Any],
+        parse: Parse,
+        call: Callable[[int], dict[str, Any]],
+        line: Callable[[dict[str, Any]], str],
+        sep: str = " ",
+    ) -> str:
+        """Call a tool for every movie the message is about; one line per answer.
+
+        A question back ("which one?") or the first tool error is the whole reply.
+        """
+        targets = self._targets(state, parse)
+        if isinstance(targets, str):
+            return targets
+        lines = []
+        for movie_id in targets:
+            result = call(movie_id)
+            if "error" in result:
+                return str(result["error"])
+            state["focus"] = movie_id
+            lines.append(line(result))
+        return sep.join(lines)
+
     # --- recommendations -----------------------------------------------------------------
 
     def _on_recommend(self, tools: Toolbox, state: dict[str, Any], parse: Parse) -> str:
@@ -156,25 +180,19 @@ class OfflineAgent:
             return "Tell me two or three movies you love and I'll make it personal."
         return 'Rate any of them ("the first one: 4 stars") or say "not for me" and I\'ll adjust.'
 
-    def _on_more(self, tools: Toolbox, state: dict[str, Any], parse: Parse) -> str:
-        parse.more = True
-        return self._on_recommend(tools, state, parse)
-
     # --- opinions and ratings --------------------------------------------------------------
 
     def _on_rate(self, tools: Toolbox, state: dict[str, Any], parse: Parse) -> str:
-        targets = self._targets(state, parse)
-        if isinstance(targets, str):
-            return targets
-        assert parse.stars is not None
-        lines = []
-        for movie_id in targets:
-            saved = tools.rate_movie(movie_id, parse.stars)
-            if "error" in saved:
-                return saved["error"]
-            state["focus"] = movie_id
-            lines.append(f"Saved: {saved['title']}, {_stars(saved['your_rating'])}.")
-        return " ".join(lines) + " " + self._next_hint(tools, state)
+        stars = parse.stars if parse.stars is not None else float("nan")
+        reply = self._for_each(
+            state,
+            parse,
+            lambda movie_id: tools.rate_movie(movie_id, stars),
+            lambda saved: f"Saved: {saved['title']}, {_stars(saved['your_rating'])}.",
+        )
+        if not reply.startswith("Saved:"):
+            return reply
+        return reply + " " + self._next_hint(tools, state)
 
     def _on_like(self, tools: Toolbox, state: dict[str, Any], parse: Parse) -> str:
         targets = self._targets(state, parse)
@@ -231,30 +249,7 @@ class OfflineAgent:
     # --- questions about a movie -----------------------------------------------------------
 
     def _on_predict(self, tools: Toolbox, state: dict[str, Any], parse: Parse) -> str:
-        targets = self._targets(state, parse)
-        if isinstance(targets, str):
-            return targets
-        lines = []
-        for movie_id in targets:
-            result = tools.predict_my_rating(movie_id)
-            if "error" in result:
-                return result["error"]
-            state["focus"] = movie_id
-            if "you_rated" in result:
-                lines.append(f"You rated {result['title']} {_stars(result['you_rated'])} already.")
-            elif "note" in result:
-                lines.append(
-                    f"I can't personalize yet: everyone gives {result['title']} about "
-                    f"{_stars(result['predicted_stars'])} on average. "
-                    "Rate a few movies and ask again."
-                )
-            else:
-                verdict = _verdict(result["predicted_stars"])
-                lines.append(
-                    f"I'd guess you'd give {result['title']} about "
-                    f"{_stars(result['predicted_stars'])}: {verdict}."
-                )
-        return " ".join(lines)
+        return self._for_each(state, parse, tools.predict_my_rating, _prediction_line)
 
     def _on_explain(self, tools: Toolbox, state: dict[str, Any], parse: Parse) -> str:
         targets = self._targets(state, parse)
@@ -277,17 +272,7 @@ class OfflineAgent:
         return f"Why {prediction['title']}? " + "; ".join(reasons) + "."
 
     def _on_sentiment(self, tools: Toolbox, state: dict[str, Any], parse: Parse) -> str:
-        targets = self._targets(state, parse)
-        if isinstance(targets, str):
-            return targets
-        lines = []
-        for movie_id in targets:
-            result = tools.tag_sentiment(movie_id)
-            if "error" in result:
-                return result["error"]
-            state["focus"] = movie_id
-            lines.append(_sentiment_line(result))
-        return "\n".join(lines)
+        return self._for_each(state, parse, tools.tag_sentiment, _sentiment_line, "\n")
 
     def _on_details(self, tools: Toolbox, state: dict[str, Any], parse: Parse) -> str:
         targets = self._targets(state, parse)
@@ -517,6 +502,20 @@ def _pick_line(pick: dict[str, Any]) -> str:
     elif pick.get("avg_rating") and not pick.get("because_you_liked"):
         why.append(f"rated {pick['avg_rating']:.1f}/5 by {pick['n_ratings']} people")
     return f"{pick['title']}: " + "; ".join(why[:3])
+
+
+def _prediction_line(result: dict[str, Any]) -> str:
+    if "you_rated" in result:
+        return f"You rated {result['title']} {_stars(result['you_rated'])} already."
+    if "note" in result:
+        return (
+            f"I can't personalize yet: everyone gives {result['title']} about "
+            f"{_stars(result['predicted_stars'])} on average. Rate a few movies and ask again."
+        )
+    return (
+        f"I'd guess you'd give {result['title']} about "
+        f"{_stars(result['predicted_stars'])}: {_verdict(result['predicted_stars'])}."
+    )
 
 
 def _sentiment_line(result: dict[str, Any]) -> str:

@@ -21,7 +21,7 @@ from recommender.engine import Engine, Taste
 from recommender.errors import AmbiguousTitleError, MovieBotError, UnknownTitleError
 from recommender.ranking import Filters
 from recommender.results import Pick
-from recommender.titles import split_query, title_key
+from recommender.titles import title_key
 
 log = logging.getLogger(__name__)
 
@@ -65,10 +65,6 @@ class TurnLog:
         self.movies[movie.movieId] = movie.display
         self.mentions.add(title_key(movie.title))
 
-    def note_title(self, display: str, catalog_title: str) -> None:
-        self.mentions.add(title_key(catalog_title))
-        self.mentions.add(title_key(display))
-
     @property
     def tools_called(self) -> list[str]:
         return [c.name for c in self.calls]
@@ -88,10 +84,8 @@ def _tool(method: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]
             call.error = str(err)
             self.log.texts.append(call.error)
             offered = getattr(err, "suggestions", None) or getattr(err, "candidates", [])
-            for title in offered:  # the reply may offer them back ("did you mean ...")
-                self.log.mentions.add(
-                    title_key(split_query(title.replace("(", "").replace(")", ""))[0])
-                )
+            for display in offered:  # the reply may offer them back ("did you mean ...")
+                self.log.mentions.add(title_key(self.engine.movie(display).title))
         except MovieBotError as err:
             call.error = str(err)
         except Exception as err:  # a tool must never take the conversation down
@@ -171,8 +165,8 @@ class Toolbox:
         out = self._movie(pick.movie, predicted_stars=round(reasons.predicted_stars, 1))
         if reasons.because_you_liked:
             out["because_you_liked"] = reasons.because_you_liked
-            for title in reasons.because_you_liked:
-                self.log.mentions.add(title_key(title))
+            for display in reasons.because_you_liked:
+                self.log.mentions.add(title_key(self.engine.movie(display).title))
         if reasons.cluster:
             out["cluster"] = reasons.cluster["name"]
             out["cluster_share_liking_it"] = reasons.cluster["liked_by"]

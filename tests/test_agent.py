@@ -328,3 +328,26 @@ def test_a_routed_call_without_a_tool_call_is_asked_once_more(
     assert reply.mode == "llm" and reply.tools == ["similar_movies"]
     assert "Interstellar" not in reply.text and "tool_call" not in reply.text
     assert len(fake.requests) == 3
+
+
+def test_because_you_liked_titles_may_be_named(engine, understander, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    def script(body: dict[str, Any], i: int) -> Any:
+        if i == 0:
+            return Call([("recommend_for_me", {})])
+        pick = fake.tool_results()[0]["picks"][0]
+        return Say(f"Try {pick['title']}, because you liked {pick['because_you_liked'][0]}.")
+
+    with FakeOpenAI(script) as fake:
+        service = _service(engine, understander, tmp_path, fake.url)
+        service.send("a", "I'm user 414")  # their liked movies are the dataset's, not rated here
+        reply = service.send("a", "recommend me something")
+    assert reply.mode == "llm" and reply.removed == []
+    assert "because you liked" in reply.text
+
+
+def test_a_bad_timeout_setting_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    from recommender.errors import MovieBotError
+
+    monkeypatch.setenv("MOVIEBOT_LLM_TIMEOUT", "soon")
+    with pytest.raises(MovieBotError, match="MOVIEBOT_LLM_TIMEOUT"):
+        LLMSettings.from_env()
