@@ -11,8 +11,11 @@ import json
 import logging
 import os
 import sys
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
+
+STARTED = time.monotonic()  # for the web command's "ready in" line
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
@@ -62,17 +65,26 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_web(args: argparse.Namespace) -> int:
-    """Serve the web UI (for now: prepare the data and say what will be served)."""
-    engine = _engine(args)
-    catalog = engine.catalog
-    print(
-        f"moviebot is ready: {len(catalog.movies):,} movies, {len(catalog.ratings):,} ratings "
-        f"from {catalog.n_users:,} users."
-    )
-    print(
-        f"The web UI will be served on http://{args.host}:{args.port} once it lands; "
-        "until then try `python app.py build` or `python app.py --help`."
-    )
+    """Serve the web UI and the REST API (default command)."""
+    from bot.server import serve
+    from bot.session import open_service
+
+    settings = _settings(args)
+    service = open_service(_engine(args), settings.userdata_dir)
+    service.warm_up_in_background()  # the embedder loads while the page is built and served
+    catalog = service.engine.catalog
+
+    def ready() -> None:
+        print(
+            f"moviebot is ready in {time.monotonic() - STARTED:.1f} s: "
+            f"{len(catalog.movies):,} movies, {len(catalog.ratings):,} ratings; "
+            f"replies from {service.backend}.\n"
+            f"  Web page: http://{args.host}:{args.port}/   "
+            f"API docs: http://{args.host}:{args.port}/docs",
+            flush=True,
+        )
+
+    serve(service, settings.userdata_dir, args.host, args.port, args.share, on_ready=ready)
     return 0
 
 
@@ -300,6 +312,19 @@ def _add_filters(cmd: argparse.ArgumentParser) -> None:
     cmd.add_argument("--min-ratings", type=int, default=0, help="at least this many ratings")
 
 
+def _add_serving(cmd: argparse.ArgumentParser, default: Any) -> None:
+    """--host, --port, --share; ``default`` SUPPRESS keeps a subcommand from resetting them."""
+    keep = default is argparse.SUPPRESS
+    cmd.add_argument("--host", default=default if keep else "127.0.0.1", help="default 127.0.0.1")
+    cmd.add_argument("--port", type=int, default=default if keep else 7860, help="default 7860")
+    cmd.add_argument(
+        "--share",
+        action="store_true",
+        default=default if keep else False,
+        help="also open a public Gradio link (off by default)",
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     group = common.add_argument_group("data and storage (default: the MOVIEBOT_* variables)")
@@ -326,9 +351,8 @@ def _parser() -> argparse.ArgumentParser:
         return cmd
 
     web = add("web", cmd_web)
-    web.add_argument("--host", default="127.0.0.1")
-    web.add_argument("--port", type=int, default=7860)
-    web.add_argument("--share", action="store_true", help="public Gradio link (off by default)")
+    _add_serving(web, argparse.SUPPRESS)  # given after "web" or before it: both work
+    _add_serving(parser, None)
     telegram = add("telegram", cmd_telegram)
     telegram.add_argument("--webhook", metavar="URL", help="webhook mode instead of long polling")
     chat = add("chat", cmd_chat)
@@ -370,7 +394,7 @@ def _parser() -> argparse.ArgumentParser:
     tune_cmd.add_argument("--quick", action="store_true", help="a smaller grid")
     tune_cmd.add_argument("--json", action="store_true", help="print JSON only")
 
-    parser.set_defaults(handler=cmd_web, host="127.0.0.1", port=7860, share=False)
+    parser.set_defaults(handler=cmd_web)
     return parser
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,17 +19,17 @@ from typing import Any
 
 from langchain.agents.middleware import ModelRequest, wrap_model_call
 from langchain.tools import ToolRuntime, tool
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, Field
 
 from bot.grounding import Grounder
+from bot.llm_config import DEFAULT_MODEL, LLMSettings
 from bot.session import Event, Reply
 from bot.tools import Toolbox, TurnLog
-from recommender.errors import MovieBotError
 from recommender.titles import title_key
 
 log = logging.getLogger(__name__)
 
-DEFAULT_MODEL = "gpt-4o-mini"
+__all__ = ["DEFAULT_MODEL", "LLMAgent", "LLMFailure", "LLMSettings"]
 
 SYSTEM_PROMPT = """You are moviebot, a warm, concise movie expert chatting with one person.
 Rules:
@@ -68,46 +67,6 @@ _TOOL_MARKUP_RE = re.compile(r"</?tool_call>|^\s*\{\s*\"(?:name|function)\"\s*:"
 
 class LLMFailure(Exception):
     """The LLM could not produce a usable reply (down, slow, garbage, looping)."""
-
-
-class LLMSettings(BaseModel):
-    """How to reach the model: ``OPENAI_API_KEY``, ``OPENAI_BASE_URL``, ``MOVIEBOT_LLM_MODEL``."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    api_key: str | None = None
-    base_url: str | None = None
-    model: str = DEFAULT_MODEL
-    timeout: float = Field(30.0, gt=0)
-    max_retries: int = Field(1, ge=0, le=5)
-    max_model_calls: int = Field(4, ge=2, le=20)
-    history: int = Field(8, ge=0, le=40)  # earlier messages sent along
-    max_tokens: int = Field(400, ge=50, le=4000)
-    temperature: float = Field(0.3, ge=0, le=2)
-    routing: bool = True  # narrow the first call's tools by the understood intent
-
-    @classmethod
-    def from_env(cls) -> LLMSettings:
-        env = os.environ
-        try:
-            return cls(
-                api_key=env.get("OPENAI_API_KEY") or None,
-                base_url=env.get("OPENAI_BASE_URL") or None,
-                model=env.get("MOVIEBOT_LLM_MODEL") or DEFAULT_MODEL,
-                timeout=env.get("MOVIEBOT_LLM_TIMEOUT") or 30,
-                routing=(env.get("MOVIEBOT_LLM_ROUTING") or "on").lower() not in {"0", "off", "no"},
-            )
-        except ValidationError as err:
-            problem = err.errors()[0]
-            raise MovieBotError(
-                f"LLM setting {problem['loc'][0]}: {problem['msg']} "
-                "(MOVIEBOT_LLM_TIMEOUT is a number of seconds, e.g. 30)."
-            ) from err
-
-    @property
-    def enabled(self) -> bool:
-        """Either variable alone turns the LLM on; a local server needs no real key."""
-        return bool(self.api_key or self.base_url)
 
 
 # Which tools fit an intent the offline understander recognized (tool routing).
@@ -391,8 +350,17 @@ class LLMAgent:
             raise LLMFailure(f"the model returned no usable text: {text[:80]!r}")
         if removed and not tools.log.calls:
             raise LLMFailure(f"the model named movies from memory: {removed}")
-        log = tools.log
-        return Reply(text, "llm", [], log.tools_called, dict(log.movies), removed, log.quoted)
+        turn = tools.log
+        return Reply(
+            text,
+            "llm",
+            [],
+            turn.tools_called,
+            dict(turn.movies),
+            removed,
+            turn.quoted,
+            steps=turn.steps,
+        )
 
     def _emit(
         self, line: str, allowed: set[str], log: TurnLog, lines: list[str], removed: list[str]

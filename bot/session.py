@@ -16,13 +16,16 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import urlsplit
 
 from bot.nlu import Understander
 from bot.offline import LLM_HINT, OfflineAgent, describe_profile
 from bot.profiles import ProfileStore
-from bot.tools import Toolbox, TurnLog
+from bot.tools import Step, Toolbox, TurnLog
 from recommender.engine import Engine
 from recommender.errors import MovieBotError
+from recommender.ranking import Filters
+from recommender.results import Recommendations
 
 if TYPE_CHECKING:
     from bot.agent import LLMAgent
@@ -58,6 +61,13 @@ class Reply:
     removed: list[str] = field(default_factory=list)  # titles the grounding guard took out
     quoted: str = field(default="", repr=False)  # every text the tools returned (evidence)
     llm_tools: list[str] = field(default_factory=list)  # what a failed LLM turn had called
+    steps: list[Step] = field(default_factory=list)  # the tool calls, in words
+
+    @property
+    def picks(self) -> dict[int, str]:
+        """The returned movies the reply names (all returned ones if it names none by title)."""
+        named = {m: t for m, t in self.movies.items() if t in self.text}
+        return named or dict(self.movies)
 
 
 @dataclass(frozen=True)
@@ -85,10 +95,20 @@ class ChatService:
         self.nlu = understander or Understander(engine.catalog, _embedder(engine))
         self.offline = OfflineAgent(self.nlu)
         self._locks: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
+        self.warm = threading.Event()  # set once warm_up has loaded the slow parts
 
     @property
     def mode(self) -> str:
         return "llm" if self.llm is not None else "offline"
+
+    @property
+    def backend(self) -> str:
+        """Which model answers, in words: "gpt-4o-mini at api.openai.com" or "offline mode"."""
+        if self.llm is None:
+            return "offline mode"
+        settings = self.llm.settings
+        host = urlsplit(settings.base_url).netloc if settings.base_url else "api.openai.com"
+        return f"{settings.model} at {host}"
 
     def warm_up(self) -> None:
         """Load what the first messages would otherwise wait for: embedder, index, text model."""
@@ -98,6 +118,15 @@ class ChatService:
             self.engine.recommend(text="a quiet film about the sea", k=1)
         except MovieBotError as err:  # no index built: the offline mode works without it
             log.info("warm-up skipped the description index: %s", err)
+        except Exception:  # a broken index must not stop the rest from being served
+            log.exception("warm-up could not load the description index")
+        self.warm.set()
+
+    def warm_up_in_background(self) -> threading.Thread:
+        """Warm up while the caller goes on serving (requests that need the parts just wait)."""
+        thread = threading.Thread(target=self.warm_up, name="warm-up", daemon=True)
+        thread.start()
+        return thread
 
     # --- messages --------------------------------------------------------------------------
 
@@ -168,6 +197,7 @@ class ChatService:
             turn.tools_called,
             dict(turn.movies),
             quoted=turn.quoted,
+            steps=turn.steps,
         )
 
     def _toolbox(self, session_id: str, turn: TurnLog) -> Toolbox:
@@ -213,6 +243,36 @@ class ChatService:
     def profile(self, session_id: str) -> dict[str, Any]:
         return self._toolbox(session_id, TurnLog()).my_profile()
 
+    def taste_group(self, session_id: str) -> dict[str, Any]:
+        """This person's taste cluster, what it loves and its signature movies."""
+        return self._toolbox(session_id, TurnLog()).my_taste_cluster()
+
+    def people_like_me(self, session_id: str) -> dict[str, Any]:
+        """The MovieLens users closest in taste, and the movies they loved."""
+        return self._toolbox(session_id, TurnLog()).people_like_me()
+
+    def recommend(
+        self,
+        session_id: str,
+        *,
+        text: str | None = None,
+        filters: Filters | None = None,
+        k: int = 10,
+    ) -> Recommendations:
+        """Personal picks for this session's person; what they turned down never comes back."""
+        tools = self._toolbox(session_id, TurnLog())
+        return self.engine.recommend(
+            tools.taste(), text=text, filters=filters, k=k, exclude=tools.never_again()
+        )
+
+    def forget(self, session_id: str, movie: str | int) -> bool:
+        """Remove a rating this session gave (the person changed their mind)."""
+        return self.store.forget(session_id, self.engine.resolve(movie))
+
+    def taste_map(self, session_id: str) -> Any:
+        """Everyone on the 2-D taste map, and where this session's person stands."""
+        return self.engine.taste_map(self._toolbox(session_id, TurnLog()).taste())
+
     def reset(self, session_id: str, everything: bool = False) -> None:
         """Start the conversation afresh; with ``everything``, forget the profile too."""
         if everything:
@@ -232,11 +292,13 @@ def _embedder(engine: Engine) -> Any:
 
 def open_service(engine: Engine, userdata: Any, llm_settings: Any = None) -> ChatService:
     """The chat service over ``engine``: profiles under ``userdata``; the LLM when configured."""
-    from bot.agent import LLMAgent, LLMSettings
-    from bot.grounding import Grounder
+    from bot.llm_config import LLMSettings
 
     settings = llm_settings or LLMSettings.from_env()
     service = ChatService(engine, ProfileStore.in_folder(userdata))
     if settings.enabled:
+        from bot.agent import LLMAgent
+        from bot.grounding import Grounder
+
         service.llm = LLMAgent(settings, Grounder(service.nlu))
     return service

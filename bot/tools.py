@@ -10,6 +10,7 @@ checks replies against.
 
 from __future__ import annotations
 
+import inspect
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -35,6 +36,15 @@ class ToolCall:
     name: str
     args: dict[str, Any]
     error: str | None = None
+    found: list[str] = field(default_factory=list)  # movies it returned, display titles
+
+
+@dataclass(frozen=True)
+class Step:
+    """A tool call as shown to a person: what was done, and the movies it came back with."""
+
+    text: str
+    found: tuple[str, ...] = ()
 
 
 @dataclass
@@ -62,6 +72,8 @@ class TurnLog:
                 self.keep_texts(item)
 
     def note(self, movie: Movie) -> None:
+        if self.calls and movie.display not in self.calls[-1].found:
+            self.calls[-1].found.append(movie.display)
         self.movies[movie.movieId] = movie.display
         self.mentions.add(title_key(movie.title))
 
@@ -69,12 +81,71 @@ class TurnLog:
     def tools_called(self) -> list[str]:
         return [c.name for c in self.calls]
 
+    @property
+    def steps(self) -> list[Step]:
+        """What the tools did, in words a person reads ("Searched descriptions for ...")."""
+        return [Step(describe_call(c), tuple(c.found)) for c in self.calls]
+
+
+def _quoted(value: Any) -> str:
+    text = " ".join(str(value).split())
+    return f"“{text[:60]}…”" if len(text) > 60 else f"“{text}”"
+
+
+def _narrowed(args: dict[str, Any]) -> str:
+    parts = []
+    if args.get("genres"):
+        parts.append(" + ".join(map(str, args["genres"])))
+    if args.get("exclude_genres"):
+        parts.append("no " + " or ".join(map(str, args["exclude_genres"])))
+    low, high = args.get("year_from"), args.get("year_to")
+    if low or high:
+        parts.append(f"{low or '…'} to {high or '…'}")
+    if args.get("mood"):
+        parts.append(f"in the mood for {_quoted(args['mood'])}")
+    return f" ({', '.join(parts)})" if parts else ""
+
+
+_STEPS: dict[str, Callable[[dict[str, Any], str], str]] = {
+    "recommend_for_me": lambda a, _: "Picked movies from your ratings and taste" + _narrowed(a),
+    "predict_my_rating": lambda a, m: f"Predicted your stars for {m}",
+    "similar_movies": lambda a, m: f"Found movies like {m}",
+    "search_by_description": lambda a, _: (
+        f"Searched descriptions for {_quoted(a.get('query'))}"
+        + _narrowed({k: v for k, v in a.items() if k != "query"})
+    ),
+    "my_taste_cluster": lambda a, _: "Looked up your taste cluster",
+    "people_like_me": lambda a, _: "Found MovieLens users with your taste",
+    "tag_sentiment": lambda a, m: f"Read what people's tags say about {m}",
+    "movie_details": lambda a, m: f"Looked up {m}",
+    "my_profile": lambda a, _: "Read your profile",
+    "rate_movie": lambda a, m: f"Saved your rating of {m}: {a.get('stars')}★",
+}
+_ABOUT_ONE_MOVIE = {"predict_my_rating", "similar_movies", "tag_sentiment", "movie_details"}
+
+
+def describe_call(call: ToolCall) -> str:
+    """One tool call as a person would say it; failures say so."""
+    describe = _STEPS.get(call.name)
+    # The movie a call was about is the first one it noted; before that, what was asked for.
+    asked = call.args.get("title", call.args.get("title_or_id"))
+    subject = call.found[0] if call.found and asked is not None else _quoted(asked)
+    text = describe(call.args, subject) if describe else f"Used {call.name}"
+    return f"{text} - failed: {call.error}" if call.error else text
+
 
 def _tool(method: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
     """Log the call; turn a person-facing error into ``{"error": message}``."""
 
+    signature = inspect.signature(method)
+
     def wrapper(self: Toolbox, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        call = ToolCall(method.__name__, {**dict(enumerate(args)), **kwargs})
+        try:
+            named = dict(signature.bind(self, *args, **kwargs).arguments)
+            named.pop("self", None)
+        except TypeError:
+            named = {**dict(enumerate(args)), **kwargs}
+        call = ToolCall(method.__name__, named)
         self.log.calls.append(call)
         try:
             result = method(self, *args, **kwargs)
@@ -115,7 +186,7 @@ class Toolbox:
         profile = self.store.load(self.session_id)
         return Taste(profile.view_user, profile.ratings)
 
-    def _never_again(self) -> list[int]:
+    def never_again(self) -> list[int]:
         profile = self.store.load(self.session_id)
         return [m for m, g in profile.given.items() if g.stars <= LOW_STARS]
 
@@ -152,7 +223,7 @@ class Toolbox:
             text=mood or None,
             filters=filters,
             k=max(1, min(int(k), 10)),
-            exclude=[*self._never_again(), *exclude],
+            exclude=[*self.never_again(), *exclude],
         )
         return {
             "basis": result.basis,
@@ -197,7 +268,7 @@ class Toolbox:
     def similar_movies(self, title: str, k: int = 5) -> dict[str, Any]:
         """Movies liked by the same people, and movies with similar stories."""
         k = max(1, min(int(k), 10))
-        never = self._never_again()
+        never = self.never_again()
         movie = self.engine.movie(title)
         liked = self.engine.also_liked(movie.movieId, k=k, exclude=never)
         out: dict[str, Any] = {
@@ -228,7 +299,7 @@ class Toolbox:
         """Movies whose plot descriptions match what the person describes."""
         filters = Filters(genres=list(genres), year_min=year_from, year_max=year_to)
         k = max(1, min(int(k), 10))
-        result = self.engine.search(query, k=3 * k, filters=filters, exclude=self._never_again())
+        result = self.engine.search(query, k=3 * k, filters=filters, exclude=self.never_again())
         # A composed stub ("Title (Year): a comedy film.") says nothing about the plot.
         described = self.engine.catalog.descriptions["has_description"]
         hits = [h for h in result.hits if bool(described.get(h.movie.movieId, False))][:k]

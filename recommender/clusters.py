@@ -106,7 +106,7 @@ class ClusterModel:
 
     def _scale(self, raw: np.ndarray) -> np.ndarray:
         scaled = (raw - self.mean) / self.std
-        scaled[len(self.genres) :] *= self.factor_weight
+        scaled[..., len(self.genres) :] *= self.factor_weight
         return scaled
 
 
@@ -132,10 +132,7 @@ def fit_clusters(
     likes = like_matrix(matrix)
     user_genre = (likes @ G).toarray()
     prior = np.maximum(user_genre.sum(axis=0) / max(user_genre.sum(), 1.0), 1e-6)
-    n_liked = np.asarray(likes.sum(axis=1)).ravel()
-    affinity = np.log((user_genre + ALPHA * prior) / (n_liked[:, None] + ALPHA) / prior)
-    norms = np.linalg.norm(pu, axis=1, keepdims=True)
-    raw = np.hstack([affinity, np.divide(pu, norms, out=np.zeros_like(pu), where=norms > 0)])
+    raw = _raw_features(likes, user_genre, prior, pu)
     mean, std = raw.mean(axis=0), raw.std(axis=0) + 1e-9
     factor_weight = float(np.sqrt(len(names) / pu.shape[1]))  # equal total variance per block
     X = (raw - mean) / std
@@ -178,6 +175,52 @@ def fit_clusters(
         clusters,
         popularity,
     )
+
+
+def _raw_features(
+    likes: sp.csr_matrix, user_genre: np.ndarray, prior: np.ndarray, pu: np.ndarray
+) -> np.ndarray:
+    """Genre affinity ``log((n_ug + α·p_g) / (n_u + α) / p_g)`` beside unit-length ``pu``."""
+    n_liked = np.asarray(likes.sum(axis=1)).ravel()
+    affinity = np.log((user_genre + ALPHA * prior) / (n_liked[:, None] + ALPHA) / prior)
+    norms = np.linalg.norm(pu, axis=1, keepdims=True)
+    return np.hstack([affinity, np.divide(pu, norms, out=np.zeros_like(pu), where=norms > 0)])
+
+
+def all_features(model: ClusterModel, matrix: RatingMatrix, pu: np.ndarray) -> np.ndarray:
+    """The scaled clustering features of every user (rows as in ``matrix``), vectorized."""
+    likes = like_matrix(matrix)
+    user_genre = (likes @ model.genre_matrix).toarray()
+    return model._scale(_raw_features(likes, user_genre, model.genre_prior, pu))
+
+
+@dataclass(frozen=True)
+class TasteMap:
+    """A 2-D picture of everyone's taste: the first two principal axes of the cluster features.
+
+    With ``X`` centred at ``c``, ``X - c = U S Vᵀ``; a profile ``x`` is drawn at ``(x - c) V₂``.
+    """
+
+    center: np.ndarray
+    axes: np.ndarray  # (d, 2)
+    coords: np.ndarray  # (n_users, 2)
+    labels: np.ndarray
+    explained: tuple[float, float]  # share of variance on each axis
+
+    @classmethod
+    def fit(cls, X: np.ndarray, labels: np.ndarray) -> TasteMap:
+        center = X.mean(axis=0)
+        _, s, vt = np.linalg.svd(X - center, full_matrices=False)
+        axes = vt[:2].T
+        share = s**2 / max(float((s**2).sum()), 1e-12)
+        explained = (float(share[0]), float(share[1]) if len(share) > 1 else 0.0)
+        if axes.shape[1] < 2:  # one feature: draw everyone on a line
+            axes = np.hstack([axes, np.zeros((axes.shape[0], 2 - axes.shape[1]))])
+        return cls(center, axes, (X - center) @ axes, labels, explained)
+
+    def place(self, features: np.ndarray) -> tuple[float, float]:
+        x, y = (features - self.center) @ self.axes
+        return float(x), float(y)
 
 
 def choose_k(inertia: dict[int, float], silhouette: dict[int, float]) -> int:

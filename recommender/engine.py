@@ -13,13 +13,23 @@ import logging
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from recommender.catalog import Catalog, Movie
+from recommender.clusters import TasteMap, all_features
 from recommender.config import Settings
-from recommender.errors import MovieBotError, NotBuiltError, RatingRangeError, UnknownUserError
+from recommender.errors import (
+    MovieBotError,
+    NotBuiltError,
+    RatingRangeError,
+    UnknownMovieError,
+    UnknownUserError,
+)
+from recommender.explore import DataOverview, overview
 from recommender.genres import normalize_genre
 from recommender.matrix import Profile
 from recommender.models import Models
@@ -37,6 +47,7 @@ from recommender.results import (
     SearchResults,
     SentimentInfo,
     SimilarMovie,
+    TastePlacement,
 )
 from recommender.semantic import SemanticIndex, chroma_where, snippet
 
@@ -196,7 +207,7 @@ class Engine:
         """A movieId from an id or a title typed by a person."""
         if isinstance(title_or_id, int | np.integer):
             if int(title_or_id) not in self.catalog.movies.index:
-                raise MovieBotError(f"There is no movie with id {title_or_id}.")
+                raise UnknownMovieError(int(title_or_id))
             return int(title_or_id)
         return self.catalog.resolve(str(title_or_id))
 
@@ -479,6 +490,40 @@ class Engine:
             self.catalog.movie(int(self.models.matrix.item_ids[c])) for c in cluster.signature
         ]
         return ClusterInfo(cluster.as_dict(), movies, yours)
+
+    @cached_property
+    def _taste_map(self) -> TasteMap:
+        models = self.models
+        features = all_features(models.clusters, models.matrix, models.blend.svd.pu)
+        return TasteMap.fit(features, models.clusters.labels)
+
+    def taste_map(self, taste: Taste) -> TastePlacement:
+        """Every MovieLens user on a 2-D map of taste, coloured by cluster, and this person."""
+        row, profile, _ = self._profile(taste)
+        tmap, clusters = self._taste_map, self.models.clusters
+        if row is not None:
+            you = tuple(map(float, tmap.coords[row]))
+        else:
+            _, pu = self.models.blend.svd.user_vector(None, profile)
+            you = tmap.place(clusters.features(profile, pu))
+        names = np.array([c.name for c in clusters.clusters])
+        points = pd.DataFrame(
+            {
+                "x": tmap.coords[:, 0].round(4),
+                "y": tmap.coords[:, 1].round(4),
+                "cluster": names[tmap.labels],
+                "userId": self.models.matrix.user_ids,
+            }
+        )
+        cluster = str(names[self._cluster_index(row, profile)])
+        return TastePlacement(
+            points, (you[0], you[1]), cluster, len(profile.items) > 0, tmap.explained
+        )
+
+    @cached_property
+    def overview(self) -> DataOverview:
+        """Charts of the data: ratings, genres, time, activity, clusters, tag sentiment."""
+        return overview(self.catalog, self.models)
 
     def sentiment(self, title_or_id: str | int) -> SentimentInfo:
         """What people's tags say about a movie (VADER, shrunk toward neutral)."""

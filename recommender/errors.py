@@ -47,6 +47,14 @@ class AmbiguousTitleError(MovieBotError):
         super().__init__(f"{query!r} could be {_or_list(candidates)}. Add the year to pick one.")
 
 
+class UnknownMovieError(MovieBotError):
+    """A movie id that is not in the catalogue."""
+
+    def __init__(self, movie_id: int) -> None:
+        self.movie_id = movie_id
+        super().__init__(f"There is no movie with id {movie_id}.")
+
+
 def _or_list(items: list[str]) -> str:
     if len(items) <= 1:
         return "".join(items)

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import pandas as pd
+
 from recommender.catalog import Movie
 from recommender.sentiment import MovieSentiment
 
@@ -222,3 +224,23 @@ class MovieDetails:
         if self.top_tags:
             out["top_tags"] = self.top_tags
         return out
+
+
+@dataclass(frozen=True)
+class TastePlacement:
+    """Everyone on the 2-D taste map, and where this person stands."""
+
+    points: pd.DataFrame  # x, y, cluster (name), userId
+    you: tuple[float, float]
+    cluster: str
+    placed: bool  # False when there is nothing to place yet (no ratings at all)
+    explained: tuple[float, float]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "you": {"x": round(self.you[0], 4), "y": round(self.you[1], 4)},
+            "cluster": self.cluster,
+            "placed": self.placed,
+            "explained_variance": [round(v, 4) for v in self.explained],
+            "users": len(self.points),
+        }

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -157,6 +158,7 @@ class SemanticIndex:
         self.store = store
         self.embedder = embedder
         self._store_checked = False
+        self._store_lock = threading.Lock()  # the first queries may come from several threads
 
     def embed(self, text: str) -> Query:
         clean = " ".join(text.split())
@@ -185,15 +187,18 @@ class SemanticIndex:
         """Reopen the Chroma store; restore it from the payload when missing or corrupt."""
         if self._store_checked:
             return
-        problem = self.store.check(self.state.dimension)
-        if not problem:
-            count = self.store.collection().count()
-            if count != len(self.state.docs):
-                problem = f"it holds {count} documents instead of {len(self.state.docs)}"
-        if problem:
-            self.store.reset(problem)
-            self.restore()
-        self._store_checked = True
+        with self._store_lock:
+            if self._store_checked:
+                return
+            problem = self.store.check(self.state.dimension)
+            if not problem:
+                count = self.store.collection().count()
+                if count != len(self.state.docs):
+                    problem = f"it holds {count} documents instead of {len(self.state.docs)}"
+            if problem:
+                self.store.reset(problem)
+                self.restore()
+            self._store_checked = True
 
     def restore(self) -> None:
         """Refill the collection from the stored vectors (no re-embedding)."""

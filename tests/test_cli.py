@@ -125,10 +125,21 @@ def test_recommend_without_a_subject_is_a_json_error(real_env: dict[str, str]) -
     assert "--user ID" in json.loads(result.stdout)["error"]
 
 
-def test_web_prepares_the_data_and_says_what_it_serves(real_env: dict[str, str]) -> None:
-    result = run(env=real_env)
-    assert result.returncode == 0, result.stderr
-    assert "9,742 movies" in result.stdout and "http://127.0.0.1:7860" in result.stdout
+@pytest.mark.parametrize(
+    ("argv", "where"),
+    [
+        ([], ("127.0.0.1", 7860, False)),
+        (["--port", "8000"], ("127.0.0.1", 8000, False)),
+        (["web", "--host", "0.0.0.0", "--share"], ("0.0.0.0", 7860, True)),
+        (["--port", "8000", "web"], ("127.0.0.1", 8000, False)),
+    ],
+)
+def test_web_is_the_default_and_takes_host_port_share(argv: list[str], where: tuple) -> None:
+    import app
+
+    args = app._parser().parse_args(argv)
+    assert args.handler is app.cmd_web
+    assert (args.host, args.port, args.share) == where
 
 
 def test_telegram_without_a_token_says_how_to_get_one(real_env: dict[str, str]) -> None:

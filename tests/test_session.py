@@ -14,6 +14,7 @@ import pytest
 
 from bot.profiles import HISTORY_LIMIT, ProfileStore
 from bot.session import ChatService
+from tests.app_server import linked_home
 from tests.conftest import ROOT
 
 
@@ -205,9 +206,7 @@ def _chat(real_env: dict[str, str], home: Path, session: str) -> subprocess.Pope
 @pytest.fixture(scope="module")
 def chat_home(real_build, tmp_path_factory) -> Path:  # type: ignore[no-untyped-def]
     """A MOVIEBOT_HOME whose artifacts are the session's (linked) and whose user data is new."""
-    home = tmp_path_factory.mktemp("chat-home")
-    (home / "artifacts").symlink_to(real_build[0].settings.artifacts_dir)
-    return home
+    return linked_home(real_build[0].settings.artifacts_dir, tmp_path_factory.mktemp("chat-home"))
 
 
 def test_piped_chat_answers_each_line_and_exits_zero(real_env, chat_home: Path) -> None:  # type: ignore[no-untyped-def]

@@ -1,0 +1,161 @@
+"""The web app, offline mode: time to serve, a chat turn through the web stack, 20 clients.
+
+    python -m benchmarks.bench_web [--home DIR] [--starts 3] [--turns 40] [--clients 20]
+                                   [--seconds 60]
+
+Builds the artifacts under --home first if needed (not timed), then runs the real
+``python app.py web`` on a free loopback port. Startup is measured from process start to the
+first 200 from /api/health (and to the page, and until the embedder is warm). Chat turns go
+through gradio_client to the page's own chat endpoint (the path a browser's turn takes), and
+through POST /api/chat. The load test runs --clients gradio_client clients at once, each its own
+session, each sending the next message as soon as the last reply ends, for --seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import httpx
+
+from benchmarks.common import DESCRIPTIONS, SHARED
+from recommender.config import Settings
+from recommender.engine import build
+from tests.app_server import AppServer
+
+MESSAGES = [
+    "recommend me something",
+    "I loved Inception and Arrival",
+    "something like Heat",
+    "a heist film with a twist",
+    "more like that",
+    "what is my taste?",
+    "rate Toy Story 4 stars",
+    "tell me about Alien",
+    "hi",
+    "something cosy for a rainy evening",
+]
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def line(name: str, seconds: list[float]) -> str:
+    return (
+        f"{name:<40} median {statistics.median(seconds) * 1000:8.1f} ms   "
+        f"p95 {percentile(seconds, 0.95) * 1000:8.1f} ms   n={len(seconds)}"
+    )
+
+
+def startup(env: dict[str, str], home: Path, starts: int) -> AppServer:
+    ready, page, warm = [], [], []
+    server = AppServer(env, home)
+    for i in range(starts):
+        server.start()
+        began = time.monotonic()
+        assert httpx.get(server.url + "/", timeout=30).status_code == 200
+        page.append(server.seconds_to_ready + time.monotonic() - began)
+        ready.append(server.seconds_to_ready)
+        warm.append(server.seconds_to_ready + server.wait_warm())
+        if i < starts - 1:
+            server.stop()
+    print(f"startup to /api/health 200      median {statistics.median(ready):6.2f} s  {ready}")
+    print(f"startup to the page 200          median {statistics.median(page):6.2f} s")
+    print(f"startup until the embedder warm  median {statistics.median(warm):6.2f} s")
+    return server
+
+
+def chat_turns(server: AppServer, turns: int) -> None:
+    from gradio_client import Client
+
+    client = Client(server.url + "/", verbose=False)
+    web, api = [], []
+    with httpx.Client(base_url=server.url, timeout=60) as http:
+        sid = http.get("/api/profile").headers["X-Session-Id"]
+        for i in range(turns):
+            message = MESSAGES[i % len(MESSAGES)]
+            began = time.perf_counter()
+            client.predict(message, [], api_name="/chat")
+            web.append(time.perf_counter() - began)
+            began = time.perf_counter()
+            http.post("/api/chat", json={"message": message}, headers={"X-Session-Id": sid})
+            api.append(time.perf_counter() - began)
+    print(line("chat turn, page endpoint (gradio_client)", web))
+    print(line("chat turn, POST /api/chat", api))
+
+
+def load(server: AppServer, clients: int, seconds: float) -> None:
+    from gradio_client import Client
+
+    latencies: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+    go = threading.Barrier(clients + 1)
+
+    def worker(n: int) -> None:
+        client = Client(server.url + "/", verbose=False)
+        go.wait()
+        end, i = time.monotonic() + seconds, n
+        while time.monotonic() < end:
+            began = time.perf_counter()
+            try:
+                history, _ = client.predict(MESSAGES[i % len(MESSAGES)], [], api_name="/chat")
+                assert any(m["role"] == "assistant" for m in history), "no answer"
+            except Exception as err:
+                with lock:
+                    errors.append(f"{type(err).__name__}: {err}")
+            else:
+                with lock:
+                    latencies.append(time.perf_counter() - began)
+            i += 1
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(clients)]
+    for t in threads:
+        t.start()
+    go.wait()
+    began = time.monotonic()
+    for t in threads:
+        t.join()
+    elapsed = time.monotonic() - began
+    print(
+        f"{clients} clients for {elapsed:.0f} s: {len(latencies)} turns, "
+        f"{len(latencies) / elapsed:.1f} turns/s, errors {len(errors)}"
+    )
+    if latencies:
+        print(line(f"  turn latency under load ({clients} clients)", latencies))
+    for err in errors[:5]:
+        print("  error:", err)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--home", type=Path)
+    parser.add_argument("--starts", type=int, default=3)
+    parser.add_argument("--turns", type=int, default=40)
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--seconds", type=float, default=60)
+    args = parser.parse_args()
+    home = args.home or Path(tempfile.mkdtemp(prefix="moviebot-bench-web-"))
+    data = SHARED / "ml-latest-small"
+    build(Settings(data_dir=data, descriptions=DESCRIPTIONS, home=home), progress=True)
+    env = {
+        "MOVIEBOT_DATA_DIR": str(data),
+        "MOVIEBOT_DESCRIPTIONS": os.pathsep.join(map(str, DESCRIPTIONS)),
+    }
+    server = startup(env, home, args.starts)
+    try:
+        chat_turns(server, args.turns)
+        load(server, args.clients, args.seconds)
+    finally:
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,377 @@
+"""The REST API: the same chat service over FastAPI, with pydantic requests and responses.
+
+Calls that read or change a person's profile carry ``X-Session-Id``. Without one a new session
+is created, and its id comes back in the same header (and in the body): keep it for the next
+call. Ids are random bearer tokens; API sessions live in their own namespace, so no id sent here
+can reach a web or Telegram session. Bad input is 422 (or 404/409 for titles) with a message a
+person can act on; nothing a client sends gives a 500.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+from bot.session import MAX_MESSAGE_CHARS, ChatService
+from recommender.errors import (
+    AmbiguousTitleError,
+    MovieBotError,
+    NotBuiltError,
+    RatingRangeError,
+    UnknownMovieError,
+    UnknownTitleError,
+)
+from recommender.ranking import Filters
+
+log = logging.getLogger(__name__)
+
+SESSION_HEADER = "X-Session-Id"
+SESSION_PATTERN = r"^[A-Za-z0-9_-]{16,64}$"
+BAD_SESSION = (
+    f"{SESSION_HEADER} must be 16-64 letters, digits, '-' or '_'; omit it to get a new session."
+)
+MAX_TITLE = 300
+MAX_QUERY = 1000
+
+
+def new_session_id() -> str:
+    return secrets.token_urlsafe(18)
+
+
+# --- schemas -------------------------------------------------------------------------------
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Movie(BaseModel):
+    movieId: int
+    title: str
+    year: int | None
+    display: str
+    genres: list[str]
+
+
+class PickOut(Movie):
+    score: float
+    reasons: dict[str, Any] = Field(
+        description="predicted_stars, because_you_liked, cluster, neighbours_loved, sentiment"
+    )
+
+
+class RecommendRequest(_Strict):
+    k: int = Field(10, ge=1, le=50, description="how many picks")
+    text: str | None = Field(
+        None, max_length=MAX_QUERY, description='a mood or description: "cosy and funny"'
+    )
+    genres: list[Annotated[str, Field(max_length=40)]] = Field(default_factory=list, max_length=20)
+    exclude_genres: list[Annotated[str, Field(max_length=40)]] = Field(
+        default_factory=list, max_length=20
+    )
+    year_from: int | None = Field(None, ge=1870, le=2100)
+    year_to: int | None = Field(None, ge=1870, le=2100)
+
+
+class RecommendResponse(BaseModel):
+    session_id: str
+    basis: str = Field(description='"known user", "profile", "text" or "popular"')
+    notes: list[str]
+    picks: list[PickOut]
+
+
+class SearchHitOut(Movie):
+    similarity: float
+    snippet: str
+
+
+class SearchResponse(BaseModel):
+    query: str
+    notes: list[str]
+    hits: list[SearchHitOut]
+
+
+class SimilarOut(Movie):
+    score: float = Field(description="how much the same people liked both (item-kNN similarity)")
+
+
+class SimilarResponse(BaseModel):
+    movie: Movie
+    also_liked: list[SimilarOut] = Field(description="liked by the same people")
+    similar_stories: list[SearchHitOut] = Field(description="nearest descriptions")
+    notes: list[str]
+
+
+class RateRequest(_Strict):
+    movie: str | int = Field(description="a title as a person types it, or a MovieLens movieId")
+    stars: float = Field(ge=0.5, le=5.0, description="0.5 to 5, rounded to half stars")
+
+
+class RateResponse(BaseModel):
+    session_id: str
+    movie: Movie
+    stars: float
+    ratings_given: int
+
+
+class ChatRequest(_Strict):
+    message: str = Field(max_length=MAX_MESSAGE_CHARS)
+
+
+class ChatResponse(BaseModel):
+    session_id: str
+    reply: str
+    mode: str = Field(description='"llm", "offline" or "session"')
+    notes: list[str]
+    steps: list[str] = Field(description="what the bot did, in words")
+    movies: list[Movie] = Field(description="the movies the reply is about")
+
+
+class GivenOut(BaseModel):
+    movie: Movie
+    stars: float
+    kind: str
+
+
+class ProfileResponse(BaseModel):
+    session_id: str
+    viewing_as_movielens_user: int | None
+    ratings: list[GivenOut]
+    cluster: str | None
+
+
+class HealthResponse(BaseModel):
+    status: str
+    warmed_up: bool = Field(description="the embedder and description index are loaded")
+    backend: str
+    movies: int
+    ratings: int
+    users: int
+    uptime_seconds: float
+
+
+class Problem(BaseModel):
+    detail: str
+    suggestions: list[str] = Field(default_factory=list)
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    404: {"model": Problem, "description": "No such movie (with did-you-mean suggestions)"},
+    409: {"model": Problem, "description": "Several movies match: add the year"},
+    422: {"model": Problem, "description": "Invalid input, with what is valid"},
+    503: {"model": Problem, "description": "The data or index is not built yet"},
+}
+
+
+# --- plumbing ------------------------------------------------------------------------------
+
+
+def session_id(
+    response: Response,
+    x_session_id: Annotated[
+        str,
+        Header(
+            pattern=SESSION_PATTERN,
+            description="Your session: omit it once to get one (returned in this header)",
+        ),
+    ] = "",
+) -> str:
+    """The caller's session id (a new one when none was sent); echoed in the response."""
+    sid = x_session_id or new_session_id()
+    response.headers[SESSION_HEADER] = sid
+    return sid
+
+
+Session = Annotated[str, Depends(session_id)]
+
+
+def _key(sid: str) -> str:
+    return f"api:{sid}"
+
+
+def _movie(engine: Any, movie_id: int) -> Movie:
+    return Movie(**_movie_dict(engine.catalog.movie(movie_id)))
+
+
+def _movie_dict(movie: Any) -> dict[str, Any]:
+    return {
+        "movieId": movie.movieId,
+        "title": movie.title,
+        "year": movie.year,
+        "display": movie.display,
+        "genres": list(movie.genres),
+    }
+
+
+def _problem(status: int, detail: str, suggestions: list[str] | None = None) -> JSONResponse:
+    return JSONResponse({"detail": detail, "suggestions": suggestions or []}, status_code=status)
+
+
+def _on_error(request: Request, err: Exception) -> JSONResponse:
+    if isinstance(err, UnknownTitleError):
+        return _problem(404, str(err), err.suggestions)
+    if isinstance(err, UnknownMovieError):
+        return _problem(404, str(err))
+    if isinstance(err, AmbiguousTitleError):
+        return _problem(409, str(err), err.candidates)
+    if isinstance(err, NotBuiltError):
+        return _problem(503, str(err))
+    if isinstance(err, RatingRangeError | MovieBotError):
+        return _problem(422, str(err))
+    log.exception("unexpected error on %s", request.url.path)
+    return _problem(500, "Something went wrong on our side; it has been logged.")
+
+
+def _on_validation(request: Request, err: Exception) -> JSONResponse:
+    assert isinstance(err, RequestValidationError)
+    parts = []
+    for e in err.errors():
+        loc = tuple(e.get("loc", ()))
+        if loc[:2] == ("header", "x-session-id"):
+            parts.append(BAD_SESSION)
+            continue
+        if loc == ("body", "stars") and e.get("type") != "missing":
+            parts.append("stars: a rating is 0.5 to 5 stars, in half stars")
+            continue
+        where = ".".join(str(p) for p in e.get("loc", ()) if p != "body")
+        parts.append(f"{where}: {e.get('msg', 'invalid')}" if where else e.get("msg", "invalid"))
+    return _problem(422, "Invalid request: " + "; ".join(parts))
+
+
+# --- routes --------------------------------------------------------------------------------
+
+
+def api_router(service: ChatService) -> APIRouter:
+    """Every /api route, bound to one chat service."""
+    router = APIRouter(prefix="/api", responses=ERRORS)
+    engine = service.engine
+    started = time.monotonic()
+
+    @router.get("/health", tags=["service"])
+    def health() -> HealthResponse:
+        """Whether the service is up, what answers chats, and how much data it holds."""
+        catalog = engine.catalog
+        return HealthResponse(
+            status="ok",
+            warmed_up=service.warm.is_set(),
+            backend=service.backend,
+            movies=len(catalog.movies),
+            ratings=len(catalog.ratings),
+            users=catalog.n_users,
+            uptime_seconds=round(time.monotonic() - started, 1),
+        )
+
+    request_model = _with_genres(RecommendRequest, engine.models.clusters.genres)
+
+    def recommend(body: RecommendRequest, sid: Session) -> RecommendResponse:
+        """Personal picks with reasons for this session (popular picks for a new one)."""
+        filters = Filters(
+            genres=body.genres,
+            exclude_genres=body.exclude_genres,
+            year_min=body.year_from,
+            year_max=body.year_to,
+        )
+        result = service.recommend(_key(sid), text=body.text, filters=filters, k=body.k)
+        return RecommendResponse(session_id=sid, **result.as_dict())
+
+    recommend.__annotations__["body"] = request_model  # the dataset's genres, as an enum
+    router.post("/recommend", tags=["recommendations"])(recommend)
+
+    @router.get("/search", tags=["recommendations"])
+    def search(
+        q: Annotated[
+            str,
+            Query(min_length=1, max_length=MAX_QUERY, pattern=r"\S", description="a description"),
+        ],
+        k: Annotated[int, Query(ge=1, le=50)] = 10,
+    ) -> SearchResponse:
+        """Movies whose descriptions match the query, with the best-matching sentence."""
+        return SearchResponse(**engine.search(q, k=k).as_dict())
+
+    @router.get("/similar", tags=["recommendations"])
+    def similar(
+        title: Annotated[str, Query(min_length=1, max_length=MAX_TITLE, pattern=r"\S")],
+        k: Annotated[int, Query(ge=1, le=50)] = 10,
+    ) -> SimilarResponse:
+        """Movies liked by the people who liked this one, and movies with similar stories."""
+        movie = engine.movie(title)
+        liked = engine.also_liked(movie.movieId, k=k)
+        notes: list[str] = []
+        try:
+            stories = engine.more_like(movie.movieId, k=k)
+            story_hits, notes = [h.as_dict() for h in stories.hits], stories.notes
+        except MovieBotError as err:  # no index, or this movie has no description in it
+            story_hits, notes = [], [str(err)]
+        return SimilarResponse(
+            movie=Movie(**_movie_dict(movie)),
+            also_liked=[SimilarOut(**s.as_dict()) for s in liked],
+            similar_stories=[SearchHitOut(**h) for h in story_hits],
+            notes=notes,
+        )
+
+    @router.post("/rate", tags=["profile"])
+    def rate(body: RateRequest, sid: Session) -> RateResponse:
+        """Rate a movie for this session; the next picks take it into account at once."""
+        movie_id = engine.resolve(body.movie)
+        stars = engine.check_rating(body.stars)
+        service.rate(_key(sid), movie_id, stars)
+        given = service.store.load(_key(sid)).given
+        return RateResponse(
+            session_id=sid, movie=_movie(engine, movie_id), stars=stars, ratings_given=len(given)
+        )
+
+    @router.get("/profile", tags=["profile"])
+    def profile(sid: Session) -> ProfileResponse:
+        """The ratings this session gave and the taste cluster they put it in."""
+        stored = service.store.load(_key(sid))
+        ratings = [
+            GivenOut(movie=_movie(engine, m), stars=g.stars, kind=g.kind)
+            for m, g in stored.given.items()
+            if m in engine.catalog.movies.index
+        ]
+        has_taste = bool(ratings) or stored.view_user is not None
+        cluster = service.taste_map(_key(sid)).cluster if has_taste else None
+        return ProfileResponse(
+            session_id=sid,
+            viewing_as_movielens_user=stored.view_user,
+            ratings=ratings,
+            cluster=cluster,
+        )
+
+    @router.post("/chat", tags=["chat"])
+    def chat(body: ChatRequest, sid: Session) -> ChatResponse:
+        """One chat turn, as in the web page: the reply, notes and the steps taken."""
+        reply = service.send(_key(sid), body.message)
+        return ChatResponse(
+            session_id=sid,
+            reply=reply.text,
+            mode=reply.mode,
+            notes=reply.notes,
+            steps=[step.text for step in reply.steps],
+            movies=[_movie(engine, m) for m in reply.picks],
+        )
+
+    return router
+
+
+def _with_genres(model: type[RecommendRequest], genres: list[str]) -> type[RecommendRequest]:
+    """The request model with genre lists limited to the catalogue's genres."""
+    genre = Literal[tuple(genres)]  # type: ignore[valid-type]
+    listed = (list[genre], Field(default_factory=list, max_length=20))  # type: ignore[valid-type]
+    return create_model(  # type: ignore[no-any-return,call-overload]
+        model.__name__, __base__=model, genres=listed, exclude_genres=listed
+    )
+
+
+def install(app: FastAPI, service: ChatService) -> None:
+    """Add the /api routes and their error handlers to ``app``."""
+    app.include_router(api_router(service))
+    app.add_exception_handler(RequestValidationError, _on_validation)
+    app.add_exception_handler(MovieBotError, _on_error)

@@ -1,0 +1,96 @@
+"""The web server: FastAPI at the root (REST API, /docs), the Gradio page mounted on it.
+
+``create_app`` assembles it over one chat service; ``serve`` runs it with uvicorn. The page's
+browser-state secret lives in the user-data folder so sessions survive restarts.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+from fastapi import FastAPI
+
+from bot import api
+from bot.session import ChatService
+from bot.web import CSS, WebPage
+
+log = logging.getLogger(__name__)
+
+QUEUE_LIMIT = 16  # turns computed at once; more wait in Gradio's queue
+
+
+def page_secret(userdata: Path) -> str:
+    """The key that encrypts each browser's session token; made once, kept private."""
+    path = userdata / "web_secret"
+    if path.exists() and (secret := path.read_text().strip()):
+        return secret
+    userdata.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_urlsafe(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(secret)
+    return secret
+
+
+def create_app(service: ChatService, userdata: Path) -> FastAPI:
+    """The whole web app: /api/* and /docs from FastAPI, the page at /."""
+    app = FastAPI(
+        title="moviebot",
+        version="0.1.0",
+        description=(
+            "Movie recommendations over MovieLens: personal picks, description search, similar "
+            "movies, ratings and the chat, all over the same engine as the web page. Send "
+            f"`{api.SESSION_HEADER}` on calls about a person; omit it once to get one."
+        ),
+    )
+    api.install(app, service)
+    page = WebPage(service, page_secret(userdata)).blocks()
+    page.queue(default_concurrency_limit=QUEUE_LIMIT)
+    return gr.mount_gradio_app(app, page, path="/", css=CSS, footer_links=["api"], show_error=False)
+
+
+def serve(
+    service: ChatService,
+    userdata: Path,
+    host: str,
+    port: int,
+    share: bool = False,
+    on_ready: Callable[[], None] | None = None,
+) -> None:
+    """Serve until interrupted; ``on_ready`` runs once the port accepts connections."""
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        async def startup(self, sockets: Any = None) -> None:
+            await super().startup(sockets)
+            if self.started and on_ready is not None:
+                on_ready()
+            if self.started and share:
+                threading.Thread(target=_share, args=(host, port), daemon=True).start()
+
+    config = uvicorn.Config(
+        create_app(service, userdata),
+        host=host,
+        port=port,
+        log_level="warning",
+        timeout_graceful_shutdown=5,
+    )
+    Server(config).run()
+
+
+def _share(host: str, port: int) -> None:
+    from gradio import networking
+
+    try:
+        url = networking.setup_tunnel(host, port, secrets.token_urlsafe(32), None, None)
+    except Exception as err:  # no route to Gradio's share servers, missing frpc binary, ...
+        print(f"Could not open a public share link ({err}); serving locally only.", flush=True)
+    else:
+        print(f"Public link (for 72 hours): {url}", flush=True)

@@ -1,0 +1,548 @@
+"""The web page: chat with visible steps, rate what was suggested, my taste, explore the data.
+
+A thin layer over :class:`~bot.session.ChatService`. Each browser keeps a random session token
+in ``localStorage`` (Gradio's ``BrowserState``, encrypted with a secret kept in the user-data
+folder, so it survives reloads and restarts); the page maps it to the session ``web:<token>``.
+Clients without a browser (gradio_client) get a session per connection the same way.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+import secrets
+from collections.abc import Callable, Container, Iterator
+from typing import Any
+
+import gradio as gr
+import pandas as pd
+
+from bot.session import ChatService, Reply
+from recommender.errors import MovieBotError
+
+log = logging.getLogger(__name__)
+
+STORAGE_KEY = "moviebot-session"
+_TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+MAX_PICKS = 8
+STAR_CHOICES = [("1★", 1.0), ("2★", 2.0), ("3★", 3.0), ("4★", 4.0), ("5★", 5.0)]
+EXAMPLES = [
+    "I loved Inception and Arrival",
+    "something cosy for a rainy evening",
+    "what is my taste?",
+    "a heist film with a twist",
+    "I'm user 414",
+]
+YOU = "★ You are here"
+CSS = """
+.pick-row { align-items: center; gap: 8px; }
+.pick-row .pick-title p { margin: 0; font-weight: 600; }
+.pick-stars .wrap { gap: 4px !important; }
+#banner { padding: 6px 12px; border-radius: 8px; }
+"""
+Outputs = tuple[Any, ...]
+
+
+def web_session(token: str) -> str:
+    return f"web:{token}"
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(18)
+
+
+class WebPage:
+    """Builds the Gradio page; every handler is a short method over the chat service."""
+
+    def __init__(self, service: ChatService, secret: str) -> None:
+        self.service = service
+        self.engine = service.engine
+        self.secret = secret
+
+    # --- identity ---------------------------------------------------------------------------
+
+    def on_load(self, token: str | None) -> Outputs:
+        """Pick up this browser's session (or start one) and restore its conversation."""
+        if not token or not _TOKEN_RE.fullmatch(str(token)):
+            token = new_token()
+        history = [
+            {"role": role, "content": content}
+            for role, content in self.service.store.history(web_session(token))
+        ]
+        return (token, token, history, *self.taste_view(token))
+
+    def _session(self, token: str | None) -> tuple[str, str]:
+        token = token if token and _TOKEN_RE.fullmatch(str(token)) else new_token()
+        return token, web_session(token)
+
+    # --- chat -------------------------------------------------------------------------------
+
+    def respond(
+        self, message: str, history: list[dict[str, Any]] | None, token: str | None
+    ) -> Iterator[Outputs]:
+        """Stream one turn: a live "working" step, the text as it comes, then the steps."""
+        token, session = self._session(token)
+        history = [*(history or []), {"role": "user", "content": message or ""}]
+        work: dict[str, Any] = {
+            "role": "assistant",
+            "content": "",
+            "metadata": {"title": "Thinking...", "status": "pending"},
+        }
+        text, reply = "", None
+        yield [*history, work], "", token, gr.skip()
+        for event in self.service.stream(session, message or ""):
+            if event.kind == "status":
+                work["metadata"]["title"] = event.text
+            elif event.kind == "text":
+                text += event.text
+            elif event.kind == "done":
+                reply = event.reply
+                continue
+            shown = [{"role": "assistant", "content": text}] if text else []
+            yield [*history, work, *shown], "", token, gr.skip()
+        assert reply is not None
+        given = self.service.store.load(session).given
+        yield [*history, *_finished(reply)], "", token, _picks(reply, exclude=given)
+
+    def example(self, data: gr.SelectData) -> str:
+        """An example prompt clicked: put it in the box (the chain then sends it)."""
+        value = data.value
+        return str(value.get("text", "") if isinstance(value, dict) else value)
+
+    def new_conversation(self, token: str | None) -> Outputs:
+        """Clear the conversation; ratings stay."""
+        token, session = self._session(token)
+        self.service.reset(session)
+        return [], [], token
+
+    def start_over(self, token: str | None) -> Outputs:
+        """Forget everything this browser told the bot."""
+        token, session = self._session(token)
+        self.service.reset(session, everything=True)
+        gr.Info("Started over: your ratings and conversation are gone.")
+        return ([], [], token, *self.taste_view(token))
+
+    # --- ratings ----------------------------------------------------------------------------
+
+    def rate_pick(self, movie_id: int, stars: float | None, token: str | None) -> Outputs:
+        """Stars clicked under a pick."""
+        token, session = self._session(token)
+        if stars is None:
+            return self.taste_view(token)
+        result = self.service.rate(session, movie_id, float(stars))
+        _toast(result, f"Saved: {result.get('title')}, {stars:g}★. Your next picks use it.")
+        return self.taste_view(token)
+
+    def reject_pick(self, movie_id: int, picks: list[list[Any]], token: str | None) -> Outputs:
+        """ "Not for me" under a pick: it leaves the list and never comes back."""
+        token, session = self._session(token)
+        result = self.service.not_for_me(session, movie_id)
+        _toast(result, f"Got it: {result.get('title')} won't come back, nor much like it.")
+        kept = [p for p in picks or [] if int(p[0]) != movie_id]
+        return (kept, *self.taste_view(token))
+
+    def rate_form(self, title: str, stars: float, token: str | None) -> Outputs:
+        """Rate any movie by title from the taste tab."""
+        token, session = self._session(token)
+        if not (title or "").strip():
+            return ("Type a movie title first.", token, *self.taste_view(token))
+        result = self.service.rate(session, title.strip(), stars)
+        message = result.get("error") or f"Saved: {result['title']}, {result['your_rating']:g}★."
+        return (message, token, *self.taste_view(token))
+
+    def forget_form(self, title: str, token: str | None) -> Outputs:
+        """Remove one of my ratings by title."""
+        token, session = self._session(token)
+        try:
+            movie = self.engine.movie((title or "").strip())
+            removed = self.service.forget(session, movie.movieId)
+        except MovieBotError as err:
+            return (str(err), token, *self.taste_view(token))
+        message = f"Removed {movie.display}." if removed else f"You hadn't rated {movie.display}."
+        return (message, token, *self.taste_view(token))
+
+    def edit_table(self, table: pd.DataFrame, token: str | None) -> Outputs:
+        """Stars edited in the ratings table: save changes; an empty or 0 cell removes it."""
+        token, session = self._session(token)
+        given = self.service.store.load(session).given
+        by_title = {self.engine.catalog.display(m): m for m in given}
+        problems = []
+        for _, row in (table if table is not None else pd.DataFrame()).iterrows():
+            movie_id = by_title.get(str(row.get("Movie", "")))
+            if movie_id is None:
+                continue
+            stars = pd.to_numeric(pd.Series([row.get("Stars")]), errors="coerce").iloc[0]
+            if pd.isna(stars) or stars == 0:
+                self.service.forget(session, movie_id)
+            elif float(stars) != given[movie_id].stars:
+                result = self.service.rate(session, movie_id, float(stars))
+                if "error" in result:
+                    problems.append(result["error"])
+        message = " ".join(problems) or "Saved your changes."
+        return (message, token, *self.taste_view(token))
+
+    # --- my taste ---------------------------------------------------------------------------
+
+    def taste_view(self, token: str | None) -> Outputs:
+        """Summary, ratings table, cluster, map and people like me, for the taste tab."""
+        token, session = self._session(token)
+        profile = self.service.profile(session)
+        given = profile.get("given", [])
+        placement = self.service.taste_map(session)
+        points = placement.points[["x", "y", "cluster", "userId"]]
+        you = pd.DataFrame(
+            {"x": [placement.you[0]], "y": [placement.you[1]], "cluster": [YOU], "userId": [0]}
+        )
+        return (
+            _summary(profile, placement),
+            _ratings_table(given),
+            self._cluster_text(session, placement.placed),
+            pd.concat([points, you], ignore_index=True) if placement.placed else points,
+            self._people_text(session, placement.placed),
+        )
+
+    def _cluster_text(self, session: str, placed: bool) -> str:
+        if not placed:
+            return "Rate a few movies (or say *I'm user 414*) and I'll find your taste cluster."
+        info = self.service.taste_group(session)
+        if "error" in info:
+            return info["error"]
+        loves = ", ".join(info["loves_genres"]) or "a bit of everything"
+        cool = ", ".join(info["cool_on_genres"])
+        lines = [
+            f"### {html.escape(info['cluster'])}",
+            f"About {100 * (info.get('share_of_users') or 0):.0f}% of MovieLens users are here. "
+            f"They love **{loves}**" + (f" and are cool on **{cool}**." if cool else "."),
+            "Signature movies: " + ", ".join(info["signature_movies"]),
+        ]
+        return "\n\n".join(lines)
+
+    def _people_text(self, session: str, placed: bool) -> str:
+        if not placed:
+            return ""
+        info = self.service.people_like_me(session)
+        if "error" in info or not info.get("similar_users"):
+            return info.get("error") or "Rate a few more movies to find people like you."
+        loved = "\n".join(f"- {m['title']} (loved by {m['loved_by']})" for m in info["they_loved"])
+        return (
+            f"**{info['similar_users']} MovieLens users** share your taste "
+            f"(closest similarity {info['closest_similarity']:.2f}). They loved:\n\n{loved}"
+        )
+
+    # --- the page ---------------------------------------------------------------------------
+
+    def blocks(self) -> gr.Blocks:
+        with gr.Blocks(title="moviebot", analytics_enabled=False) as page:
+            identity = gr.BrowserState(None, storage_key=STORAGE_KEY, secret=self.secret)
+            token = gr.State(None)
+            picks = gr.State([])
+            self._token = token
+            gr.Markdown(_banner(self.service), elem_id="banner")
+            with gr.Tabs():
+                with gr.Tab("Chat", id="chat"):
+                    chat = self._chat_tab(token, picks)
+                with gr.Tab("My taste", id="taste"):
+                    taste = self._taste_tab(token)
+                    self._taste_outputs = [
+                        taste[name] for name in ("summary", "table", "cluster", "map", "people")
+                    ]
+                with gr.Tab("Explore the data", id="explore"):
+                    self._explore_tab()
+            self._wire(page, identity, token, picks, chat, taste)
+        return page
+
+    def _chat_tab(self, token: gr.State, picks: gr.State) -> dict[str, Any]:
+        chatbot = gr.Chatbot(
+            label="moviebot",
+            height=480,
+            examples=[{"text": e} for e in EXAMPLES],
+            placeholder="**Tell me what you like** - a few films, a mood, or a plot.",
+            buttons=["copy"],
+        )
+        with gr.Row():
+            box = gr.Textbox(
+                placeholder="e.g. I loved Heat and Ronin, something like that but newer",
+                show_label=False,
+                scale=8,
+                autofocus=True,
+                elem_id="message",
+            )
+            send = gr.Button("Send", variant="primary", scale=1, elem_id="send")
+        with gr.Row():
+            clear = gr.Button("New conversation", size="sm")
+            over = gr.Button("Start over (forget my ratings)", size="sm", variant="stop")
+
+        @gr.render(inputs=[picks, token], triggers=[picks.change])
+        def _picks_panel(shown: list[list[Any]], tok: str | None) -> None:
+            self._picks_panel(shown, tok, picks)
+
+        return {"chatbot": chatbot, "box": box, "send": send, "clear": clear, "over": over}
+
+    def _picks_panel(self, shown: list[list[Any]], tok: str | None, picks: gr.State) -> None:
+        if not shown:
+            return
+        given = self.service.store.load(web_session(tok)).given if tok else {}
+        gr.Markdown("**Rate what I suggested** - your next answer takes it into account.")
+        for movie_id, display in shown:
+            movie_id = int(movie_id)
+            with gr.Row(elem_classes="pick-row", equal_height=True):
+                gr.Markdown(display, elem_classes="pick-title")
+                stars = gr.Radio(
+                    STAR_CHOICES,
+                    value=given[movie_id].stars if movie_id in given else None,
+                    show_label=False,
+                    container=False,
+                    elem_classes="pick-stars",
+                    key=f"stars-{movie_id}",
+                    scale=2,
+                )
+                nope = gr.Button("👎 Not for me", size="sm", scale=0, min_width=120)
+            stars.input(_bind(self.rate_pick, movie_id), [stars, self._token], self._taste_outputs)
+            nope.click(
+                _bind(self.reject_pick, movie_id),
+                [picks, self._token],
+                [picks, *self._taste_outputs],
+            )
+
+    def _taste_tab(self, token: gr.State) -> dict[str, Any]:
+        summary = gr.Markdown()
+        with gr.Row():
+            with gr.Column(scale=3):
+                table = gr.Dataframe(
+                    headers=["Movie", "Stars"],
+                    datatype=["str", "number"],
+                    interactive=True,
+                    static_columns=[0],
+                    label="My ratings (edit the stars; clear a cell to remove)",
+                )
+            with gr.Column(scale=2):
+                title = gr.Textbox(label="Movie", placeholder="e.g. Heat (1995)")
+                stars = gr.Slider(0.5, 5.0, value=4.0, step=0.5, label="Stars")
+                with gr.Row():
+                    save = gr.Button("Save rating", variant="primary")
+                    forget = gr.Button("Remove")
+                status = gr.Markdown()
+        with gr.Row():
+            with gr.Column(scale=3):
+                tmap = gr.ScatterPlot(
+                    x="x",
+                    y="y",
+                    color="cluster",
+                    tooltip=["cluster", "userId"],
+                    title="Everyone's taste (PCA of the cluster features)",
+                    x_title="first taste axis",
+                    y_title="second taste axis",
+                    height=420,
+                    color_map={YOU: "#000000"},
+                )
+            with gr.Column(scale=2):
+                cluster = gr.Markdown()
+                people = gr.Markdown()
+        return {
+            "summary": summary,
+            "table": table,
+            "title": title,
+            "stars": stars,
+            "save": save,
+            "forget": forget,
+            "status": status,
+            "map": tmap,
+            "cluster": cluster,
+            "people": people,
+        }
+
+    def _explore_tab(self) -> None:
+        data = self.engine.overview
+        c = data.counts
+        gr.Markdown(
+            f"**{c['dataset']}**: {c['ratings']:,} ratings of {c['movies']:,} movies by "
+            f"{c['users']:,} people, {c['first_year']}-{c['last_year']}; {c['tags']:,} tags. "
+            f"Mean rating {c['mean_rating']}; the rating matrix is {100 * float(c['density']):.2f}"
+            "% filled."
+        )
+        with gr.Row():
+            gr.BarPlot(
+                data.rating_distribution,
+                x="stars",
+                y="ratings",
+                title="How people rate",
+                sort="x",
+                tooltip="all",
+            )
+            gr.LinePlot(
+                data.ratings_over_time,
+                x="year",
+                y="ratings",
+                title="Ratings per year",
+                tooltip="all",
+            )
+        with gr.Row():
+            gr.BarPlot(
+                data.genre_popularity,
+                x="genre",
+                y="ratings",
+                title="Ratings per genre",
+                sort="-y",
+                x_label_angle=-45,
+                tooltip="all",
+            )
+            gr.BarPlot(
+                data.activity.melt(
+                    "ratings per person or movie", var_name="who", value_name="count"
+                ),
+                x="ratings per person or movie",
+                y="count",
+                color="who",
+                title="The long tail: how many have that many ratings",
+                tooltip="all",
+            )
+        with gr.Row():
+            gr.BarPlot(
+                data.cluster_sizes,
+                x="cluster",
+                y="users",
+                title="Taste clusters",
+                x_label_angle=-20,
+                tooltip="all",
+            )
+            self._lift_chart(data.cluster_lifts)
+        with gr.Row():
+            gr.BarPlot(
+                data.tag_sentiment,
+                x="score",
+                y="movies",
+                title="Tag sentiment per movie (VADER, shrunk to neutral)",
+                tooltip="all",
+            )
+            with gr.Column():
+                gr.Dataframe(data.most_positive, label="Warmest tags", interactive=False)
+                gr.Dataframe(data.most_negative, label="Coldest tags", interactive=False)
+
+    def _lift_chart(self, lifts: pd.DataFrame) -> None:
+        names = list(dict.fromkeys(lifts["cluster"]))
+        with gr.Column():
+            pick = gr.Dropdown(names, value=names[0] if names else None, label="Cluster")
+            chart = gr.BarPlot(
+                lifts[lifts["cluster"] == (names[0] if names else "")],
+                x="genre",
+                y="lift",
+                title="What the cluster likes, relative to everyone (1 = same)",
+                sort="-y",
+                x_label_angle=-45,
+                tooltip="all",
+            )
+        pick.change(lambda n: lifts[lifts["cluster"] == n], pick, chart, api_visibility="private")
+
+    def _wire(
+        self,
+        page: gr.Blocks,
+        identity: gr.BrowserState,
+        token: gr.State,
+        picks: gr.State,
+        chat: dict[str, Any],
+        taste: dict[str, Any],
+    ) -> None:
+        outs = self._taste_outputs
+        page.load(
+            self.on_load,
+            identity,
+            [token, identity, chat["chatbot"], *outs],
+            api_visibility="private",
+        )
+        turn = ([chat["box"], chat["chatbot"], token], [chat["chatbot"], chat["box"], token, picks])
+        gr.on(
+            [chat["box"].submit, chat["send"].click],
+            self.respond,
+            *turn,
+            api_name="chat",
+            concurrency_limit=None,
+        ).then(self.taste_view, token, outs, api_visibility="private")
+        chat["chatbot"].example_select(
+            self.example, None, chat["box"], api_visibility="private"
+        ).then(self.respond, *turn, api_visibility="private", concurrency_limit=None).then(
+            self.taste_view, token, outs, api_visibility="private"
+        )
+        chat["clear"].click(
+            self.new_conversation,
+            token,
+            [chat["chatbot"], picks, token],
+            api_name="new_conversation",
+        )
+        chat["over"].click(
+            self.start_over, token, [chat["chatbot"], picks, token, *outs], api_name="start_over"
+        )
+        form = [taste["status"], token, *outs]
+        taste["save"].click(
+            self.rate_form, [taste["title"], taste["stars"], token], form, api_name="rate"
+        )
+        taste["forget"].click(self.forget_form, [taste["title"], token], form, api_name="forget")
+        taste["table"].input(
+            self.edit_table, [taste["table"], token], form, api_visibility="private"
+        )
+        token.change(lambda t: t, token, identity, api_visibility="private")
+
+
+def _bind(handler: Callable[..., Outputs], movie_id: int) -> Callable[..., Outputs]:
+    def bound(*args: Any) -> Outputs:
+        return handler(movie_id, *args)
+
+    bound.__name__ = handler.__name__
+    return bound
+
+
+def _toast(result: dict[str, Any], ok: str) -> None:
+    if "error" in result:
+        gr.Warning(result["error"])
+    else:
+        gr.Info(ok)
+
+
+def _finished(reply: Reply) -> list[dict[str, Any]]:
+    """The answer, its notes, then one collapsed step per tool call."""
+    text = reply.text + "".join(f"\n\n*{note}*" for note in reply.notes)
+    messages: list[dict[str, Any]] = [{"role": "assistant", "content": text}]
+    for step in reply.steps:
+        more = f" and {len(step.found) - 8} more" if len(step.found) > 8 else ""
+        messages.append(
+            {
+                "role": "assistant",
+                "content": (" · ".join(step.found[:8]) + more) or "Done.",
+                "metadata": {"title": f"🔧 {step.text}", "status": "done"},
+            }
+        )
+    return messages
+
+
+def _picks(reply: Reply, exclude: Container[int]) -> list[list[Any]]:
+    """The movies a reply suggested, for the rating panel (not the ones already rated)."""
+    fresh = [[m, t] for m, t in reply.picks.items() if m not in exclude]
+    return fresh[:MAX_PICKS]
+
+
+def _summary(profile: dict[str, Any], placement: Any) -> str:
+    given = profile.get("given", [])
+    view = profile.get("viewing_as_movielens_user")
+    parts = [f"You have rated **{len(given)}** movie{'s' if len(given) != 1 else ''} here."]
+    if view is not None:
+        parts.append(f"You're viewing as **MovieLens user {view}** (their ratings count too).")
+    if placement.placed:
+        parts.append(f"Your taste cluster: **{html.escape(placement.cluster)}**.")
+    else:
+        parts.append("Rate a few movies to see where you stand among everyone's taste.")
+    return " ".join(parts)
+
+
+def _ratings_table(given: list[dict[str, Any]]) -> pd.DataFrame:
+    rows = [{"Movie": g["title"], "Stars": g["stars"]} for g in given]
+    return pd.DataFrame(rows, columns=["Movie", "Stars"])
+
+
+def _banner(service: ChatService) -> str:
+    if service.llm is not None:
+        return f"🧠 **LLM mode**: replies come from **{html.escape(service.backend)}**."
+    return (
+        "📴 **Offline mode**: replies come from moviebot's own understanding, no language model. "
+        "To connect one, set `OPENAI_API_KEY` (and `OPENAI_BASE_URL` for Ollama, vLLM or "
+        "llama.cpp) and restart; see the README."
+    )

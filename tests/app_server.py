@@ -1,0 +1,102 @@
+"""``python app.py web`` in a subprocess on a free loopback port, for tests and benchmarks."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def linked_home(artifacts: Path, home: Path) -> Path:
+    """A MOVIEBOT_HOME using already built artifacts and its own, new user data.
+
+    Built stages are linked; the Chroma folder is not (two processes must not share one live
+    store): the app restores its own from the index artifact, without re-embedding.
+    """
+    target = home / "artifacts"
+    target.mkdir(parents=True, exist_ok=True)
+    for item in artifacts.iterdir():
+        if item.name == "chroma" or (target / item.name).exists():
+            continue
+        if item.is_dir():
+            (target / item.name).symlink_to(item)
+        else:
+            shutil.copy2(item, target / item.name)
+    return home
+
+
+class AppServer:
+    """The real app, offline mode (no LLM variables), answering on 127.0.0.1."""
+
+    def __init__(self, env: dict[str, str], home: Path, log: Path | None = None) -> None:
+        self.env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "MOVIEBOT_"))},
+            **env,
+            "MOVIEBOT_HOME": str(home),
+            "PYTHONUNBUFFERED": "1",
+        }
+        self.log = log or home / "server.log"
+        self.port = 0
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.seconds_to_ready = float("nan")
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 240, keep_port: bool = False) -> AppServer:
+        if not (keep_port and self.port):
+            self.port = free_port()
+        started = time.monotonic()
+        with open(self.log, "ab") as out:
+            self.proc = subprocess.Popen(
+                [sys.executable, str(ROOT / "app.py"), "-q", "web", "--port", str(self.port)],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                env=self.env,
+                cwd=ROOT,
+            )
+        while time.monotonic() - started < timeout:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"the app exited: {self.log.read_text()[-3000:]}")
+            try:
+                if httpx.get(f"{self.url}/api/health", timeout=2).status_code == 200:
+                    self.seconds_to_ready = time.monotonic() - started
+                    return self
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"the app did not answer within {timeout} s: {self.log.read_text()}")
+
+    def wait_warm(self, timeout: float = 240) -> float:
+        """Seconds until the health check says the slow parts are loaded."""
+        started = time.monotonic()
+        while time.monotonic() - started < timeout:
+            if httpx.get(f"{self.url}/api/health", timeout=5).json().get("warmed_up"):
+                return time.monotonic() - started
+            time.sleep(0.2)
+        raise RuntimeError("the app did not warm up")
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()

@@ -1,0 +1,115 @@
+"""The page in a real browser: Debian's Chromium driven by Playwright, against the real app.
+
+Chromium comes from the system (``apt-get install chromium``; ``.ci/run`` installs it), never
+from Playwright's own download, which cannot work offline. Without it the test skips locally
+and fails in CI.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.app_server import AppServer, linked_home
+from tests.conftest import IN_CI
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PICK_RE = re.compile(r"^\d+\. (.+? \(\d{4}\)):", re.MULTILINE)
+TIMEOUT = 60_000  # ms
+
+
+def _chromium() -> str:
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    if path is None:
+        message = "Debian's chromium is not installed (apt-get install chromium)"
+        if IN_CI:
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    return path
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    executable = _chromium()
+    with sync_playwright() as pw:
+        launched = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+def _send(page: Any, message: str) -> str:
+    """Type a message, send it, and wait for the finished (streamed) answer with its picks."""
+    before = page.locator('[data-testid="bot"]').count()
+    page.locator("#message textarea").fill(message)
+    page.locator("#send").click()
+    answer = page.locator('[data-testid="bot"]').nth(before)
+    answer.wait_for(timeout=TIMEOUT)
+    page.wait_for_function(
+        "n => document.querySelectorAll('[data-testid=\"bot\"]').length > n + 0"
+        " && !document.querySelector('.pending, .generating')",
+        arg=before,
+        timeout=TIMEOUT,
+    )
+    page.wait_for_selector(".pick-row", timeout=TIMEOUT)
+    return _answers(page)[-1]
+
+
+def _answers(page: Any) -> list[str]:
+    """The bot's answers (not its collapsed steps), oldest first."""
+    texts = page.locator('[data-testid="bot"]').all_inner_texts()
+    return [t for t in texts if PICK_RE.search(t) or "Saved" in t or "Noted" in t]
+
+
+def test_chat_rate_reload_and_restart_in_a_real_browser(
+    browser: Any, real_env, real_build, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    home = linked_home(real_build[0].settings.artifacts_dir, tmp_path / "home")
+    server = AppServer(real_env, home).start()
+    try:
+        context = browser.new_context(viewport={"width": 1280, "height": 1000})
+        page = context.new_page()
+        page.goto(server.url + "/")
+        first = _send(page, "recommend me something")
+        picks = PICK_RE.findall(first)
+        assert len(picks) >= 3, first
+        assert page.get_by_text("Picked movies from your ratings and taste").count() >= 1
+
+        row = page.locator(".pick-row").filter(has_text=picks[0])
+        row.get_by_text("👎 Not for me").click()
+        page.get_by_text(f"Got it: {picks[0]} won't come back").wait_for(timeout=TIMEOUT)
+
+        second = PICK_RE.findall(_send(page, "recommend me something"))
+        assert picks[0] not in second and second != picks
+        page.screenshot(path=str(tmp_path / "chat.png"), full_page=True)
+
+        page.reload()
+        page.get_by_text(second[0]).first.wait_for(timeout=TIMEOUT)  # the conversation is back
+        page.get_by_role("tab", name="My taste").click()
+        table = page.locator("table").first
+        table.get_by_text(picks[0]).wait_for(timeout=TIMEOUT)
+
+        server.stop()
+        server.start(keep_port=True)  # same origin: the browser keeps its localStorage
+        page.reload()
+        page.get_by_role("tab", name="My taste").click()
+        page.locator("table").first.get_by_text(picks[0]).wait_for(timeout=TIMEOUT)
+        page.screenshot(path=str(tmp_path / "taste.png"), full_page=True)
+        context.close()
+    finally:
+        server.stop()

@@ -1,0 +1,235 @@
+"""The web app as people and programs reach it: a real server, gradio_client, HTTP, schemathesis.
+
+One ``python app.py web`` runs for the module (offline mode, the session's built artifacts,
+fresh user data); every test talks to it over loopback.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+
+from tests.app_server import AppServer, linked_home
+
+pytestmark = pytest.mark.slow
+
+PICK_RE = re.compile(r"^\d+\. (.+? \(\d{4}\)):", re.MULTILINE)
+
+
+@pytest.fixture(scope="module")
+def server(real_env, real_build, tmp_path_factory) -> Iterator[AppServer]:  # type: ignore[no-untyped-def]
+    home = linked_home(real_build[0].settings.artifacts_dir, tmp_path_factory.mktemp("web-home"))
+    app = AppServer(real_env, home).start()
+    yield app
+    app.stop()
+
+
+@pytest.fixture
+def http(server: AppServer) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=server.url, timeout=60) as client:
+        yield client
+
+
+def _client(server: AppServer) -> Any:
+    from gradio_client import Client
+
+    return Client(server.url + "/", verbose=False)
+
+
+def _chat(client: Any, message: str) -> tuple[str, list[str]]:
+    """One turn through the page's own chat endpoint: (answer text, step titles)."""
+    history, _box = client.predict(message, [], api_name="/chat")
+    answer, steps = "", []
+    for item in history:
+        text = "".join(part["text"] for part in item["content"] if part.get("type") == "text")
+        if item["role"] == "assistant" and item.get("metadata"):
+            steps.append(item["metadata"]["title"])
+        elif item["role"] == "assistant" and not answer:
+            answer = text
+    return answer, steps
+
+
+# --- the page, through gradio_client -------------------------------------------------------
+
+
+def test_a_chat_turn_recommends_movies_and_shows_its_steps(server: AppServer) -> None:
+    answer, steps = _chat(_client(server), "I loved Inception and Arrival")
+    picks = PICK_RE.findall(answer)
+    assert len(picks) >= 3, answer
+    assert "Inception (2010)" not in picks
+    assert any("Saved your rating of Inception (2010)" in s for s in steps), steps
+    assert any("Picked movies" in s for s in steps), steps
+
+
+def test_a_rating_changes_the_next_answer(server: AppServer) -> None:
+    client = _client(server)
+    first = PICK_RE.findall(_chat(client, "recommend me something")[0])
+    top = first[0]
+    saved = client.predict(top, 1.0, api_name="/rate")[0]
+    assert saved == f"Saved: {top}, 1★."
+    second = PICK_RE.findall(_chat(client, "recommend me something")[0])
+    assert top not in second
+    assert second != first
+
+
+def test_two_clients_do_not_share_a_session(server: AppServer) -> None:
+    alice, bob = _client(server), _client(server)
+    assert "Saved: Heat (1995)" in _chat(alice, "rate Heat 5 stars")[0]
+    assert "Heat (1995)" in _chat(alice, "what do you know about me?")[0]
+    assert "Heat (1995)" not in _chat(bob, "what do you know about me?")[0]
+    bob_answer = _chat(bob, "recommend me something")[0]
+    alice_answer = _chat(alice, "recommend me something")[0]
+    assert "like Heat (1995), which you enjoyed" in alice_answer
+    assert PICK_RE.findall(bob_answer) and "Heat (1995)" not in bob_answer
+
+
+def test_the_page_and_its_charts_are_served(http: httpx.Client) -> None:
+    page = http.get("/")
+    assert page.status_code == 200
+    config = http.get("/config").json()
+    labels = {c.get("props", {}).get("label") for c in config["components"]}
+    assert {"My ratings (edit the stars; clear a cell to remove)", "Cluster"} <= labels
+    kinds = [c["type"] for c in config["components"]]
+    assert kinds.count("plot") + kinds.count("nativeplot") >= 7, kinds
+
+
+# --- the REST API ------------------------------------------------------------------------
+
+
+def test_openapi_lists_every_endpoint(http: httpx.Client) -> None:
+    paths = http.get("/openapi.json").json()["paths"]
+    for path in ("recommend", "search", "similar", "rate", "chat", "health"):
+        assert f"/api/{path}" in paths
+    assert http.get("/docs").status_code == 200
+
+
+def test_health_says_what_answers(http: httpx.Client) -> None:
+    body = http.get("/api/health").json()
+    assert body["status"] == "ok"
+    assert body["backend"] == "offline mode"
+    assert (body["movies"], body["ratings"], body["users"]) == (9742, 100836, 610)
+
+
+def test_a_session_is_created_returned_and_used(http: httpx.Client) -> None:
+    first = http.post("/api/recommend", json={"k": 5})
+    assert first.status_code == 200
+    sid = first.headers["X-Session-Id"]
+    assert first.json()["session_id"] == sid and first.json()["basis"] == "popular"
+    top = first.json()["picks"][0]
+    rated = http.post(
+        "/api/rate", json={"movie": top["movieId"], "stars": 1}, headers={"X-Session-Id": sid}
+    )
+    assert rated.status_code == 200 and rated.json()["ratings_given"] == 1
+    again = http.post("/api/recommend", json={"k": 5}, headers={"X-Session-Id": sid}).json()
+    assert top["movieId"] not in [p["movieId"] for p in again["picks"]]
+    profile = http.get("/api/profile", headers={"X-Session-Id": sid}).json()
+    assert [r["movie"]["movieId"] for r in profile["ratings"]] == [top["movieId"]]
+    other = http.get("/api/profile").json()
+    assert other["session_id"] != sid and other["ratings"] == []
+
+
+def test_chat_over_the_api_keeps_the_conversation(http: httpx.Client) -> None:
+    first = http.post("/api/chat", json={"message": "I loved Heat and Ronin"})
+    sid = first.headers["X-Session-Id"]
+    body = first.json()
+    assert body["mode"] == "offline" and body["steps"]
+    assert {"Heat", "Ronin"} <= {m["title"] for m in body["movies"]}
+    second = http.post(
+        "/api/chat", json={"message": "more like that"}, headers={"X-Session-Id": sid}
+    )
+    assert PICK_RE.findall(second.json()["reply"]) or "Heat" in second.json()["reply"]
+    profile = http.get("/api/profile", headers={"X-Session-Id": sid}).json()
+    assert {r["movie"]["title"] for r in profile["ratings"]} == {"Heat", "Ronin"}
+    assert profile["cluster"]
+
+
+def test_search_and_similar(http: httpx.Client) -> None:
+    hits = http.get("/api/search", params={"q": "a heist that goes wrong", "k": 5}).json()["hits"]
+    assert len(hits) == 5 and all(h["snippet"] for h in hits)
+    similar = http.get("/api/similar", params={"title": "toy story", "k": 5}).json()
+    assert similar["movie"]["display"] == "Toy Story (1995)"
+    assert len(similar["also_liked"]) == 5
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "payload", "status", "words"),
+    [
+        ("post", "/api/rate", {"movie": "Heat", "stars": 11}, 422, ["0.5 to 5"]),
+        ("post", "/api/rate", {"movie": 10**9, "stars": 4}, 404, ["no movie with id"]),
+        ("post", "/api/rate", {"movie": "Toy Strory", "stars": 4}, 404, ["Did you mean"]),
+        ("post", "/api/rate", {"movie": "Heat"}, 422, ["stars"]),
+        ("post", "/api/rate", {"movie": "Heat", "stars": 4, "user_id": 1}, 422, ["user_id"]),
+        ("post", "/api/recommend", {"k": 0}, 422, ["k"]),
+        ("post", "/api/recommend", {"genres": ["Space Opera"]}, 422, ["genres", "Sci-Fi"]),
+        ("post", "/api/chat", {"message": "x" * 10_001}, 422, ["message"]),
+        ("get", "/api/similar?title=Zzyzx%20Qwerty", None, 404, ["Zzyzx"]),
+        ("get", "/api/search?q=", None, 422, ["q"]),
+    ],
+)
+def test_bad_input_is_a_clear_4xx(
+    http: httpx.Client, method: str, path: str, payload: Any, status: int, words: list[str]
+) -> None:
+    response = http.request(method, path, json=payload)
+    assert response.status_code == status, response.text
+    detail = response.json()["detail"]
+    for word in words:
+        assert word in detail
+
+
+def test_a_malformed_session_id_is_refused(http: httpx.Client) -> None:
+    response = http.get("/api/profile", headers={"X-Session-Id": "web:../../etc"})
+    assert response.status_code == 422
+    assert "X-Session-Id" in response.json()["detail"]
+
+
+# --- schemathesis over the OpenAPI document ----------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def api_schema(server: AppServer) -> Any:
+    return schemathesis.openapi.from_url(server.url + "/openapi.json")
+
+
+OPERATIONS = [
+    ("GET", "/api/health"),
+    ("POST", "/api/recommend"),
+    ("GET", "/api/search"),
+    ("GET", "/api/similar"),
+    ("POST", "/api/rate"),
+    ("GET", "/api/profile"),
+    ("POST", "/api/chat"),
+]
+
+
+@pytest.mark.parametrize(("method", "path"), OPERATIONS)
+def test_the_api_never_answers_500(api_schema: Any, method: str, path: str) -> None:
+    """Generated requests, valid and not, against every operation: schemathesis's checks
+    (no 5xx, documented status codes, responses matching their schemas) all hold."""
+    operation = api_schema[path][method]
+
+    @given(case=operation.as_strategy())
+    @settings(
+        max_examples=40,
+        deadline=None,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    def check(case: Any) -> None:
+        case.call_and_validate()
+
+    check()
+
+
+def test_the_page_survives_a_restart_of_the_secret(tmp_path: Path) -> None:
+    from bot.server import page_secret
+
+    first = page_secret(tmp_path)
+    assert first == page_secret(tmp_path) and len(first) >= 32
+    assert (tmp_path / "web_secret").stat().st_mode & 0o077 == 0
