@@ -35,6 +35,17 @@ EXAMPLES = [
     "I'm user 414",
 ]
 YOU = "★ You are here"
+PALETTE = [  # Tableau 10, minus the black-ish grey kept for "you"
+    "#4e79a7",
+    "#f28e2b",
+    "#e15759",
+    "#76b7b2",
+    "#59a14f",
+    "#edc948",
+    "#b07aa1",
+    "#ff9da7",
+    "#9c755f",
+]
 CSS = """
 .pick-row { align-items: center; gap: 8px; }
 .pick-row .pick-title p { margin: 0; font-weight: 600; }
@@ -315,6 +326,7 @@ class WebPage:
                     interactive=True,
                     static_columns=[0],
                     label="My ratings (edit the stars; clear a cell to remove)",
+                    elem_id="my-ratings",
                 )
             with gr.Column(scale=2):
                 title = gr.Textbox(label="Movie", placeholder="e.g. Heat (1995)")
@@ -334,7 +346,7 @@ class WebPage:
                     x_title="first taste axis",
                     y_title="second taste axis",
                     height=420,
-                    color_map={YOU: "#000000"},
+                    color_map=self._cluster_colours(),
                 )
             with gr.Column(scale=2):
                 cluster = gr.Markdown()
@@ -351,6 +363,12 @@ class WebPage:
             "cluster": cluster,
             "people": people,
         }
+
+    def _cluster_colours(self) -> dict[str, str]:
+        """A colour per cluster name (a full map: Vega draws unmapped groups invisibly) and
+        black for "you"."""
+        names = [c.name for c in self.engine.models.clusters.clusters]
+        return {n: PALETTE[i % len(PALETTE)] for i, n in enumerate(names)} | {YOU: "#000000"}
 
     def _explore_tab(self) -> None:
         data = self.engine.overview
@@ -388,15 +406,25 @@ class WebPage:
                 tooltip="all",
             )
             gr.BarPlot(
-                data.activity.melt(
-                    "ratings per person or movie", var_name="who", value_name="count"
-                ),
-                x="ratings per person or movie",
-                y="count",
-                color="who",
-                title="The long tail: how many have that many ratings",
+                data.genre_popularity,
+                x="genre",
+                y="mean_rating",
+                title="Mean rating per genre",
+                sort="-y",
+                x_label_angle=-45,
+                y_lim=[3.0, 4.0],
                 tooltip="all",
             )
+        with gr.Row():
+            for who in ("users", "movies"):
+                gr.BarPlot(
+                    data.activity,
+                    x="ratings",
+                    y=who,
+                    title=f"The long tail: {who} by how many ratings they have",
+                    sort=list(data.activity["ratings"]),
+                    tooltip="all",
+                )
         with gr.Row():
             gr.BarPlot(
                 data.cluster_sizes,
@@ -412,6 +440,8 @@ class WebPage:
                 data.tag_sentiment,
                 x="score",
                 y="movies",
+                sort=list(data.tag_sentiment["score"]),
+                x_label_angle=-45,
                 title="Tag sentiment per movie (VADER, shrunk to neutral)",
                 tooltip="all",
             )

@@ -17,7 +17,7 @@ from recommender.clusters import NOT_TASTES, like_matrix
 from recommender.models import Models
 
 ACTIVITY_BINS = (1, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10**9)
-SENTIMENT_BIN = 0.1
+SENTIMENT_BIN = 0.05
 
 
 @dataclass(frozen=True)
@@ -28,10 +28,10 @@ class DataOverview:
     rating_distribution: pd.DataFrame  # stars, ratings, share
     genre_popularity: pd.DataFrame  # genre, movies, ratings, mean_rating
     ratings_over_time: pd.DataFrame  # year, ratings, mean_rating, users
-    activity: pd.DataFrame  # bucket, users, movies (how many rated that many times)
+    activity: pd.DataFrame  # ratings (bucket label), users, movies with that many ratings
     cluster_sizes: pd.DataFrame  # cluster, users, share
     cluster_lifts: pd.DataFrame  # cluster, genre, lift (liked share / everyone's)
-    tag_sentiment: pd.DataFrame  # score (bin centre), movies
+    tag_sentiment: pd.DataFrame  # score (bin centre, as a label), movies
     most_positive: pd.DataFrame  # movie, score, tags, top tags
     most_negative: pd.DataFrame
 
@@ -100,27 +100,26 @@ def _over_time(ratings: pd.DataFrame) -> pd.DataFrame:
         ratings=("rating", "size"), mean_rating=("rating", "mean"), users=("userId", "nunique")
     )
     frame["mean_rating"] = frame["mean_rating"].round(3)
-    return frame.reset_index()
+    frame = frame.reset_index()
+    frame["year"] = frame["year"].astype(str)  # a label, not a quantity (no "2,016" ticks)
+    return frame
 
 
 def _activity(ratings: pd.DataFrame) -> pd.DataFrame:
-    """How many users (and movies) have how many ratings: the long tail."""
+    """How many users (and movies) have how many ratings: the long tail, bucket by bucket."""
     edges = np.array(ACTIVITY_BINS)
     labels = [f"{lo}-{hi - 1}" if hi < 10**9 else f"{lo}+" for lo, hi in pairwise(edges)]
-    per_user = np.bincount(
-        np.digitize(ratings.groupby("userId").size(), edges) - 1, minlength=len(labels)
-    )
-    per_movie = np.bincount(
-        np.digitize(ratings.groupby("movieId").size(), edges) - 1, minlength=len(labels)
-    )
-    frame = pd.DataFrame(
+
+    def spread(counts: pd.Series) -> np.ndarray:
+        return np.bincount(np.digitize(counts, edges) - 1, minlength=len(labels))[: len(labels)]
+
+    return pd.DataFrame(
         {
-            "ratings per person or movie": labels,
-            "users": per_user[: len(labels)],
-            "movies": per_movie[: len(labels)],
+            "ratings": labels,
+            "users": spread(ratings.groupby("userId").size()),
+            "movies": spread(ratings.groupby("movieId").size()),
         }
     )
-    return frame[(frame["users"] > 0) | (frame["movies"] > 0)].reset_index(drop=True)
 
 
 def _cluster_sizes(models: Models) -> pd.DataFrame:
@@ -156,12 +155,15 @@ def _cluster_lifts(models: Models) -> pd.DataFrame:
 
 
 def _sentiment_histogram(models: Models) -> pd.DataFrame:
+    """Tagged movies per sentiment bin (labels are bin centres), empty tails trimmed."""
     sentiment = models.sentiment
     scores = sentiment.scores[sentiment.counts > 0]
-    edges = np.round(np.arange(-1.0, 1.0 + SENTIMENT_BIN / 2, SENTIMENT_BIN), 2)
+    edges = np.round(np.arange(-1.0, 1.0 + SENTIMENT_BIN / 2, SENTIMENT_BIN), 3)
     counts, _ = np.histogram(scores, bins=edges)
-    centres = np.round((edges[:-1] + edges[1:]) / 2, 2)
-    return pd.DataFrame({"score": centres, "movies": counts})
+    centres = (edges[:-1] + edges[1:]) / 2
+    used = np.flatnonzero(counts)
+    keep = slice(used.min(), used.max() + 1) if len(used) else slice(0, 0)
+    return pd.DataFrame({"score": [f"{c:+.3f}" for c in centres[keep]], "movies": counts[keep]})
 
 
 def _sentiment_extremes(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-PICK_RE = re.compile(r"^\d+\. (.+? \(\d{4}\)):", re.MULTILINE)
+# Rendered Markdown: list numbers are markers, not text.
+PICK_RE = re.compile(r"^(?:\d+\.\s*)?(.+? \(\d{4}\)): ~", re.MULTILINE)
 TIMEOUT = 60_000  # ms
 
 
@@ -54,26 +56,29 @@ def browser() -> Iterator[Any]:
 
 
 def _send(page: Any, message: str) -> str:
-    """Type a message, send it, and wait for the finished (streamed) answer with its picks."""
-    before = page.locator('[data-testid="bot"]').count()
+    """Type a message, send it, and wait for the finished (streamed) answer."""
+    before = len(_answers(page))
     page.locator("#message textarea").fill(message)
     page.locator("#send").click()
-    answer = page.locator('[data-testid="bot"]').nth(before)
-    answer.wait_for(timeout=TIMEOUT)
-    page.wait_for_function(
-        "n => document.querySelectorAll('[data-testid=\"bot\"]').length > n + 0"
-        " && !document.querySelector('.pending, .generating')",
-        arg=before,
-        timeout=TIMEOUT,
-    )
-    page.wait_for_selector(".pick-row", timeout=TIMEOUT)
-    return _answers(page)[-1]
+    deadline = time.monotonic() + TIMEOUT / 1000
+    while time.monotonic() < deadline:
+        texts = page.locator('[data-testid="bot"]').all_inner_texts()
+        # Finished: a new answer, and the tool steps rendered after it (not the live step).
+        if len(_answers(page)) > before and texts and texts[-1].startswith("🔧"):
+            return _answers(page)[-1]
+        time.sleep(0.2)
+    raise AssertionError(f"no finished answer to {message!r}")
 
 
 def _answers(page: Any) -> list[str]:
     """The bot's answers (not its collapsed steps), oldest first."""
     texts = page.locator('[data-testid="bot"]').all_inner_texts()
-    return [t for t in texts if PICK_RE.search(t) or "Saved" in t or "Noted" in t]
+    return [t for t in texts if PICK_RE.search(t)]
+
+
+def _in_my_ratings(page: Any, title: str) -> Any:
+    """A visible cell of the "My ratings" table (the grid also keeps hidden copies)."""
+    return page.locator("#my-ratings").get_by_text(title, exact=True).filter(visible=True).first
 
 
 def test_chat_rate_reload_and_restart_in_a_real_browser(
@@ -93,22 +98,29 @@ def test_chat_rate_reload_and_restart_in_a_real_browser(
         row = page.locator(".pick-row").filter(has_text=picks[0])
         row.get_by_text("👎 Not for me").click()
         page.get_by_text(f"Got it: {picks[0]} won't come back").wait_for(timeout=TIMEOUT)
+        row.wait_for(state="detached", timeout=TIMEOUT)  # the panel is drawn anew without it
 
-        second = PICK_RE.findall(_send(page, "recommend me something"))
-        assert picks[0] not in second and second != picks
+        starred = page.locator(".pick-row").filter(has_text=picks[1])
+        starred.get_by_text("5★").click()
+        page.get_by_text(f"Saved: {picks[1]}, 5★").wait_for(timeout=TIMEOUT)
+
+        answer = _send(page, "recommend me something")
+        second = PICK_RE.findall(answer)
+        assert picks[0] not in second and picks[1] not in second and second != picks
+        assert f"like {picks[1]}" in answer  # the 5 stars now explain the new picks
         page.screenshot(path=str(tmp_path / "chat.png"), full_page=True)
 
         page.reload()
         page.get_by_text(second[0]).first.wait_for(timeout=TIMEOUT)  # the conversation is back
         page.get_by_role("tab", name="My taste").click()
-        table = page.locator("table").first
-        table.get_by_text(picks[0]).wait_for(timeout=TIMEOUT)
+        _in_my_ratings(page, picks[0]).wait_for(timeout=TIMEOUT)
+        _in_my_ratings(page, picks[1]).wait_for(timeout=TIMEOUT)
 
         server.stop()
         server.start(keep_port=True)  # same origin: the browser keeps its localStorage
         page.reload()
         page.get_by_role("tab", name="My taste").click()
-        page.locator("table").first.get_by_text(picks[0]).wait_for(timeout=TIMEOUT)
+        _in_my_ratings(page, picks[0]).wait_for(timeout=TIMEOUT)
         page.screenshot(path=str(tmp_path / "taste.png"), full_page=True)
         context.close()
     finally:
