@@ -97,7 +97,17 @@ def cmd_telegram(args: argparse.Namespace) -> int:
             "TELEGRAM_BOT_TOKEN is not set. Talk to @BotFather on Telegram "
             "(/newbot), then run: TELEGRAM_BOT_TOKEN=... python app.py telegram"
         )
-    raise MovieBotError("The Telegram bot is not built yet; it comes in a later release.")
+    from bot.session import open_service
+    from bot.telegram import DEFAULT_API, run
+
+    settings = _settings(args)
+    service = open_service(_engine(args), settings.userdata_dir)
+    service.warm_up_in_background()
+    api = os.environ.get("TELEGRAM_API_BASE") or DEFAULT_API
+    how = f"webhook {args.webhook}" if args.webhook else "long polling"
+    print(f"moviebot on Telegram ({how}, {api}); replies from {service.backend}.", flush=True)
+    run(service, os.environ["TELEGRAM_BOT_TOKEN"], api, args.webhook, args.webhook_port)
+    return 0
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
@@ -354,7 +364,12 @@ def _parser() -> argparse.ArgumentParser:
     _add_serving(web, argparse.SUPPRESS)  # given after "web" or before it: both work
     _add_serving(parser, None)
     telegram = add("telegram", cmd_telegram)
-    telegram.add_argument("--webhook", metavar="URL", help="webhook mode instead of long polling")
+    telegram.add_argument(
+        "--webhook", metavar="URL", help="webhook mode at this public HTTPS URL (default: polling)"
+    )
+    telegram.add_argument(
+        "--webhook-port", type=int, default=8443, help="local port for webhook mode (default 8443)"
+    )
     chat = add("chat", cmd_chat)
     chat.add_argument(
         "--session", help="conversation and profile name (default: terminal:<your user name>)"

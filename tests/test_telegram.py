@@ -1,0 +1,254 @@
+"""The Telegram bot end to end: the real python-telegram-bot Application (long polling) against
+a fake Bot API server on loopback, over the real engine and a fresh profile store."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from bot.telegram import COMMANDS, SORRY, TEXT_ONLY, TelegramBot, split_message
+from tests.fake_telegram import FakeTelegram, Sent
+
+PICK_RE = re.compile(r"^\d+\. (.+? \(\d{4}\)):", re.MULTILINE)
+
+
+@pytest.fixture
+def service(engine, tmp_path):  # type: ignore[no-untyped-def]
+    from bot.llm_config import LLMSettings
+    from bot.session import open_service
+
+    return open_service(engine, tmp_path / "userdata", LLMSettings())
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeTelegram]:
+    with FakeTelegram() as server:
+        yield server
+
+
+def run_bot(service: Any, fake: FakeTelegram, scenario: Callable[[], None]) -> None:
+    """Start the real Application on the fake server, play ``scenario`` (blocking), stop."""
+
+    async def main() -> None:
+        app = TelegramBot(service).application("123456:TEST-TOKEN", fake.root)
+        async with app:
+            if app.post_init:
+                await app.post_init(app)
+            await app.start()
+            assert app.updater is not None
+            await app.updater.start_polling(poll_interval=0.0, timeout=1)
+            try:
+                await asyncio.to_thread(scenario)
+            finally:
+                await app.updater.stop()
+                await app.stop()
+
+    asyncio.run(main())
+
+
+def _picks(sent: Sent) -> list[str]:
+    return PICK_RE.findall(sent.text.replace("&amp;", "&").replace("&#x27;", "'"))
+
+
+def test_start_onboards_with_loved_films_and_registers_commands(service, fake) -> None:  # type: ignore[no-untyped-def]
+    def scenario() -> None:
+        fake.text(1, "/start")
+        welcome = fake.wait_replies(1, 1)[0]
+        assert "Tell me a few films you love" in welcome.text
+        fake.text(1, "Heat, Alien and Amélie")
+        answer = fake.wait_replies(1, 2)[1]
+        assert "Noted: you love Heat (1995), Alien (1979), Amelie (2001)" in answer.text
+        picks = _picks(answer)
+        assert len(picks) >= 3 and "Heat (1995)" not in picks
+        assert any(b["text"] == "👍" for b in answer.buttons)
+        assert any(b["text"] == "5⭐" for b in answer.buttons)
+        assert fake.sent(1, "sendChatAction")[0].params["action"] == "typing"
+
+    run_bot(service, fake, scenario)
+    commands = fake.sent(method="setMyCommands")[0].params["commands"]
+    assert [c["command"] for c in commands] == [name for name, _ in COMMANDS]
+    ratings = service.store.load("telegram:1").given
+    assert {service.engine.catalog.display(m) for m in ratings} == {
+        "Heat (1995)",
+        "Alien (1979)",
+        "Amelie (2001)",
+    }
+
+
+def test_onboarding_takes_a_description_or_a_skip(service, fake) -> None:  # type: ignore[no-untyped-def]
+    def scenario() -> None:
+        fake.text(2, "/start")
+        fake.wait_replies(2, 1)
+        fake.text(2, "a heist film with a twist")
+        assert _picks(fake.wait_replies(2, 2)[1]) or "heist" in fake.sent(2)[1].text.lower()
+        fake.text(3, "/start")
+        fake.wait_replies(3, 1)
+        fake.text(3, "/skip")
+        assert len(_picks(fake.wait_replies(3, 2)[1])) >= 3
+
+    run_bot(service, fake, scenario)
+
+
+def test_a_button_tap_is_saved_acknowledged_and_changes_the_picks(service, fake) -> None:  # type: ignore[no-untyped-def]
+    def scenario() -> None:
+        fake.text(4, "/recommend")
+        first = fake.wait_replies(4, 1)[0]
+        top = _picks(first)[0]
+        movie_id = service.engine.movie(top).movieId
+        fake.tap(4, first, f"n:{movie_id}")
+        ack = fake.wait(lambda: fake.sent(None, "answerCallbackQuery"))[0]
+        assert ack.params["text"].startswith(f"Saved: {top}, 👎 Not for me")
+        edit = fake.wait(lambda: fake.sent(4, "editMessageReplyMarkup"))[0]
+        labels = [b["text"] for b in edit.buttons]
+        assert f"✓ {top}: 👎 Not for me" in labels
+        fake.tap(4, first, f"s5:{service.engine.movie(_picks(first)[1]).movieId}")
+        fake.tap(4, first, f"i:{movie_id}")
+        fake.tap(4, first, "x9:12")
+        acks = fake.wait(lambda: len(s := fake.sent(None, "answerCallbackQuery")) >= 4 and s)
+        texts = [a.params["text"] for a in acks]
+        assert "Rate it with 👍, 👎 or the stars just below it." in texts
+        assert "That button is out of date." in texts
+        fake.text(4, "/recommend")
+        second = _picks(fake.wait_replies(4, 2)[1])
+        assert top not in second and second != _picks(first)
+
+    run_bot(service, fake, scenario)
+    given = service.store.load("telegram:4").given
+    assert sorted(g.stars for g in given.values()) == [1.0, 5.0]
+
+
+def test_commands_similar_rate_profile_help_reset(service, fake) -> None:  # type: ignore[no-untyped-def]
+    def scenario() -> None:
+        replies = iter(range(1, 100))
+        for text, expected in [
+            ("/similar Heat", "Heat (1995)"),
+            ("/similar", "Which movie?"),
+            ("/rate Heat 11", "0.5"),
+            ("/rate Toy Strory 4", "Did you mean"),
+            ("/rate Heat 4.5", "Saved: Heat (1995), 4.5★."),
+            ("/profile", "Heat (1995)"),
+            ("/help", "/recommend"),
+            ("/reset", "I forgot everything"),
+        ]:
+            fake.text(5, text)
+            reply = fake.wait_replies(5, next(replies))[-1]
+            assert expected in reply.text.replace("&#x27;", "'"), (text, reply.text)
+        fake.text(5, "/profile")
+        assert "Heat" not in fake.wait_replies(5, next(replies))[-1].text
+
+    run_bot(service, fake, scenario)
+
+
+def test_a_long_message_a_sticker_and_html_in_titles(service, fake) -> None:  # type: ignore[no-untyped-def]
+    def scenario() -> None:
+        fake.text(6, "I loved Heat. " + "x" * 10_000)
+        assert fake.wait_replies(6, 1)[0].text
+        fake.sticker(6)
+        assert fake.wait_replies(6, 2)[1].text == TEXT_ONLY
+        fake.text(6, "<b>rate</b> <script>alert(1)</script> & Heat 5 stars")
+        assert fake.wait_replies(6, 3)[2].text
+
+    run_bot(service, fake, scenario)
+    assert all(len(s.text) <= 4096 for s in fake.sent())  # the fake refuses longer ones anyway
+
+
+def test_twenty_chats_at_once_get_their_own_replies_and_profiles(service, fake) -> None:  # type: ignore[no-untyped-def]
+    titles = service.engine.catalog.movies.sort_values("n_ratings", ascending=False)
+    movies = [str(d) for d in titles["display"].head(20)]
+
+    def scenario() -> None:
+        for chat, movie in enumerate(movies, start=100):  # free text: the agent, concurrently
+            fake.text(chat, f"rate {movie} 5 stars")
+        for chat in range(100, 120):
+            fake.wait_replies(chat, 1)
+        for chat in range(100, 120):
+            fake.text(chat, "what do you know about me?")
+        for chat, movie in enumerate(movies, start=100):
+            saved, profile = fake.wait_replies(chat, 2)[:2]
+            text = profile.text.replace("&amp;", "&").replace("&#x27;", "'")
+            assert movie in saved.text.replace("&amp;", "&").replace("&#x27;", "'")
+            assert movie in text
+            assert not any(other in text for other in movies if other != movie)
+
+    started = time.monotonic()
+    run_bot(service, fake, scenario)
+    assert time.monotonic() - started < 300
+    assert {s.chat_id for s in fake.sent()} == set(range(100, 120))
+
+
+def test_an_error_is_logged_and_the_person_gets_an_apology(service, fake, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    def broken(session: str, message: str) -> Any:
+        raise RuntimeError("the engine fell over")
+
+    monkeypatch.setattr(service, "send", broken)
+
+    def scenario() -> None:
+        fake.text(8, "recommend me something")
+        assert fake.wait_replies(8, 1)[0].text == SORRY
+
+    run_bot(service, fake, scenario)
+
+
+def test_flood_control_is_waited_out(service, fake) -> None:  # type: ignore[no-untyped-def]
+    fake.flood[7] = 1
+
+    def scenario() -> None:
+        fake.text(7, "/help")
+        fake.wait_replies(7, 1)
+
+    run_bot(service, fake, scenario)
+    refused = fake.sent(7, "flood")[0]
+    delivered = fake.sent(7)[0]
+    assert delivered.at - refused.at >= 1.0
+
+
+@pytest.mark.parametrize("size", [4096, 4097, 10_000, 30_000])
+def test_long_replies_split_cleanly(size: int) -> None:
+    import html
+
+    text = html.escape(("Fast & Furious <3 " * 2000)[:size])
+    pieces = split_message(text)
+    assert all(0 < len(p) <= 4096 for p in pieces)
+    assert "".join(pieces).replace(" ", "") == text.replace(" ", "")
+    for piece in pieces:  # no entity cut in half
+        assert not re.search(r"&[a-z]*$", piece) and not re.match(r"^[a-z]*;", piece)
+
+
+def test_app_py_telegram_reaches_the_api_base_it_is_given(
+    fake, real_env, real_build, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    import os
+    import subprocess
+    import sys
+
+    from tests.app_server import ROOT, linked_home
+
+    home = linked_home(real_build[0].settings.artifacts_dir, tmp_path / "home")
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "MOVIEBOT_"))},
+        **real_env,
+        "MOVIEBOT_HOME": str(home),
+        "TELEGRAM_BOT_TOKEN": "123456:TEST-TOKEN",
+        "TELEGRAM_API_BASE": fake.root + "/",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "app.py"), "-q", "telegram"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        fake.text(9, "/help")
+        assert "/recommend" in fake.wait_replies(9, 1, timeout=240)[0].text
+        assert fake.sent(method="setMyCommands")
+    finally:
+        proc.terminate()
+        out, _ = proc.communicate(timeout=60)
+    assert f"moviebot on Telegram (long polling, {fake.root}/)" in out
