@@ -82,7 +82,10 @@ class RecommendRequest(_Strict):
 
 class RecommendResponse(BaseModel):
     session_id: str
-    basis: str = Field(description='"known user", "profile", "text" or "popular"')
+    basis: str = Field(
+        description='"known user", "profile", "text", "popular", or "steered" (popular picks '
+        "kept away from what was disliked, when nothing is liked yet)"
+    )
     notes: list[str]
     picks: list[PickOut]
 

@@ -168,6 +168,8 @@ class OfflineAgent:
         basis = result["basis"]
         if basis == "popular":
             return f"You're new here, so here are well-loved crowd favourites{suffix}:"
+        if basis == "steered":
+            return f"Here are well-loved picks, steering clear of what you didn't like{suffix}:"
         if basis == "text":
             return f"Going by what you described{suffix}, try these:"
         if basis == "known user":
@@ -176,7 +178,7 @@ class OfflineAgent:
 
     @staticmethod
     def _follow_up(result: dict[str, Any]) -> str:
-        if result["basis"] == "popular":
+        if result["basis"] in {"popular", "steered"}:
             return "Tell me two or three movies you love and I'll make it personal."
         return 'Rate any of them ("the first one: 4 stars") or say "not for me" and I\'ll adjust.'
 

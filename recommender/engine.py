@@ -57,6 +57,16 @@ LIKED = 4.5  # the stars a "like" counts as
 DISLIKED = 1.0  # the stars a "not for me" counts as
 NEIGHBOURS = 30
 SHORTLIST = 100
+LIKE = 4.0  # a rating at or above this is a "like"
+AVOID = 2.0  # how far (in standardized score) the movies nearest a dislike sink
+_NOTHING_RATED = (
+    "You haven't rated or named any movies yet, so these are popular, well-loved picks. "
+    "Tell me a few films you like and they will get personal."
+)
+_NOTHING_LIKED = (
+    "You've only told me what you don't like so far, so these are well-loved picks steered "
+    "away from it. Tell me a film you like and they will get personal."
+)
 
 
 @dataclass(frozen=True)
@@ -261,24 +271,32 @@ class Engine:
         weights = self.models.weights
         if text_scores is not None:
             weights = weights.model_copy(update={"text": self.semantic.state.personal_text_weight})
-        if len(profile) == 0:
-            basis = "text" if text_scores is not None else "popular"
+        # Nothing liked yet (empty, or only low ratings): folding in dislikes alone drags every
+        # prediction down, so start from the non-personal picks and steer away from the dislikes.
+        liked_any = len(profile) > 0 and (row is not None or profile.ratings.max() >= LIKE)
+        if not liked_any:
+            basis = "text" if text_scores is not None else "steered" if profile else "popular"
             components = {
                 n: components[n] for n in ("pop", "quality", "sentiment", "text") if n in components
             }
             if text_scores is None:
                 weights = weights.model_copy(update={"pop": 1.0, "quality": 1.0})
-                notes.append(
-                    "You haven't rated or named any movies yet, so these are popular, "
-                    "well-loved picks. Tell me a few films you like and they will get personal."
-                )
+                notes.append(_NOTHING_LIKED if len(profile) else _NOTHING_RATED)
             else:
                 weights = self.semantic.state.text_weights
                 mask = self._text_gate(text_scores, mask)
         scores = combine(components, weights, mask)
+        if not liked_any and len(profile):
+            scores -= AVOID * self._closeness(profile.items)
         cols = diverse_top(shortlist(scores, max(SHORTLIST, 3 * k)), self._franchises, k)
         picks = self._explain(cols, scores, components, row, profile, own)
         return Recommendations(picks, basis, notes)
+
+    def _closeness(self, cols: np.ndarray) -> np.ndarray:
+        """How close each movie is to ``cols`` by co-rating similarity, scaled to [0, 1]."""
+        near = self.models.blend.knn.spread(cols, np.ones(len(cols))).ravel()
+        top = float(near.max()) if len(near) else 0.0
+        return near / top if top > 0 else near
 
     def _text_gate(self, text_scores: np.ndarray, mask: np.ndarray) -> np.ndarray:
         """Of the candidates, only the best text matches (the gate size fitted on tag queries)."""

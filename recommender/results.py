@@ -84,7 +84,7 @@ class Recommendations:
     """Picks, on what basis they were made, and notes worth telling the person."""
 
     picks: list[Pick]
-    basis: str  # "known user", "profile", "text", "popular"
+    basis: str  # "known user", "profile", "text", "popular", "steered" (only dislikes so far)
     notes: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:

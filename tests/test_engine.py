@@ -93,6 +93,17 @@ def test_empty_profile_gets_popular_picks_and_says_so(engine: Engine) -> None:
     assert all(p.movie.n_ratings >= 50 for p in result.picks)
 
 
+def test_only_dislikes_give_popular_picks_steered_away_from_them(engine: Engine) -> None:
+    heat = engine.resolve("Heat")
+    popular = _ids(engine.recommend(Taste(), k=10))
+    steered = engine.recommend(Taste(ratings={heat: 1.0}), k=10)
+    assert steered.basis == "steered" and "don't like" in steered.notes[0]
+    near_heat = {m.movie.movieId for m in engine.also_liked(heat, k=30)}
+    assert not near_heat & set(_ids(steered))
+    assert near_heat & set(popular)  # the crime classics the plain popular list leads with
+    assert all(p.reasons.predicted_stars >= 3.5 for p in steered.picks)
+
+
 def test_filters_narrow_and_say_which_one_emptied(engine: Engine) -> None:
     taste = engine.taste(likes=["Toy Story"])
     result = engine.recommend(
