@@ -403,6 +403,18 @@ async def _retrying(send: Callable[[], Awaitable[Any]]) -> Any:
     return None
 
 
+def webhook_options(url: str, port: int, listen: str = "0.0.0.0") -> dict[str, Any]:
+    """How to listen for Telegram's calls to ``url`` (a public HTTPS URL ending in a path)."""
+    return {
+        "listen": listen,
+        "port": port,
+        "url_path": urlsplit(url).path.strip("/"),
+        "webhook_url": url,
+        "secret_token": secrets.token_urlsafe(32),  # Telegram echoes it; others are refused
+        "allowed_updates": Update.ALL_TYPES,
+    }
+
+
 def run(
     service: ChatService,
     token: str,
@@ -410,16 +422,9 @@ def run(
     webhook: str | None,
     webhook_port: int = 8443,
 ) -> None:
-    """Run until interrupted: long polling, or a webhook at ``webhook`` (a public HTTPS URL)."""
+    """Run until interrupted: long polling, or a webhook at ``webhook``."""
     app = TelegramBot(service).application(token, api_base)
     if webhook:
-        app.run_webhook(
-            listen="0.0.0.0",
-            port=webhook_port,
-            url_path=urlsplit(webhook).path.strip("/"),
-            webhook_url=webhook,
-            secret_token=secrets.token_urlsafe(32),  # Telegram echoes it; others are refused
-            allowed_updates=Update.ALL_TYPES,
-        )
+        app.run_webhook(**webhook_options(webhook, webhook_port))
     else:
         app.run_polling(allowed_updates=Update.ALL_TYPES)

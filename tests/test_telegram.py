@@ -252,3 +252,47 @@ def test_app_py_telegram_reaches_the_api_base_it_is_given(
         proc.terminate()
         out, _ = proc.communicate(timeout=60)
     assert f"moviebot on Telegram (long polling, {fake.root}/)" in out
+
+
+def test_webhook_mode_takes_updates_with_the_secret_only(service, fake) -> None:  # type: ignore[no-untyped-def]
+    import httpx
+
+    from bot.telegram import webhook_options
+    from tests.app_server import free_port
+
+    port = free_port()
+    options = webhook_options(f"http://127.0.0.1:{port}/hook", port, listen="127.0.0.1")
+    update = {
+        "update_id": 1,
+        "message": {
+            "message_id": 1,
+            "date": int(time.time()),
+            "chat": {"id": 11, "type": "private"},
+            "from": {"id": 11, "is_bot": False, "first_name": "web"},
+            "text": "/help",
+            "entities": [{"type": "bot_command", "offset": 0, "length": 5}],
+        },
+    }
+
+    async def main() -> None:
+        app = TelegramBot(service).application("123456:TEST-TOKEN", fake.root)
+        async with app:
+            await app.start()
+            assert app.updater is not None
+            await app.updater.start_webhook(**options)
+            try:
+                async with httpx.AsyncClient() as client:
+                    url = f"http://127.0.0.1:{port}/hook"
+                    forged = await client.post(url, json=update)
+                    header = {"X-Telegram-Bot-Api-Secret-Token": options["secret_token"]}
+                    real = await client.post(url, json=update, headers=header)
+                assert forged.status_code == 403 and real.status_code == 200
+                await asyncio.to_thread(fake.wait_replies, 11, 1)
+            finally:
+                await app.updater.stop()
+                await app.stop()
+
+    asyncio.run(main())
+    hook = fake.sent(method="setWebhook")[0].params
+    assert hook["url"] == f"http://127.0.0.1:{port}/hook" and hook["secret_token"]
+    assert len(fake.sent(11)) == 1 and "/recommend" in fake.sent(11)[0].text
