@@ -24,11 +24,11 @@ from recommender.errors import (
     AmbiguousTitleError,
     MovieBotError,
     NotBuiltError,
-    RatingRangeError,
     UnknownMovieError,
     UnknownTitleError,
 )
 from recommender.ranking import Filters
+from recommender.results import movie_dict
 
 log = logging.getLogger(__name__)
 
@@ -200,17 +200,7 @@ def _key(sid: str) -> str:
 
 
 def _movie(engine: Any, movie_id: int) -> Movie:
-    return Movie(**_movie_dict(engine.catalog.movie(movie_id)))
-
-
-def _movie_dict(movie: Any) -> dict[str, Any]:
-    return {
-        "movieId": movie.movieId,
-        "title": movie.title,
-        "year": movie.year,
-        "display": movie.display,
-        "genres": list(movie.genres),
-    }
+    return Movie(**movie_dict(engine.catalog.movie(movie_id)))
 
 
 def _problem(status: int, detail: str, suggestions: list[str] | None = None) -> JSONResponse:
@@ -226,7 +216,7 @@ def _on_error(request: Request, err: Exception) -> JSONResponse:
         return _problem(409, str(err), err.candidates)
     if isinstance(err, NotBuiltError):
         return _problem(503, str(err))
-    if isinstance(err, RatingRangeError | MovieBotError):
+    if isinstance(err, MovieBotError):  # bad ratings, unknown genres and the like
         return _problem(422, str(err))
     log.exception("unexpected error on %s", request.url.path)
     return _problem(500, "Something went wrong on our side; it has been logged.")
@@ -313,7 +303,7 @@ def api_router(service: ChatService) -> APIRouter:
         except MovieBotError as err:  # no index, or this movie has no description in it
             story_hits, notes = [], [str(err)]
         return SimilarResponse(
-            movie=Movie(**_movie_dict(movie)),
+            movie=Movie(**movie_dict(movie)),
             also_liked=[SimilarOut(**s.as_dict()) for s in liked],
             similar_stories=[SearchHitOut(**h) for h in story_hits],
             notes=notes,
@@ -340,7 +330,7 @@ def api_router(service: ChatService) -> APIRouter:
             if m in engine.catalog.movies.index
         ]
         has_taste = bool(ratings) or stored.view_user is not None
-        cluster = service.taste_map(_key(sid)).cluster if has_taste else None
+        cluster = service.taste_group(_key(sid)).get("cluster") if has_taste else None
         return ProfileResponse(
             session_id=sid,
             viewing_as_movielens_user=stored.view_user,
@@ -378,3 +368,4 @@ def install(app: FastAPI, service: ChatService) -> None:
     app.include_router(api_router(service))
     app.add_exception_handler(RequestValidationError, _on_validation)
     app.add_exception_handler(MovieBotError, _on_error)
+    app.add_exception_handler(Exception, _on_error)  # a bug: logged, a JSON 500, no traceback

@@ -243,6 +243,11 @@ class ChatService:
     def profile(self, session_id: str) -> dict[str, Any]:
         return self._toolbox(session_id, TurnLog()).my_profile()
 
+    def suggested(self, session_id: str, reply: Reply, n: int) -> list[tuple[int, str]]:
+        """Up to ``n`` movies the reply suggested that this person has not rated yet."""
+        given = self.store.load(session_id).given
+        return [(m, t) for m, t in reply.picks.items() if m not in given][:n]
+
     def taste_group(self, session_id: str) -> dict[str, Any]:
         """This person's taste cluster, what it loves and its signature movies."""
         return self._toolbox(session_id, TurnLog()).my_taste_cluster()

@@ -244,8 +244,7 @@ class TelegramBot:
     async def _send_reply(self, message: Message, reply: Reply) -> None:
         text = _escape(reply.text)
         notes = "".join(f"\n\n<i>{_escape(n)}</i>" for n in reply.notes)
-        given = self.service.store.load(session_of(message.chat_id)).given
-        picks = [(m, t) for m, t in reply.picks.items() if m not in given][:MAX_PICKS]
+        picks = self.service.suggested(session_of(message.chat_id), reply, MAX_PICKS)
         await _reply(message, text + notes, _keyboard(picks) if picks else None)
 
     def application(self, token: str, api_base: str | None = None) -> Application:

@@ -121,7 +121,6 @@ _STEPS: dict[str, Callable[[dict[str, Any], str], str]] = {
     "my_profile": lambda a, _: "Read your profile",
     "rate_movie": lambda a, m: f"Saved your rating of {m}: {a.get('stars')}★",
 }
-_ABOUT_ONE_MOVIE = {"predict_my_rating", "similar_movies", "tag_sentiment", "movie_details"}
 
 
 def describe_call(call: ToolCall) -> str:

@@ -12,7 +12,7 @@ import html
 import logging
 import re
 import secrets
-from collections.abc import Callable, Container, Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import gradio as gr
@@ -113,8 +113,8 @@ class WebPage:
             shown = [{"role": "assistant", "content": text}] if text else []
             yield [*history, work, *shown], "", token, gr.skip()
         assert reply is not None
-        given = self.service.store.load(session).given
-        yield [*history, *_finished(reply)], "", token, _picks(reply, exclude=given)
+        picks = [list(p) for p in self.service.suggested(session, reply, MAX_PICKS)]
+        yield [*history, *_finished(reply)], "", token, picks
 
     def example(self, data: gr.SelectData) -> str:
         """An example prompt clicked: put it in the box (the chain then sends it)."""
@@ -183,9 +183,13 @@ class WebPage:
             movie_id = by_title.get(str(row.get("Movie", "")))
             if movie_id is None:
                 continue
-            stars = pd.to_numeric(pd.Series([row.get("Stars")]), errors="coerce").iloc[0]
-            if pd.isna(stars) or stars == 0:
+            cell = row.get("Stars")
+            if _cleared(cell):
                 self.service.forget(session, movie_id)
+                continue
+            stars = pd.to_numeric(pd.Series([str(cell).replace(",", ".")]), errors="coerce").iloc[0]
+            if pd.isna(stars):  # a typo keeps the rating as it was
+                problems.append(f"{row['Movie']}: {cell!r} is not a number of stars (0.5 to 5).")
             elif float(stars) != given[movie_id].stars:
                 result = self.service.rate(session, movie_id, float(stars))
                 if "error" in result:
@@ -521,6 +525,12 @@ def _bind(handler: Callable[..., Outputs], movie_id: int) -> Callable[..., Outpu
     return bound
 
 
+def _cleared(cell: Any) -> bool:
+    """An emptied (or zeroed) stars cell: the person removed that rating."""
+    text = "" if cell is None else str(cell).strip().lower()
+    return text in {"", "nan", "none"} or text.replace(".", "").strip("0") == ""
+
+
 def _toast(result: dict[str, Any], ok: str) -> None:
     if "error" in result:
         gr.Warning(result["error"])
@@ -542,12 +552,6 @@ def _finished(reply: Reply) -> list[dict[str, Any]]:
             }
         )
     return messages
-
-
-def _picks(reply: Reply, exclude: Container[int]) -> list[list[Any]]:
-    """The movies a reply suggested, for the rating panel (not the ones already rated)."""
-    fresh = [[m, t] for m, t in reply.picks.items() if m not in exclude]
-    return fresh[:MAX_PICKS]
 
 
 def _summary(profile: dict[str, Any], placement: Any) -> str:

@@ -524,18 +524,23 @@ class Engine:
         else:
             _, pu = self.models.blend.svd.user_vector(None, profile)
             you = tmap.place(clusters.features(profile, pu))
-        names = np.array([c.name for c in clusters.clusters])
-        points = pd.DataFrame(
+        cluster = clusters.clusters[self._cluster_index(row, profile)].name
+        return TastePlacement(
+            self._taste_points, (you[0], you[1]), cluster, len(profile.items) > 0, tmap.explained
+        )
+
+    @cached_property
+    def _taste_points(self) -> pd.DataFrame:
+        """Every MovieLens user on the map: x, y, cluster name, userId (the same for everyone)."""
+        tmap = self._taste_map
+        names = np.array([c.name for c in self.models.clusters.clusters])
+        return pd.DataFrame(
             {
                 "x": tmap.coords[:, 0].round(4),
                 "y": tmap.coords[:, 1].round(4),
                 "cluster": names[tmap.labels],
                 "userId": self.models.matrix.user_ids,
             }
-        )
-        cluster = str(names[self._cluster_index(row, profile)])
-        return TastePlacement(
-            points, (you[0], you[1]), cluster, len(profile.items) > 0, tmap.explained
         )
 
     @cached_property

@@ -233,3 +233,24 @@ def test_the_page_survives_a_restart_of_the_secret(tmp_path: Path) -> None:
     first = page_secret(tmp_path)
     assert first == page_secret(tmp_path) and len(first) >= 32
     assert (tmp_path / "web_secret").stat().st_mode & 0o077 == 0
+
+
+def test_editing_the_ratings_table_saves_removes_and_survives_typos(engine, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import pandas as pd
+
+    from bot.llm_config import LLMSettings
+    from bot.session import open_service
+    from bot.web import WebPage, new_token, web_session
+
+    service = open_service(engine, tmp_path, LLMSettings())
+    page, token = WebPage(service, "secret"), new_token()
+    for title in ("Heat", "Alien", "Toy Story"):
+        service.rate(web_session(token), title, 4.0)
+    edited = pd.DataFrame(
+        {"Movie": ["Heat (1995)", "Alien (1979)", "Toy Story (1995)"], "Stars": ["4,5", "", "abc"]}
+    )
+    message = page.edit_table(edited, token)[0]
+    assert "'abc' is not a number of stars" in message
+    given = service.store.load(web_session(token)).given
+    stars = {engine.catalog.display(m): g.stars for m, g in given.items()}
+    assert stars == {"Heat (1995)": 4.5, "Toy Story (1995)": 4.0}  # the typo lost nothing
