@@ -13,6 +13,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 STARTED = time.monotonic()  # for the web command's "ready in" line
@@ -23,6 +24,10 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 log = logging.getLogger("moviebot")
+
+HERE = Path(__file__).resolve().parent
+# The shared dev sets beside a checkout, and the project's own held-out sets.
+DEFAULT_EVAL_DIRS = (HERE.parent / "shared" / "eval", HERE / "benchmarks" / "heldout")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -186,8 +191,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from recommender.evaluation import evaluate, markdown_report
     from recommender.pipeline import tuned_params
 
-    ctx, _ = build(_settings(args), progress=_progress(args), only="data")
-    parts = tuple(args.only) if args.only else ("rating", "ranking", "cold_start")
+    parts = tuple(args.only) if args.only else ("rating", "ranking", "cold_start", "understanding")
+    models_parts = tuple(p for p in parts if p != "understanding")
+    ctx, _ = build(
+        _settings(args), progress=_progress(args), only=None if "understanding" in parts else "data"
+    )
     result = evaluate(
         ctx.payloads["data"],
         tuned_params(ctx),
@@ -195,9 +203,14 @@ def cmd_eval(args: argparse.Namespace) -> int:
         folds=args.folds,
         skip_slow=args.skip_slow,
         progress=_progress(args),
-        parts=parts,
+        parts=models_parts,
     )
     report = markdown_report(result)
+    if "understanding" in parts:
+        result["understanding"] = _understanding(args, ctx)
+        from bot.evaluation import markdown_section
+
+        report += "\n\n" + "\n".join(markdown_section(result["understanding"]))
     reports = ctx.settings.home / "reports"
     reports.mkdir(parents=True, exist_ok=True)
     (reports / "eval.json").write_text(json.dumps(result, indent=2))
@@ -206,6 +219,33 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if not args.json:
         print(f"\n(saved to {reports / 'eval.md'} and eval.json)")
     return 0
+
+
+def _understanding(args: argparse.Namespace, ctx: Any) -> dict[str, Any]:
+    """Score the first-message and described-taste files in offline mode, in throwaway sessions."""
+    import tempfile
+
+    from bot.evaluation import eval_files, evaluate_understanding
+    from bot.profiles import ProfileStore
+    from bot.session import ChatService
+    from recommender.engine import Engine
+    from recommender.errors import MovieBotError
+
+    folders = args.eval_dir or [p for p in DEFAULT_EVAL_DIRS if p.is_dir()]
+    files = eval_files(folders)
+    if not files:
+        raise MovieBotError(
+            "No evaluation files found: pass --eval-dir with first_messages*.json or "
+            "described_tastes*.json files."
+        )
+    with tempfile.TemporaryDirectory(prefix="moviebot-eval-") as tmp:
+        service = ChatService(Engine.from_context(ctx), ProfileStore.in_folder(Path(tmp)))
+        try:
+            return evaluate_understanding(
+                service, files, ctx.settings.artifacts_dir, progress=_progress(args)
+            )
+        finally:
+            service.store.close()
 
 
 def cmd_tune(args: argparse.Namespace) -> int:
@@ -401,8 +441,16 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument(
         "--only",
         action="append",
-        choices=["rating", "ranking", "cold_start"],
+        choices=["rating", "ranking", "cold_start", "understanding"],
         help="run only this part (repeatable)",
+    )
+    evaluate.add_argument(
+        "--eval-dir",
+        action="append",
+        type=Path,
+        metavar="DIR",
+        help="folder of first_messages*.json / described_tastes*.json files to score "
+        "(repeatable; default ../shared/eval and benchmarks/heldout)",
     )
     evaluate.add_argument("--json", action="store_true", help="print JSON only")
     tune_cmd = add("tune", cmd_tune)

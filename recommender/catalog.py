@@ -20,7 +20,14 @@ from recommender.descriptions import Coverage, coverage
 from recommender.errors import AmbiguousTitleError, UnknownTitleError
 from recommender.movielens import MovieLensData
 from recommender.tables import LoadReport
-from recommender.titles import display_title, match_keys, move_article, split_query, title_key
+from recommender.titles import (
+    display_title,
+    match_keys,
+    move_article,
+    parse_movielens_title,
+    split_query,
+    title_key,
+)
 
 # A remake much less rated than the original does not make a title ambiguous.
 DOMINANCE = 5.0
@@ -171,11 +178,25 @@ class TitleIndex:
         if not candidates:
             # "1917" or "Blade Runner 2049": what looked like a year is part of the title.
             candidates = self._by_key.get(title_key(text), [])
+        if not candidates:
+            candidates = self._as_movielens_writes_it(text)
         if len(candidates) == 1:
             return candidates[0]
         if candidates:
             return self._pick(text, candidates)
         raise UnknownTitleError(text.strip(), self.suggest(query, year))
+
+    def _as_movielens_writes_it(self, text: str) -> list[int]:
+        """ "City of God (Cidade de Deus) (2002)", "Seven (a.k.a. Se7en) (1995)": any of the
+        names in the parentheses, with the year when one is given."""
+        parsed = parse_movielens_title(text)
+        for name in (parsed.title, *parsed.akas):
+            found = self._by_key.get(title_key(name), [])
+            if parsed.year is not None:
+                found = [m for m in found if self._year(m) == parsed.year]
+            if found:
+                return found
+        return []
 
     def ids_for_key(self, key: str) -> list[int]:
         """Movies answering to a ``title_key`` exactly (empty when none)."""
@@ -209,7 +230,8 @@ class TitleIndex:
             return exact[0]
         ordered = sorted(candidates, key=self._popularity, reverse=True)
         top, runner_up = self._popularity(ordered[0]), self._popularity(ordered[1])
-        if top >= DOMINANCE * max(runner_up, 1):
+        same_film = len({str(self._movies.at[m, "display"]) for m in ordered}) == 1
+        if same_film or top >= DOMINANCE * max(runner_up, 1):  # a duplicate entry, or a remake
             return ordered[0]
         titles = [str(self._movies.at[m, "display"]) for m in ordered]
         raise AmbiguousTitleError(text.strip(), titles)

@@ -78,3 +78,24 @@ def test_wrong_year_suggests_the_right_one(catalog) -> None:  # type: ignore[no-
     with pytest.raises(UnknownTitleError) as err:
         catalog.resolve("Heat (1994)")
     assert "Heat (1995)" in err.value.suggestions
+
+
+def test_every_title_resolves_exactly_as_movielens_writes_it(catalog, ml_small) -> None:  # type: ignore[no-untyped-def]
+    """'City of God (Cidade de Deus) (2002)', 'Seven (a.k.a. Se7en) (1995)': every raw title."""
+    import pandas as pd
+
+    raw = pd.read_csv(ml_small / "movies.csv")
+    wrong = []
+    for movie_id, title in zip(raw["movieId"], raw["title"], strict=True):
+        try:
+            found = catalog.resolve(title)
+        except (UnknownTitleError, AmbiguousTitleError) as err:
+            wrong.append(f"{title}: {err}")
+            continue
+        # MovieLens lists a few films twice (same title and year); either id is that film.
+        if found != movie_id and catalog.display(found) != catalog.display(movie_id):
+            wrong.append(f"{title}: resolved to {catalog.display(found)}")
+    assert wrong == []
+    assert catalog.resolve("City of God (Cidade de Deus) (2002)") == 6016
+    assert catalog.display(catalog.resolve("Seven (a.k.a. Se7en) (1995)")) == "Seven (1995)"
+    assert catalog.resolve("Cidade de Deus") == 6016
