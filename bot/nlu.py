@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from bot.opinions import Named, Opinion, Sentiment, read_opinions
 from recommender.catalog import Catalog
 from recommender.errors import AmbiguousTitleError, UnknownTitleError
 from recommender.titles import title_key
@@ -28,6 +29,8 @@ EMBED_THRESHOLD = 0.5
 FUZZY_ACCEPT = 88  # rapidfuzz WRatio at which a misspelt title is taken without asking
 
 TITLE_INTENTS = {"similar", "rate", "dislike", "like", "seen", "predict", "sentiment", "details"}
+# Questions about a movie: naming it there says nothing of liking it.
+QUESTION_INTENTS = {"explain", "predict", "sentiment", "details", "compare", "seen"}
 
 
 @dataclass
@@ -61,6 +64,8 @@ class Parse:
     clear_filters: bool = False
     truncated: bool = False
     confidence: float = 1.0
+    all_genres: bool = False  # "romantic comedy": every genre named, not any of them
+    opinions: list[Opinion] = field(default_factory=list)  # what the message says of each title
 
     @property
     def movie_ids(self) -> list[int]:
@@ -171,7 +176,12 @@ _AFTER_RE = re.compile(
     re.I,
 )
 _BEFORE_RE = re.compile(
-    r"\b(?:before|older than|pre|until|up to)\s+(?P<year>(?:19|20)\d{2})\b", re.I
+    r"\b(?<!nothing )(?<!not )(?<!no )(?:before|older than|pre|until|up to)\s+"
+    r"(?P<year>(?:19|20)\d{2})\b",
+    re.I,
+)
+_NOT_OLDER_RE = re.compile(
+    r"\b(?:nothing|not|no)\s+(?:older|earlier)\s+than\s+(?P<year>(?:19|20)\d{2})\b", re.I
 )
 _RANGE_RE = re.compile(
     r"\b(?:from|between)?\s*(?P<a>(?:19|20)\d{2})\s*(?:-|–|to|and)\s*(?P<b>(?:19|20)\d{2})\b", re.I
@@ -290,7 +300,8 @@ _CUES: list[tuple[str, re.Pattern[str]]] = [
         re.compile(
             r"\b(?:would|will|do you think|think)\s+i(?:'d|’d|'ll| would| will)?\s+"
             r"(?:like|love|enjoy|hate)\b|"
-            r"\bshould i (?:watch|see|bother with)\s+(?!something|anything|a |an |some)\w|"
+            r"(?<!what )\bshould i (?:watch|see|bother with)\s+"
+            r"(?!something|anything|a |an |some|next|now|tonight|this|then)\w|"
             r"\bhow (?:many stars|much) would i\b|\bhow would i (?:rate|like)\b|"
             r"\bpredict(?:ed)?\b|\bmy (?:predicted )?(?:rating|stars) for\b|"
             r"\bis (?:it|that|this) for me\b|\bam i going to like\b",
@@ -523,7 +534,7 @@ class Understander:
             if "👍" in text:
                 return Parse("like", focus=True)
             return Parse("nonsense")
-        if self.is_foreign(text):
+        if self.is_foreign(text) and not self.find_titles(text):
             return Parse("foreign")
         if _INJECTION_RE.search(text):
             return Parse("refuse")
@@ -533,9 +544,28 @@ class Understander:
         wants_title = intent in TITLE_INTENTS | {"compare"}
         if wants_title and not slots.titles and not slots.refs and not slots.focus:
             self._fuzzy_title(text, slots)
+        default = Sentiment.NEUTRAL if intent in QUESTION_INTENTS else Sentiment.LIKE
+        named = [Named(t.movie_id, t.start, t.text) for t in slots.titles]
+        slots.opinions = read_opinions(text, named, default, self.sequels)
         if slots.focus and slots.unknown_title is None and intent not in TITLE_INTENTS:
             slots.focus = False
         return slots
+
+    def sequels(self, movie_id: int) -> list[int]:
+        """Later films of the same franchise ("The Hangover" -> Part II, Part III)."""
+        movies = self.catalog.movies
+        first = self.catalog.movie(movie_id)
+        key = title_key(first.title)
+        if len(key) < 3:
+            return []
+        later = []
+        for other, title in zip(movies.index, movies["title"], strict=True):
+            if other == movie_id or not title_key(title).startswith(key + " "):
+                continue
+            movie = self.catalog.movie(int(other))
+            if (movie.year or 0) > (first.year or 0) and "Documentary" not in movie.genres:
+                later.append(int(other))
+        return later
 
     # --- language and noise ----------------------------------------------------------------
 
@@ -663,7 +693,11 @@ class Understander:
             return after_trigger and not rest.startswith(("/", "star", "out of"))
         if not ordinary:
             if len(tokens) == 1:
-                return after_trigger or (capitalized and (len(key) >= 4 or not sentence_start))
+                return (
+                    after_trigger
+                    or (capitalized and (len(key) >= 4 or not sentence_start))
+                    or (len(key) >= 4 and _listed(text, start, start + len(span)))
+                )
             return True
         if len(tokens) >= 3 and capitalized and (after_trigger or not sentence_start):
             return True
@@ -759,6 +793,7 @@ class Understander:
             wanted = [g for g in wanted if g != "Comedy" or re.search(r"\bcomed", text, re.I)]
         parse.genres = wanted
         parse.exclude_genres = sorted(excluded)
+        parse.all_genres = len(wanted) > 1 and not re.search(r"\bor\b", text, re.IGNORECASE)
 
     def _years(self, text: str, parse: Parse) -> None:
         if match := _RANGE_RE.search(text):
@@ -777,6 +812,8 @@ class Understander:
             start = _DECADE_WORDS[match.group(1).lower()]
             parse.year_min, parse.year_max = start, start + 9
             return
+        if match := _NOT_OLDER_RE.search(text):
+            parse.year_min = int(match["year"])
         if match := _BEFORE_RE.search(text):
             parse.year_max = int(match["year"]) - 1
         if match := _AFTER_RE.search(text):
@@ -881,6 +918,17 @@ class Understander:
 
 
 _MOODS_LIGHT = MOODS[2][0]
+
+
+_LIST_BEFORE_RE = re.compile(r"(?:^|[,/|+;\n&•*:>=-]|\band)\s*$", re.IGNORECASE)
+_LIST_AFTER_RE = re.compile(
+    r"^\s*(?:$|[,/|+;\n&•*<>=-]|and\b|\d+(?:\.\d)?\s*(?:/|stars?|out of)|[★⭐])", re.IGNORECASE
+)
+
+
+def _listed(text: str, start: int, end: int) -> bool:
+    """A lower-case word standing as a list item ("heat 4 stars, alien 5 stars")."""
+    return bool(_LIST_BEFORE_RE.search(text[:start]) and _LIST_AFTER_RE.match(text[end:]))
 
 
 def _looks_like_rating(text: str) -> bool:

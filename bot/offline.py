@@ -8,14 +8,23 @@ templates that use the reasons the tools return. One handler per intent.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.nlu import Parse, Understander
+from bot.nlu import QUESTION_INTENTS, Parse, Understander
+from bot.opinions import Sentiment
 from bot.tools import Toolbox
 
 SHOWN = 5
+# Intents whose whole point is the opinions in the message; they are answered by storing them.
+OPINION_INTENTS = {"rate", "like", "dislike", "seen", "recommend"}
+_ASKS_RE = re.compile(
+    r"\b(?:recommend\w*|suggest\w*|what (?:should|else|next|now)|anything|something|ideas?|"
+    r"more|others?|next|tips?|help|watch)\b|\?",
+    re.IGNORECASE,
+)
 
 HELP = (
     "I recommend movies and tell you why. Try:\n"
@@ -47,13 +56,65 @@ class OfflineAgent:
 
     def respond(self, tools: Toolbox, state: dict[str, Any], message: str) -> TurnResult:
         parse = self.nlu.parse(message)
-        handler: Callable[[Toolbox, dict[str, Any], Parse], str] = getattr(
-            self, f"_on_{parse.intent}", self._on_nonsense
-        )
-        text = handler(tools, state, parse)
+        saved, liked_any = self._save_opinions(tools, state, parse)
+        if saved is not None and parse.intent in OPINION_INTENTS:
+            text = self._after_opinions(tools, state, parse, saved, liked_any)
+        else:
+            handler: Callable[[Toolbox, dict[str, Any], Parse], str] = getattr(
+                self, f"_on_{parse.intent}", self._on_nonsense
+            )
+            text = handler(tools, state, parse)
+            if saved:
+                text = f"{saved}\n{text}"
         state["last_intent"] = parse.intent
         notes = ["Your message was very long, so I read its beginning."] if parse.truncated else []
         return TurnResult(text, notes)
+
+    # --- what the message says of movies ---------------------------------------------------
+
+    def _save_opinions(
+        self, tools: Toolbox, state: dict[str, Any], parse: Parse
+    ) -> tuple[str | None, bool]:
+        """Store every like, dislike and rating the message gives: what to say about it (None
+        when it gives none) and whether anything was liked."""
+        if parse.intent in QUESTION_INTENTS or not parse.opinions:
+            return None, False
+        liked, disliked, rated, errors = [], [], [], []
+        liked_any = False
+        for opinion in parse.opinions:
+            stars = opinion.stored_stars
+            if stars is None:
+                continue
+            saved = tools.rate_movie(opinion.movie_id, stars)  # type: ignore[arg-type]
+            if "error" in saved:
+                errors.append(str(saved["error"]))
+                continue
+            liked_any = liked_any or saved["your_rating"] >= 4
+            state["focus"] = opinion.movie_id
+            if opinion.stars is not None:
+                rated.append(f"{saved['title']}, {_stars(saved['your_rating'])}")
+            elif opinion.sentiment is Sentiment.LIKE:
+                liked.append(saved["title"])
+            else:
+                disliked.append(saved["title"])
+        parts = [f"Saved: {r}." for r in rated]
+        if liked:
+            parts.append(f"Noted: you liked {_and(liked)}.")
+        if disliked:
+            verb = "is" if len(disliked) == 1 else "are"
+            parts.append(f"Noted: {_and(disliked)} {verb} not for you.")
+        if not parts and not errors:
+            return None, False
+        return " ".join([*parts, *errors]), liked_any
+
+    def _after_opinions(
+        self, tools: Toolbox, state: dict[str, Any], parse: Parse, saved: str, liked_any: bool
+    ) -> str:
+        """After storing what was said: picks when something was liked or asked for."""
+        asks = bool(_ASKS_RE.search(parse.raw)) or parse.has_constraints
+        if asks or (liked_any and parse.intent != "rate"):
+            return f"{saved}\n{self._on_recommend(tools, state, parse)}"
+        return f"{saved} {self._next_hint(tools, state)}"
 
     # --- targets -------------------------------------------------------------------------
 
@@ -121,6 +182,7 @@ class OfflineAgent:
             mood=filters["mood"],
             k=SHOWN,
             exclude=[*exclude, *state.get("seen", [])],
+            all_genres=filters["all_genres"],
         )
         if "error" in result:
             return result["error"]
@@ -137,6 +199,7 @@ class OfflineAgent:
             "year_min": parse.year_min if parse.year_min is not None else old.get("year_min"),
             "year_max": parse.year_max if parse.year_max is not None else old.get("year_max"),
             "mood": parse.mood or old.get("mood"),
+            "all_genres": parse.all_genres if parse.genres else old.get("all_genres", False),
         }
         if parse.year_min is not None and parse.year_max is None and old.get("year_max"):
             merged["year_max"] = None if old["year_max"] < parse.year_min else old["year_max"]

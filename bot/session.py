@@ -62,12 +62,15 @@ class Reply:
     quoted: str = field(default="", repr=False)  # every text the tools returned (evidence)
     llm_tools: list[str] = field(default_factory=list)  # what a failed LLM turn had called
     steps: list[Step] = field(default_factory=list)  # the tool calls, in words
+    rated: tuple[int, ...] = ()  # movies the person rated this turn: said, not suggested
 
     @property
     def picks(self) -> dict[int, str]:
-        """The returned movies the reply names (all returned ones if it names none by title)."""
-        named = {m: t for m, t in self.movies.items() if t in self.text}
-        return named or dict(self.movies)
+        """The returned movies the reply names (all returned ones if it names none by title),
+        leaving out the ones the person just rated."""
+        offered = {m: t for m, t in self.movies.items() if m not in self.rated}
+        named = {m: t for m, t in offered.items() if t in self.text}
+        return named or offered
 
 
 @dataclass(frozen=True)
@@ -198,6 +201,7 @@ class ChatService:
             dict(turn.movies),
             quoted=turn.quoted,
             steps=turn.steps,
+            rated=tuple(turn.rated),
         )
 
     def _toolbox(self, session_id: str, turn: TurnLog) -> Toolbox:

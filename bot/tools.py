@@ -55,6 +55,7 @@ class TurnLog:
     movies: dict[int, str] = field(default_factory=dict)  # movieId -> display title
     mentions: set[str] = field(default_factory=set)  # title keys of every returned title
     texts: list[str] = field(default_factory=list)  # every string the tools returned
+    rated: list[int] = field(default_factory=list)  # movies saved this turn (not suggestions)
 
     @property
     def quoted(self) -> str:
@@ -209,10 +210,12 @@ class Toolbox:
         mood: str | None = None,
         k: int = 5,
         exclude: Sequence[int] = (),
+        all_genres: bool = False,
     ) -> dict[str, Any]:
         """Personal picks with reasons, optionally narrowed by genres, years and a mood."""
         filters = Filters(
             genres=list(genres),
+            all_genres=all_genres,
             exclude_genres=list(exclude_genres),
             year_min=year_from,
             year_max=year_to,
@@ -392,6 +395,7 @@ class Toolbox:
         value = self.engine.check_rating(stars)
         kind = "like" if value >= 4.5 else "dislike" if value <= 1.0 else "rating"
         self.store.give(self.session_id, movie.movieId, value, kind)
+        self.log.rated.append(movie.movieId)
         return self._movie(movie, your_rating=value, saved=True)
 
     def not_for_me(self, title_or_id: str | int) -> dict[str, Any]:

@@ -341,12 +341,9 @@ class Engine:
         steps: list[tuple[str, np.ndarray]] = []
         if filters.genres:
             cols = [genre_index[g] for g in filters.genres]
-            steps.append(
-                (
-                    f"genre {' or '.join(filters.genres)}",
-                    np.asarray(clusters.genre_matrix[:, cols].sum(axis=1)).ravel() > 0,
-                )
-            )
+            hits = np.asarray(clusters.genre_matrix[:, cols].sum(axis=1)).ravel()
+            need, joiner = (len(cols), " and ") if filters.all_genres else (1, " or ")
+            steps.append((f"genre {joiner.join(filters.genres)}", hits >= need))
         if filters.exclude_genres:
             cols = [genre_index[g] for g in filters.exclude_genres]
             steps.append(

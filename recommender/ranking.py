@@ -55,11 +55,12 @@ class RankerWeights(BaseModel):
 
 
 class Filters(BaseModel):
-    """What a request allows: genres (any of), excluded genres, years, minimum ratings."""
+    """What a request allows: genres (any of, or all of), excluded genres, years, ratings."""
 
     model_config = ConfigDict(extra="forbid")
 
     genres: list[str] = Field(default_factory=list)
+    all_genres: bool = False  # "romantic comedy", "sci-fi horror": every genre, not any
     exclude_genres: list[str] = Field(default_factory=list)
     year_min: int | None = None
     year_max: int | None = None
@@ -68,7 +69,7 @@ class Filters(BaseModel):
     def describe(self) -> str:
         parts = []
         if self.genres:
-            parts.append("genre " + " or ".join(self.genres))
+            parts.append("genre " + (" and " if self.all_genres else " or ").join(self.genres))
         if self.exclude_genres:
             parts.append("no " + ", ".join(self.exclude_genres))
         if self.year_min is not None or self.year_max is not None:

@@ -1,0 +1,353 @@
+"""What a message says about the movies it names: liked, disliked, or given stars.
+
+People say it in one breath: "loved Alien but hated Prometheus", "Heat 4/5, Collateral 3.5/5",
+"Shrek 👍 Cars 👎", "I only liked the first Matrix, the sequels were a letdown". The message is
+cut into clauses (sentences, then "but", "though", commas); each named movie takes
+
+1. the stars written next to it, in any notation: ``4/5``, ``8/10``, ``3.5``, ``5 stars``,
+   ``three and a half``, ``★★★★½``, ``⭐⭐⭐``;
+2. else the emoji right after it (👍 ❤️ 🔥 / 👎 😴 ❌);
+3. else the opinion word of its clause nearest to it ("loved", "boring", "masterpiece");
+4. else the opinion of the clause before it in the same sentence ("Loved Alien, Aliens and
+   The Thing"), else the message's default (a bare list of titles is a list of favourites).
+
+A clause that has an opinion but names no movie ("I couldn't stand it", "the sequels were a
+letdown") passes it back to the movies of the clause before it, or to their sequels.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from enum import Enum
+
+
+class Sentiment(Enum):
+    """How a person feels about a movie they named."""
+
+    LIKE = "like"
+    DISLIKE = "dislike"
+    NEUTRAL = "neutral"  # named without an opinion ("Die Hard 2 was fine", "why Titanic?")
+
+
+LIKED_STARS = 4.5
+DISLIKED_STARS = 1.0  # as "not for me": never suggested again
+
+
+@dataclass(frozen=True)
+class Opinion:
+    """One named movie and what the message says of it."""
+
+    movie_id: int
+    words: str
+    sentiment: Sentiment
+    stars: float | None = None
+
+    @property
+    def stored_stars(self) -> float | None:
+        """The stars to save: the given ones, or a like/dislike as stars; None: save nothing."""
+        if self.stars is not None:
+            return self.stars
+        return {Sentiment.LIKE: LIKED_STARS, Sentiment.DISLIKE: DISLIKED_STARS}.get(self.sentiment)
+
+
+@dataclass(frozen=True)
+class Named:
+    """A movie found in the text: its id, where it starts and the words that named it."""
+
+    movie_id: int
+    start: int
+    text: str
+
+    @property
+    def end(self) -> int:
+        return self.start + len(self.text)
+
+
+# --- stars --------------------------------------------------------------------------------
+
+_NUMBER_WORDS = {
+    "zero": 0.0,
+    "half": 0.5,
+    "one": 1.0,
+    "two": 2.0,
+    "three": 3.0,
+    "four": 4.0,
+    "five": 5.0,
+    "six": 6.0,
+    "seven": 7.0,
+    "eight": 8.0,
+    "nine": 9.0,
+    "ten": 10.0,
+}
+_NUM = r"(?:\d{1,2}(?:[.,]\d)?|" + "|".join(_NUMBER_WORDS) + r")(?:\s+and\s+a\s+half)?"
+_STAR_PATTERNS = [
+    re.compile(rf"(?P<n>{_NUM})\s*/\s*(?P<of>5|10)\b(?![.,]\d)", re.I),
+    re.compile(rf"(?P<n>{_NUM})\s+out\s+of\s+(?P<of>5|10)\b", re.I),
+    re.compile(rf"(?P<n>{_NUM})\s*(?:stars?|★|⭐)(?![\w★⭐])", re.I),
+    re.compile(r"(?P<glyphs>[★⭐](?:\ufe0f?[★⭐])*\ufe0f?)(?P<half>½)?"),
+]
+# A bare number right after a title, in a message that rates: "Forrest Gump 5", "Up - 4.5".
+_BARE_RE = re.compile(
+    r"^\s*(?:[-:=–]|gets|is|a|solid|maybe|\s)*\s*(?P<n>[0-5](?:[.,]5)?)(?![\w./%])"
+)
+_RATING_CONTEXT_RE = re.compile(
+    r"\b(?:rat(?:e|ed|ing|ings)|give|gave|score|stars?)\b|/\s*(?:5|10)\b", re.I
+)
+
+
+_LEADS_RE = re.compile(r"^\s*(?:for|to|on)\s+(?:the movie\s+)?$", re.I)  # "★★★★ for Heat"
+
+
+@dataclass(frozen=True)
+class Stars:
+    start: int
+    end: int
+    value: float
+
+
+def _number(raw: str) -> float:
+    raw = raw.lower().strip()
+    half = raw.endswith("and a half")
+    head = raw.split()[0].replace(",", ".")
+    value = _NUMBER_WORDS[head] if head in _NUMBER_WORDS else float(head)
+    return value + (0.5 if half else 0.0)
+
+
+def find_stars(text: str) -> list[Stars]:
+    """Every star rating written in ``text`` (x/10 halved), in reading order."""
+    found: list[Stars] = []
+    taken: list[tuple[int, int]] = []
+    for pattern in _STAR_PATTERNS:
+        for match in pattern.finditer(text):
+            if any(a < match.end() and match.start() < b for a, b in taken):
+                continue
+            if match.groupdict().get("glyphs"):
+                count = sum(ch in "★⭐" for ch in match["glyphs"])
+                value = count + (0.5 if match["half"] else 0.0)
+            else:
+                value = _number(match["n"])
+                if match.groupdict().get("of") == "10":
+                    value /= 2
+            # Out of range too ("11 stars"): the rating tool answers with the valid range.
+            found.append(Stars(match.start(), match.end(), value))
+            taken.append((match.start(), match.end()))
+    return sorted(found, key=lambda s: s.start)
+
+
+# --- opinion words ------------------------------------------------------------------------
+
+_POSITIVE = re.compile(
+    r"\b(?:lov(?:e|ed|es|ing)|(?:i|we|i really|i also|i did|i do|really|also)\s+(?:\w+\s+)?likes?|"
+    r"liked|enjoy(?:ed|s)?|ador(?:e|ed|es)|favou?rites?|favs?|faves?|great|amazing|awesome|"
+    r"brilliant|fantastic|incredible|masterpiece|best|so good|(?:were|was|are|is) (?:\w+ )?good|"
+    r"obsessed|blew me away|epic|peak|wow|beautiful|stunning|hilarious|funny|classics?|"
+    r"wrecked me|made me cry|comfort (?:movies?|films?)|childhood|go-?to|sick|cute|fan of|big fan|"
+    r"could watch|(?:\d+|ten|a hundred) times|hits?|into|gorgeous|perfect|excellent|"
+    r"go for|my kind of|my taste|can't get enough|genius|superb|terrific|wonderful|"
+    r"j'?ad(?:ore|oré)|ador[oé]|encant\w*|gust[oó]\w*|me gusta\w*|liebe|mag|geliebt|piace|amo)\b"
+    r"|[👍❤️😍🔥✅💯🤩🥰💕♥]|<3",
+    re.I,
+)
+_NEGATIVE = re.compile(
+    r"\b(?:hat(?:e|ed|es)|dislik(?:e|ed|es)|"
+    r"(?:didn'?t|did not|don'?t|do not|never)\s+(?:really\s+)?(?:like|love|enjoy|get|care for)|"
+    r"couldn'?t stand|can'?t stand|bor(?:ing|ed)|awful|"
+    r"terrible|horrible|overrated|let ?down|letdown|disappointing|disappointment|waste of time|"
+    r"meh|not a fan|not for me|not my (?:thing|cup of tea)|too (?:long|slow|sappy|cheesy)|cheesy|"
+    r"annoying|pretentious|dumb|stupid|a mess|not so much|not really|sappy|unbearable|"
+    r"fell asleep|forced|hype|worst|rubbish|garbage|trash|sucked|sucks|no thanks)\b"
+    r"|[👎😴❌🙅🤮💩]",
+    re.I,
+)
+_NEUTRAL = re.compile(r"\b(?:was|is|were) (?:fine|ok|okay|alright|decent)\b", re.I)
+_EMOJI_LIKE = re.compile(r"^[\s\W]{0,6}?[👍❤️😍🔥✅💯🤩🥰💕♥]")
+_EMOJI_DISLIKE = re.compile(r"^[\s\W]{0,6}?[👎😴❌🙅🤮💩]")
+_CARRY_RE = re.compile(r"\b(?:it|them|both|those|these|that one|the sequels?|the rest)\b", re.I)
+_SEQUELS_RE = re.compile(r"\b(?:the )?(?:sequels?|rest|other ones|follow-?ups)\b", re.I)
+
+_SENTENCE_RE = re.compile(r"[.!?;\n]+(?=\s|$)|\n")
+_SOFT_RE = re.compile(
+    r",\s*but\b|\bbut\b|\bthough\b|\bhowever\b|\bwhereas\b|\bwhile\b|\balthough\b|"
+    r"\bon the other hand\b|,(?=\s*(?:i|we|she|he|they|my|the sequels?|the rest)\b)|,",
+    re.I,
+)
+
+
+@dataclass
+class _Clause:
+    start: int
+    end: int
+    sentence: int
+    after_but: bool
+
+    def holds(self, pos: int) -> bool:
+        return self.start <= pos < self.end
+
+
+def _clauses(text: str) -> list[_Clause]:
+    clauses: list[_Clause] = []
+    sentence_start = 0
+    bounds = [m.end() for m in _SENTENCE_RE.finditer(text)] + [len(text)]
+    for n, sentence_end in enumerate(bounds):
+        cut = sentence_start
+        after_but = False
+        for soft in _SOFT_RE.finditer(text, sentence_start, sentence_end):
+            clauses.append(_Clause(cut, soft.start(), n, after_but))
+            cut, after_but = soft.end(), "," not in soft.group(0) or "but" in soft.group(0)
+        clauses.append(_Clause(cut, sentence_end, n, after_but))
+        sentence_start = sentence_end
+    return [c for c in clauses if c.end > c.start]
+
+
+def _cue(text: str, clause: _Clause, near: int | None) -> Sentiment | None:
+    """The opinion word of a clause nearest to ``near`` (or the clause's only kind of word)."""
+    body = text[clause.start : clause.end]
+    if _NEUTRAL.search(body):
+        return Sentiment.NEUTRAL
+    hits = [(m.start(), Sentiment.LIKE) for m in _POSITIVE.finditer(body)]
+    hits += [(m.start(), Sentiment.DISLIKE) for m in _NEGATIVE.finditer(body)]
+    if not hits:
+        return None
+    target = (near - clause.start) if near is not None else 0
+    return min(hits, key=lambda h: abs(h[0] - target))[1]
+
+
+# --- reading a message --------------------------------------------------------------------
+
+
+def read_opinions(
+    text: str,
+    named: Sequence[Named],
+    default: Sentiment,
+    sequels: Callable[[int], list[int]] | None = None,
+) -> list[Opinion]:
+    """What ``text`` says of each movie in ``named`` (found by the understander)."""
+    clauses = _clauses(text)
+    stars = _stars_by_title(text, named)
+    feelings: dict[int, Sentiment | None] = {}
+    for item in named:
+        feelings[item.movie_id] = _emoji_after(text, item, named) or _cue(
+            text, _clause_of(clauses, item.start), item.start
+        )
+    _carry(text, clauses, named, feelings)
+    opinions = []
+    for item in named:
+        feeling = feelings[item.movie_id] or _inherited(text, clauses, item, named, feelings)
+        opinions.append(
+            Opinion(item.movie_id, item.text, feeling or default, stars.get(item.movie_id))
+        )
+    if sequels is not None:
+        opinions += _sequel_opinions(text, clauses, named, opinions, sequels)
+    return opinions
+
+
+def _clause_of(clauses: list[_Clause], pos: int) -> _Clause:
+    return next((c for c in clauses if c.holds(pos)), clauses[-1])
+
+
+def _stars_by_title(text: str, named: Sequence[Named]) -> dict[int, float]:
+    """Each star rating goes to the title just before it, else to the one just after it."""
+    out: dict[int, float] = {}
+    ordered = sorted(named, key=lambda n: n.start)
+    for rating in find_stars(text):
+        before = [n for n in ordered if n.end <= rating.start and n.movie_id not in out]
+        after = [n for n in ordered if n.start >= rating.end and n.movie_id not in out]
+        leads = bool(after) and bool(_LEADS_RE.match(text[rating.end : after[0].start]))
+        if before and not leads and not re.search(r"[.!?\n;]", text[before[-1].end : rating.start]):
+            out[before[-1].movie_id] = rating.value
+        elif after and after[0].start - rating.end <= 12:
+            out[after[0].movie_id] = rating.value
+    if _RATING_CONTEXT_RE.search(text) or len(out) >= 1:
+        for item in ordered:
+            if item.movie_id not in out and (
+                bare := _BARE_RE.match(text[item.end : item.end + 16])
+            ):
+                out[item.movie_id] = _number(bare["n"])
+    return out
+
+
+def _emoji_after(text: str, item: Named, named: Sequence[Named]) -> Sentiment | None:
+    following = [n.start for n in named if n.start > item.start]
+    tail = text[item.end : min([*following, item.end + 12])]
+    if _EMOJI_DISLIKE.match(tail):
+        return Sentiment.DISLIKE
+    if _EMOJI_LIKE.match(tail):
+        return Sentiment.LIKE
+    return None
+
+
+def _carry(
+    text: str,
+    clauses: list[_Clause],
+    named: Sequence[Named],
+    feelings: dict[int, Sentiment | None],
+) -> None:
+    """'My girlfriend loves The Notebook, I couldn't stand it': the later clause decides."""
+    for i, clause in enumerate(clauses):
+        if i == 0 or any(clause.holds(n.start) for n in named):
+            continue
+        body = text[clause.start : clause.end]
+        if not _CARRY_RE.search(body) or _SEQUELS_RE.search(body):
+            continue
+        cue = _cue(text, clause, None)
+        if cue is None:
+            continue
+        previous = clauses[i - 1]
+        for item in named:
+            if previous.holds(item.start) and previous.sentence == clause.sentence:
+                feelings[item.movie_id] = cue
+
+
+def _inherited(
+    text: str,
+    clauses: list[_Clause],
+    item: Named,
+    named: Sequence[Named],
+    feelings: dict[int, Sentiment | None],
+) -> Sentiment | None:
+    """No opinion in its own clause: that of the clause before it in the sentence, or of a
+    heading line before it ("My favourites:", "Movies I love:")."""
+    index = next(i for i, c in enumerate(clauses) if c is _clause_of(clauses, item.start))
+    for previous in reversed(clauses[:index]):
+        own = [n for n in named if previous.holds(n.start)]
+        if own:
+            if previous.sentence != clauses[index].sentence or clauses[index].after_but:
+                return None
+            return feelings.get(own[-1].movie_id) or None
+        cue = _cue(text, previous, None)
+        if cue is not None:
+            return cue
+    return None
+
+
+def _sequel_opinions(
+    text: str,
+    clauses: list[_Clause],
+    named: Sequence[Named],
+    opinions: list[Opinion],
+    sequels: Callable[[int], list[int]],
+) -> list[Opinion]:
+    """'The Hangover was funny, the sequels not so much': the franchise's later films."""
+    out: list[Opinion] = []
+    mentioned = {n.movie_id for n in named}
+    for i, clause in enumerate(clauses):
+        body = text[clause.start : clause.end]
+        if i == 0 or not _SEQUELS_RE.search(body) or any(clause.holds(n.start) for n in named):
+            continue
+        cue = _cue(text, clause, None)
+        if cue is None:
+            continue
+        for opinion in opinions:
+            if any(
+                clauses[j].holds(n.start)
+                for j in range(i)
+                for n in named
+                if n.movie_id == opinion.movie_id
+            ):
+                for later in sequels(opinion.movie_id):
+                    if later not in mentioned:
+                        mentioned.add(later)
+                        out.append(Opinion(later, "the sequels", cue))
+    return out
