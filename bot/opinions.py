@@ -233,8 +233,9 @@ def read_opinions(
         )
     _carry(text, clauses, named, feelings)
     opinions = []
-    for item in named:
+    for item in sorted(named, key=lambda n: n.start):
         feeling = feelings[item.movie_id] or _inherited(text, clauses, item, named, feelings)
+        feelings[item.movie_id] = feeling
         opinions.append(
             Opinion(item.movie_id, item.text, feeling or default, stars.get(item.movie_id))
         )
@@ -259,12 +260,14 @@ def _stars_by_title(text: str, named: Sequence[Named]) -> dict[int, float]:
             out[before[-1].movie_id] = rating.value
         elif after and after[0].start - rating.end <= 12:
             out[after[0].movie_id] = rating.value
-    if _RATING_CONTEXT_RE.search(text) or len(out) >= 1:
-        for item in ordered:
-            if item.movie_id not in out and (
-                bare := _BARE_RE.match(text[item.end : item.end + 16])
-            ):
-                out[item.movie_id] = _number(bare["n"])
+    bare = {
+        item.movie_id: _number(m["n"])
+        for item in ordered
+        if item.movie_id not in out and (m := _BARE_RE.match(text[item.end : item.end + 16]))
+    }
+    every_title = len(ordered) >= 2 and len(bare) + len(out) == len(ordered)
+    if _RATING_CONTEXT_RE.search(text) or out or every_title:  # "Forrest Gump 5, Up 4.5"
+        out.update(bare)
     return out
 
 
@@ -313,9 +316,12 @@ def _inherited(
     for previous in reversed(clauses[:index]):
         own = [n for n in named if previous.holds(n.start)]
         if own:
-            if previous.sentence != clauses[index].sentence or clauses[index].after_but:
-                return None
-            return feelings.get(own[-1].movie_id) or None
+            same_sentence = previous.sentence == clauses[index].sentence
+            if same_sentence and not clauses[index].after_but:
+                return feelings.get(own[-1].movie_id) or None
+            if _cue(text, previous, None) is None:
+                continue  # a bare list line: keep looking for its heading
+            return None
         cue = _cue(text, previous, None)
         if cue is not None:
             return cue
