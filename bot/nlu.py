@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from bot.opinions import Named, Opinion, Sentiment, read_opinions
+from bot.spotting import Spotter
 from recommender.catalog import Catalog
 from recommender.errors import AmbiguousTitleError, UnknownTitleError
 from recommender.titles import title_key
@@ -112,8 +113,12 @@ GENRE_WORDS: list[tuple[str, tuple[str, ...]]] = [
 _GENRE_RES = [(re.compile(rf"\b(?:{p})\b", re.IGNORECASE), g) for p, g in GENRE_WORDS]
 _NEGATOR = r"(?:no|not|nothing|without|except|avoid|skip|but not|anything but|none of|less|non-?)"
 _NEG_GENRE_RE = re.compile(
-    rf"\b{_NEGATOR}[\s-]+(?:too\s+|more\s+|any\s+|the\s+|a\s+|so\s+)?(?P<word>[\w-]+(?:\s[\w-]+)?)",
+    rf"\b{_NEGATOR}[\s-]+(?:too\s+|more\s+|any\s+|the\s+|a\s+|so\s+|for\s+|made for\s+)?"
+    r"(?P<word>[\w-]+(?:\s[\w-]+)?)",
     re.IGNORECASE,
+)
+_GENRE_EMOJI_RE = re.compile(
+    r"(?P<word>[\w-]+)\s*[^\w\s]{0,4}?(?:(?P<no>[❌🙅👎🚫])|[✅👍✔])", re.IGNORECASE
 )
 _DONT_LIKE_GENRE_RE = re.compile(
     r"\b(?:i\s+)?(?:don'?t|do not|never|can'?t stand|hate)\s+(?:like\s+|watch\s+|want\s+)?"
@@ -298,7 +303,8 @@ _CUES: list[tuple[str, re.Pattern[str]]] = [
     (
         "predict",
         re.compile(
-            r"\b(?:would|will|do you think|think)\s+i(?:'d|’d|'ll| would| will)?\s+"
+            r"(?<!what )(?<!else )\b(?:would|will|do you think|think)\s+"
+            r"i(?:'d|’d|'ll| would| will)?\s+"
             r"(?:like|love|enjoy|hate)\b|"
             r"(?<!what )\bshould i (?:watch|see|bother with)\s+"
             r"(?!something|anything|a |an |some|next|now|tonight|this|then)\w|"
@@ -486,6 +492,11 @@ _TRIGGER_RE = re.compile(
     r"to|hated|disliked|of|for|think of|give|gave|is|was)\s+$",
     re.IGNORECASE,
 )
+_STRONG_TRIGGER_RE = re.compile(
+    r"\b(?:like|liked|loved|love|enjoyed|adored|seen|saw|watched|rate|rated|hated|disliked|"
+    r"give|gave)\s+(?:the\s+)?$",
+    re.IGNORECASE,
+)
 _SPAN_STOP_RE = re.compile(
     r"[,.;!?:()]|\s(?:and|but|because|since|which|who|though|although|it|i|didn'?t|did|was|"
     r"is|so|then|or|with|from|in|for|as|a|an|\d+(?:\.\d)?\s*(?:stars?|/))\b",
@@ -512,6 +523,7 @@ class Understander:
         self._example_vectors: np.ndarray | None = None
         self._example_intents: list[str] = []
         self._max_year = int(np.nanmax(catalog.movies["year"].astype(float)))
+        self.spotter = Spotter(catalog, COMMON_WORDS)
 
     # --- public ---------------------------------------------------------------------------
 
@@ -544,12 +556,42 @@ class Understander:
         wants_title = intent in TITLE_INTENTS | {"compare"}
         if wants_title and not slots.titles and not slots.refs and not slots.focus:
             self._fuzzy_title(text, slots)
-        default = Sentiment.NEUTRAL if intent in QUESTION_INTENTS else Sentiment.LIKE
-        named = [Named(t.movie_id, t.start, t.text) for t in slots.titles]
-        slots.opinions = read_opinions(text, named, default, self.sequels)
+        slots.opinions = self._opinions(text, slots)
+        settled = self._settle(text, slots)
+        if settled != slots.intent:
+            slots.intent = settled
+            slots.opinions = self._opinions(text, slots)
         if slots.focus and slots.unknown_title is None and intent not in TITLE_INTENTS:
             slots.focus = False
         return slots
+
+    def _opinions(self, text: str, parse: Parse) -> list[Opinion]:
+        default = Sentiment.NEUTRAL if parse.intent in QUESTION_INTENTS else Sentiment.LIKE
+        named = [Named(t.movie_id, t.start, t.text) for t in parse.titles]
+        return read_opinions(text, named, default, self.sequels)
+
+    @staticmethod
+    def _settle(text: str, parse: Parse) -> str:
+        """The intent once the message's opinions are known: titles said with an opinion make
+        a message about the person's taste, whatever surface cue it also has."""
+        explicit = [o for o in parse.opinions if o.explicit]
+        intent = parse.intent
+        if not parse.titles:
+            return intent
+        if intent == "details" and (explicit or len(parse.titles) >= 2):
+            return "rate" if all(o.stars is not None for o in parse.opinions) else "recommend"
+        if intent == "compare" and explicit and not _COMPARE_QUESTION_RE.search(text):
+            return "recommend"
+        if intent in {"search", "nonsense", "people", "sentiment"} and explicit:
+            return "recommend"
+        if (
+            intent in {"search", "nonsense"}
+            and len(Understander._descriptive(_blank(text, parse))) <= 3
+        ):
+            return "recommend"  # little besides the titles: a list of favourites
+        if intent == "similar" and (len(parse.titles) >= 2 or not _SIMILAR_TO_TITLE(text, parse)):
+            return "recommend"
+        return intent
 
     def sequels(self, movie_id: int) -> list[int]:
         """Later films of the same franchise ("The Hangover" -> Part II, Part III)."""
@@ -627,6 +669,11 @@ class Understander:
             if movie is not None:
                 found.append(TitleMatch(movie, inner, start))
                 taken.append((match.start(), match.end()))
+        for group in self.spotter.aliases(text):
+            if any(a <= group[0].start < b for a, b in taken):
+                continue
+            found += [TitleMatch(s.movie_id, text[s.start : s.end], s.start) for s in group]
+            taken.append((group[0].start, group[0].end))
         words = [(m.start(), m.end()) for m in _WORD_RE.finditer(text)][:400]
         i = 0
         while i < len(words):
@@ -639,7 +686,13 @@ class Understander:
             movie_id, j = hit
             start, end = words[i][0], words[j - 1][1]
             found.append(TitleMatch(movie_id, text[start:end], start))
+            taken.append((start, end))
             i = j
+        if not capitalized:
+            for spotted in self.spotter.misspelt(text, taken):
+                found.append(
+                    TitleMatch(spotted.movie_id, text[spotted.start : spotted.end], spotted.start)
+                )
         found.sort(key=lambda t: t.start)
         unique: dict[int, TitleMatch] = {}
         for match in found:
@@ -660,7 +713,12 @@ class Understander:
         for j in range(min(len(words), i + MAX_TITLE_WORDS), i, -1):
             span = text[start : words[j - 1][1]].rstrip(".'’-")
             key = title_key(span)
-            if not key or not self._titles.ids_for_key(key):
+            if not key:
+                continue
+            if not self._titles.ids_for_key(key):
+                part = self.spotter.part(key)
+                if part is not None and self._loosely_named(text, start, span, " " not in key):
+                    return part, j
                 continue
             if not self._plausible(text, start, span, key):
                 continue
@@ -681,6 +739,17 @@ class Understander:
                 return b + (1 if close == ")" else 0)
         return None
 
+    @staticmethod
+    def _loosely_named(text: str, start: int, span: str, one_word: bool) -> bool:
+        """A part of a title counts where a writer marks a title: a capital (for a one-word
+        part, "Anchorman", only in a list or after a cue: "Weird, right?" is no title)."""
+        capitalized = (span[:1].isupper() or span[:1].isdigit()) and not one_word
+        return (
+            capitalized
+            or _listed(text, start, start + len(span))
+            or bool(_STRONG_TRIGGER_RE.search(text[:start]))
+        )
+
     def _plausible(self, text: str, start: int, span: str, key: str) -> bool:
         """Is this span really naming a movie, not just ordinary words?"""
         tokens = key.split()
@@ -688,16 +757,24 @@ class Understander:
         capitalized = span[:1].isupper() or span[:1].isdigit()
         sentence_start = not text[:start].strip() or text[:start].rstrip()[-1:] in ".!?"
         after_trigger = bool(_TRIGGER_RE.search(text[:start]))
+        listed = _listed(text, start, start + len(span))
         if key.isdigit():  # "10", "1917", "300": titles only where a title is expected
             rest = text[start + len(span) :].lstrip()
-            return after_trigger and not rest.startswith(("/", "star", "out of"))
+            if rest.startswith(("/", "star", "out of", "times", "minutes", "years")):
+                return False
+            if text[:start].rstrip().endswith("/"):  # the 10 of "8/10"
+                return False
+            return after_trigger or listed or bool(re.match(r"(?:was|is|were)\b", rest))
         if not ordinary:
             if len(tokens) == 1:
+                strong = bool(_STRONG_TRIGGER_RE.search(text[:start]))
                 return (
-                    after_trigger
+                    strong
                     or (capitalized and (len(key) >= 4 or not sentence_start))
-                    or (len(key) >= 4 and _listed(text, start, start + len(span)))
+                    or (len(key) >= 4 and listed)
                 )
+            return True
+        if len(tokens) == 1 and capitalized and listed:  # "Up - 9/10", "Seven and Zodiac"
             return True
         if len(tokens) >= 3 and capitalized and (after_trigger or not sentence_start):
             return True
@@ -789,8 +866,13 @@ class Understander:
         for genre_re, genres in _GENRE_RES:
             if genre_re.search(text):
                 wanted += [g for g in genres if g not in excluded and g not in wanted]
-        if _MOODS_LIGHT.search(text):  # "funny" is a mood here, not a demand for comedies only
-            wanted = [g for g in wanted if g != "Comedy" or re.search(r"\bcomed", text, re.I)]
+        for match in _GENRE_EMOJI_RE.finditer(text):  # "horror 👻❌ comedy 😂✅"
+            for genre_re, genres in _GENRE_RES:
+                if genre_re.fullmatch(match["word"]):
+                    if match["no"]:
+                        excluded.update(genres)
+                    wanted = [g for g in wanted if g not in excluded]
+        wanted = [g for g in wanted if g not in excluded]
         parse.genres = wanted
         parse.exclude_genres = sorted(excluded)
         parse.all_genres = len(wanted) > 1 and not re.search(r"\bor\b", text, re.IGNORECASE)
@@ -929,6 +1011,29 @@ _LIST_AFTER_RE = re.compile(
 def _listed(text: str, start: int, end: int) -> bool:
     """A lower-case word standing as a list item ("heat 4 stars, alien 5 stars")."""
     return bool(_LIST_BEFORE_RE.search(text[:start]) and _LIST_AFTER_RE.match(text[end:]))
+
+
+_COMPARE_QUESTION_RE = re.compile(
+    r"\bwhich (?:one|is|was|of)\b|\bcompare\b|\bvs\.?|\bversus\b|\bor\b[^,.;!?]{0,40}\?", re.I
+)
+_LIKE_TARGET_RE = re.compile(
+    r"\b(?:like|similar to|in the (?:vein|style|spirit) of|reminds? me of|as|if i liked)\s+$", re.I
+)
+
+
+def _blank(text: str, parse: Parse) -> str:
+    """The text with the titles taken out."""
+    for match in parse.titles:
+        text = text.replace(match.text, " ")
+    return text
+
+
+def _SIMILAR_TO_TITLE(text: str, parse: Parse) -> bool:
+    """Is the similar request about a named title ("more like Heat"), or about "it"/"that"
+    after a title ("Just watched Her ... Anything like it?")?"""
+    if any(_LIKE_TARGET_RE.search(text[max(0, t.start - 30) : t.start]) for t in parse.titles):
+        return True
+    return bool(re.search(r"\blike (?:it|that|this|that one|this one)\b", text, re.I))
 
 
 def _looks_like_rating(text: str) -> bool:

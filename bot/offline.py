@@ -20,6 +20,8 @@ from bot.tools import Toolbox
 SHOWN = 5
 # Intents whose whole point is the opinions in the message; they are answered by storing them.
 OPINION_INTENTS = {"rate", "like", "dislike", "seen", "recommend"}
+# Intents where naming a movie without a word about it still means liking it ("Heat, Ronin").
+TASTE_INTENTS = {"recommend", "like", "similar", "taste"}
 _ASKS_RE = re.compile(
     r"\b(?:recommend\w*|suggest\w*|what (?:should|else|next|now)|anything|something|ideas?|"
     r"more|others?|next|tips?|help|watch)\b|\?",
@@ -83,7 +85,7 @@ class OfflineAgent:
         liked_any = False
         for opinion in parse.opinions:
             stars = opinion.stored_stars
-            if stars is None:
+            if stars is None or not (opinion.explicit or parse.intent in TASTE_INTENTS):
                 continue
             saved = tools.rate_movie(opinion.movie_id, stars)  # type: ignore[arg-type]
             if "error" in saved:
@@ -437,7 +439,13 @@ class OfflineAgent:
     def _on_search(self, tools: Toolbox, state: dict[str, Any], parse: Parse) -> str:
         query = parse.raw
         result = tools.search_by_description(
-            query, genres=[], year_from=parse.year_min, year_to=parse.year_max, k=SHOWN
+            query,
+            genres=parse.genres,
+            all_genres=parse.all_genres,
+            exclude_genres=parse.exclude_genres,
+            year_from=parse.year_min,
+            year_to=parse.year_max,
+            k=SHOWN,
         )
         if "error" in result:
             return result["error"]

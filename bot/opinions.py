@@ -43,6 +43,7 @@ class Opinion:
     words: str
     sentiment: Sentiment
     stars: float | None = None
+    explicit: bool = True  # said in words, emoji or stars (False: the message's default)
 
     @property
     def stored_stars(self) -> float | None:
@@ -90,7 +91,8 @@ _STAR_PATTERNS = [
 ]
 # A bare number right after a title, in a message that rates: "Forrest Gump 5", "Up - 4.5".
 _BARE_RE = re.compile(
-    r"^\s*(?:[-:=–]|gets|is|a|solid|maybe|\s)*\s*(?P<n>[0-5](?:[.,]5)?)(?![\w./%])"
+    r"^\s*(?:[-:=–]|gets|is|a|solid|maybe|probably|\s)*\s*"
+    r"(?P<n>[0-5](?:[.,]5)?(?![\w/%]|[.,]\d)|(?:one|two|three|four|five)(?:\s+and\s+a\s+half)?\b)"
 )
 _RATING_CONTEXT_RE = re.compile(
     r"\b(?:rat(?:e|ed|ing|ings)|give|gave|score|stars?)\b|/\s*(?:5|10)\b", re.I
@@ -158,7 +160,15 @@ _NEGATIVE = re.compile(
     r"meh|not a fan|not for me|not my (?:thing|cup of tea)|too (?:long|slow|sappy|cheesy)|cheesy|"
     r"annoying|pretentious|dumb|stupid|a mess|not so much|not really|sappy|unbearable|"
     r"fell asleep|forced|hype|worst|rubbish|garbage|trash|sucked|sucks|no thanks)\b"
+    r"|\b(?:not|no|nothing)\s+(?:the\s+|any\s+|a\s+)?(?:\w+\s+){0,3}"
+    r"(?:stuff|kind|type|sort|movies?|films?)\s+like\b"
     r"|[👎😴❌🙅🤮💩]",
+    re.I,
+)
+# "would I like it?", "what else would I like": asking, not telling.
+_QUESTION_RE = re.compile(
+    r"\b(?:would|will|do|did|should|might|could)\s+(?:i|we|you)\s+(?:\w+\s+)?"
+    r"(?:like|love|enjoy|hate)\b",
     re.I,
 )
 _NEUTRAL = re.compile(r"\b(?:was|is|were) (?:fine|ok|okay|alright|decent)\b", re.I)
@@ -203,7 +213,7 @@ def _clauses(text: str) -> list[_Clause]:
 
 def _cue(text: str, clause: _Clause, near: int | None) -> Sentiment | None:
     """The opinion word of a clause nearest to ``near`` (or the clause's only kind of word)."""
-    body = text[clause.start : clause.end]
+    body = _QUESTION_RE.sub(lambda m: " " * len(m.group(0)), text[clause.start : clause.end])
     if _NEUTRAL.search(body):
         return Sentiment.NEUTRAL
     hits = [(m.start(), Sentiment.LIKE) for m in _POSITIVE.finditer(body)]
@@ -236,8 +246,15 @@ def read_opinions(
     for item in sorted(named, key=lambda n: n.start):
         feeling = feelings[item.movie_id] or _inherited(text, clauses, item, named, feelings)
         feelings[item.movie_id] = feeling
+        given = stars.get(item.movie_id)
         opinions.append(
-            Opinion(item.movie_id, item.text, feeling or default, stars.get(item.movie_id))
+            Opinion(
+                item.movie_id,
+                item.text,
+                feeling or default,
+                given,
+                explicit=feeling is not None or given is not None,
+            )
         )
     if sequels is not None:
         opinions += _sequel_opinions(text, clauses, named, opinions, sequels)
@@ -263,7 +280,7 @@ def _stars_by_title(text: str, named: Sequence[Named]) -> dict[int, float]:
     bare = {
         item.movie_id: _number(m["n"])
         for item in ordered
-        if item.movie_id not in out and (m := _BARE_RE.match(text[item.end : item.end + 16]))
+        if item.movie_id not in out and (m := _BARE_RE.match(text[item.end : item.end + 32]))
     }
     every_title = len(ordered) >= 2 and len(bare) + len(out) == len(ordered)
     if _RATING_CONTEXT_RE.search(text) or out or every_title:  # "Forrest Gump 5, Up 4.5"
@@ -299,7 +316,8 @@ def _carry(
             continue
         previous = clauses[i - 1]
         for item in named:
-            if previous.holds(item.start) and previous.sentence == clause.sentence:
+            same_sentence = previous.sentence == clause.sentence
+            if previous.holds(item.start) and (same_sentence or feelings[item.movie_id] is None):
                 feelings[item.movie_id] = cue
 
 

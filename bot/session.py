@@ -66,11 +66,11 @@ class Reply:
 
     @property
     def picks(self) -> dict[int, str]:
-        """The returned movies the reply names (all returned ones if it names none by title),
-        leaving out the ones the person just rated."""
-        offered = {m: t for m, t in self.movies.items() if m not in self.rated}
-        named = {m: t for m, t in offered.items() if t in self.text}
-        return named or offered
+        """The returned movies the reply names (all returned ones if it names none by title):
+        its suggestions first, then the movies the person rated in this message."""
+        named = {m: t for m, t in self.movies.items() if t in self.text} or dict(self.movies)
+        suggested = {m: t for m, t in named.items() if m not in self.rated}
+        return {**suggested, **{m: t for m, t in named.items() if m in self.rated}}
 
 
 @dataclass(frozen=True)
@@ -115,6 +115,7 @@ class ChatService:
 
     def warm_up(self) -> None:
         """Load what the first messages would otherwise wait for: embedder, index, text model."""
+        self.nlu.spotter.warm()
         self.nlu.parse("a quiet film about the sea")
         try:
             self.engine.search("a quiet film about the sea", k=1)

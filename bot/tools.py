@@ -297,9 +297,17 @@ class Toolbox:
         year_from: int | None = None,
         year_to: int | None = None,
         k: int = 5,
+        exclude_genres: Sequence[str] = (),
+        all_genres: bool = False,
     ) -> dict[str, Any]:
         """Movies whose plot descriptions match what the person describes."""
-        filters = Filters(genres=list(genres), year_min=year_from, year_max=year_to)
+        filters = Filters(
+            genres=list(genres),
+            all_genres=all_genres,
+            exclude_genres=list(exclude_genres),
+            year_min=year_from,
+            year_max=year_to,
+        )
         k = max(1, min(int(k), 10))
         result = self.engine.search(query, k=3 * k, filters=filters, exclude=self.never_again())
         # A composed stub ("Title (Year): a comedy film.") says nothing about the plot.

@@ -220,8 +220,11 @@ def chroma_where(filters: Filters) -> dict[str, Any] | None:
     """A Chroma ``where`` clause for the filters (None when there are none)."""
     clauses: list[dict[str, Any]] = []
     if filters.genres:
-        ors = [{genre_flag(g): True} for g in filters.genres]
-        clauses.append(ors[0] if len(ors) == 1 else {"$or": ors})
+        flags = [{genre_flag(g): True} for g in filters.genres]
+        if filters.all_genres:
+            clauses += flags
+        else:
+            clauses.append(flags[0] if len(flags) == 1 else {"$or": flags})
     clauses += [{genre_flag(g): False} for g in filters.exclude_genres]
     if filters.year_min is not None:
         clauses.append({"year": {"$gte": filters.year_min}})

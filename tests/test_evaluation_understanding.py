@@ -67,3 +67,17 @@ def test_precision_counts_misses_in_the_denominator() -> None:
     cases = [DescribedTaste("a", "x", frozenset({1, 2})), DescribedTaste("b", "y", frozenset({3}))]
     scores = precision(cases, lambda text: [1, 2, 9] if text == "x" else [9], k=5)
     assert scores == {"precision": 0.2, "hit": 0.5, "n": 2}
+
+
+def test_first_messages_dev_floor(service: ChatService) -> None:
+    """CI fails below 90/100 fully understood on the shared dev file (offline mode)."""
+    from bot.evaluation import load_cases, score_first_messages
+    from tests.conftest import SHARED, _require
+
+    path = _require(SHARED.parent / "eval" / "first_messages.dev.json")
+    cases = [FirstMessage.from_json(row) for row in load_cases(path)]
+    result = score_first_messages(service, cases)
+    failures = "\n".join(
+        f"{f['id']}: {f['text'][:60]!r} {f['problems']}" for f in result["failures"]
+    )
+    assert result["understood"] >= 90, f"{result['understood']}/100 understood:\n{failures}"

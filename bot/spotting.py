@@ -1,0 +1,272 @@
+"""Names people give movies beyond the catalogue's exact titles: parts, aliases, typos.
+
+- **Parts of a title**: "Close Encounters", "Anchorman", "Kill Bill", "Sen to Chihiro",
+  "Empire Strikes Back", "prisoner of azkaban": a run of words that begins or ends a
+  well-known movie's title (or one of its alternative titles).
+- **Aliases and franchises**: "LOTR", "T2", "all the Back to the Future movies", "the
+  original Star Wars films", "the Dark Knight trilogy".
+- **Typos in list items**: "pulp fixtion, resevoir dogs, jacky brown" are close to exactly one
+  well-known title each (rapidfuzz ratio on the matching keys).
+
+Only movies with at least ``MIN_RATINGS`` ratings answer to a partial or misspelt name: a
+person naming a film by half its title means a film they could expect the other to know.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import cached_property
+
+from rapidfuzz import fuzz, process
+
+from recommender.catalog import Catalog
+from recommender.ranking import franchise_key
+from recommender.titles import match_keys, title_key
+
+MIN_RATINGS = 10
+FUZZY_MIN_RATINGS = 20
+FUZZY_SCORE = 86.0  # rapidfuzz ratio: "inseption" ~ "inception" 89, "zodiak" ~ "zodiac" 83
+FUZZY_SCORE_COMMON = 90.0  # spans made of everyday words ("the dark night")
+FUZZY_SCORE_WORD = 83.0  # one rare word of 6+ letters ("zodiak")
+MAX_FUZZY_WORDS = 5
+
+# Names that are not any part of a title. Values are display titles ("Title (Year)").
+ALIASES: dict[str, tuple[str, ...]] = {
+    "lotr": (
+        "The Lord of the Rings: The Fellowship of the Ring (2001)",
+        "The Lord of the Rings: The Two Towers (2002)",
+        "The Lord of the Rings: The Return of the King (2003)",
+    ),
+    "t2": ("Terminator 2: Judgment Day (1991)",),
+    "e.t.": ("E.T. the Extra-Terrestrial (1982)",),
+    "esb": ("Star Wars: Episode V - The Empire Strikes Back (1980)",),
+    "the original star wars": (
+        "Star Wars: Episode IV - A New Hope (1977)",
+        "Star Wars: Episode V - The Empire Strikes Back (1980)",
+        "Star Wars: Episode VI - Return of the Jedi (1983)",
+    ),
+    "the dark knight trilogy": (
+        "Batman Begins (2005)",
+        "The Dark Knight (2008)",
+        "The Dark Knight Rises (2012)",
+    ),
+}
+_ALIAS_RE = re.compile(
+    r"(?<![\w])(?P<name>" + "|".join(re.escape(a) for a in ALIASES) + r")"
+    r"(?:\s+(?:films?|movies?|trilogy|series))?(?![\w])",
+    re.IGNORECASE,
+)
+_FRANCHISE_RE = re.compile(
+    r"\b(?:all|both|each)\s+(?:of\s+)?the\s+(?P<a>[\w'’:&. -]{2,40}?)\s+(?:films|movies|trilogy)\b"
+    r"|\bthe\s+(?P<b>[\w'’:&. -]{2,40}?)\s+(?:trilogy|films|movies|series|franchise)\b",
+    re.IGNORECASE,
+)
+_CUE_BEFORE_RE = re.compile(
+    r"\b(?:loved?|liked?|enjoyed|adored|watched|seen|saw|hated|disliked)\s+$", re.IGNORECASE
+)
+_LIST_SPLIT_RE = re.compile(
+    r"[,;/|+\n•*&()!?]|\.(?=\s|$)|\b(?:and|or|but|then|also|r|are|is|were|was)\b", re.IGNORECASE
+)
+
+
+@dataclass(frozen=True)
+class Spotted:
+    """A movie named by words other than its exact title."""
+
+    movie_id: int
+    start: int
+    end: int
+
+
+class Spotter:
+    """Partial titles, aliases and misspelt titles, over one catalogue."""
+
+    def __init__(self, catalog: Catalog, common: frozenset[str]) -> None:
+        self.catalog = catalog
+        self.common = common
+
+    # --- indexes (built on first use) ------------------------------------------------------
+
+    @cached_property
+    def _known(self) -> dict[int, tuple[str, int | None, int]]:
+        """movieId -> (franchise, year, number of ratings) of movies people may name loosely."""
+        out = {}
+        for movie_id, title, n in zip(
+            self.catalog.movies.index,
+            self.catalog.movies["title"],
+            self.catalog.movies["n_ratings"],
+            strict=True,
+        ):
+            if n >= MIN_RATINGS:
+                out[int(movie_id)] = (franchise_key(title), self.catalog.movie(movie_id).year, n)
+        return out
+
+    @cached_property
+    def _parts(self) -> dict[str, list[int]]:
+        """Leading and trailing word runs of well-known titles -> the movies they begin or end."""
+        parts: dict[str, list[int]] = defaultdict(list)
+        movies = self.catalog.movies
+        for movie_id in self._known:
+            names = (movies.at[movie_id, "title"], *movies.at[movie_id, "akas"])
+            for key in {k for name in names for k in match_keys(name)}:
+                words = key.split()
+                runs = {" ".join(words[:n]) for n in range(1, len(words))}
+                # a trailing run must begin with a word of its own ("empire strikes back",
+                # "revolutions"), not with "in" or "of" ("in london")
+                runs |= {
+                    " ".join(words[n:]) for n in range(1, len(words)) if words[n] not in self.common
+                }
+                for run in runs:
+                    if self._distinctive(run) and movie_id not in parts[run]:
+                        parts[run].append(movie_id)
+        return dict(parts)
+
+    @cached_property
+    def _fuzzy_keys(self) -> tuple[list[str], list[int]]:
+        keys: list[str] = []
+        ids: list[int] = []
+        movies = self.catalog.movies
+        for movie_id, (_, _, n) in self._known.items():
+            if n < FUZZY_MIN_RATINGS:
+                continue
+            for name in (movies.at[movie_id, "title"], *movies.at[movie_id, "akas"]):
+                key = title_key(name)
+                words = key.split()
+                tails = [" ".join(words[n:]) for n in range(1, len(words) - 1)]
+                for run in [key, *(t for t in tails if self._distinctive(t) and " " in t)]:
+                    keys.append(run)
+                    ids.append(movie_id)
+        return keys, ids
+
+    def _distinctive(self, run: str) -> bool:
+        """A part that could only be a title: not everyday words, not a lone short word."""
+        words = run.split()
+        rare = [w for w in words if w not in self.common and not w.isdigit() and len(w) >= 3]
+        if len(words) == 1:
+            return bool(rare) and len(run) >= 5
+        return bool(rare) and len(run) >= 6
+
+    def warm(self) -> None:
+        """Build the indexes now rather than on the first message that needs them."""
+        _ = self._parts, self._fuzzy_keys
+
+    # --- lookups -----------------------------------------------------------------------------
+
+    def part(self, key: str) -> int | None:
+        """The movie a leading or trailing part of its title names, when one clearly does."""
+        return self._choose(self._parts.get(key, []))
+
+    def _choose(self, candidates: list[int]) -> int | None:
+        """One of a franchise: the first film; else the far more rated one; else none."""
+        if not candidates:
+            return None
+        if len(candidates) == 1:
+            return candidates[0]
+        known = self._known
+        by_franchise = {known[m][0] for m in candidates}
+        if len(by_franchise) == 1 and len(candidates) <= 3:  # "Kill Bill"; not "Star Wars"
+            return min(candidates, key=lambda m: (known[m][1] or 9999, -known[m][2]))
+        ranked = sorted(candidates, key=lambda m: known[m][2], reverse=True)
+        if known[ranked[0]][2] >= 3 * known[ranked[1]][2]:
+            return ranked[0]
+        return None
+
+    def aliases(self, text: str) -> list[tuple[Spotted, ...]]:
+        """'LOTR', 'T2', 'all the Back to the Future movies': each as the movies it stands for."""
+        found = []
+        for match in _ALIAS_RE.finditer(text):
+            ids = [self._display_id(d) for d in ALIASES[match["name"].lower()]]
+            found.append(
+                tuple(Spotted(m, match.start(), match.end()) for m in ids if m is not None)
+            )
+        for match in _FRANCHISE_RE.finditer(text):
+            name = match["a"] or match["b"]
+            ids = self.franchise(name)
+            if ids:
+                found.append(tuple(Spotted(m, match.start(), match.end()) for m in ids))
+        return [f for f in found if f]
+
+    def franchise(self, name: str) -> list[int]:
+        """The main films of a franchise named by its title ("Back to the Future")."""
+        key = title_key(name)
+        if len(key) < 3 or all(w in self.common for w in key.split()):
+            return []
+        members = [
+            m
+            for m in self._known
+            if (k := title_key(str(self.catalog.movies.at[m, "title"]))) == key
+            or k.startswith(key + " ")
+        ]
+        if len(members) < 2:
+            return []
+        top = max(self._known[m][2] for m in members)
+        main = [m for m in members if self._known[m][2] >= 0.2 * top]
+        return sorted(main, key=lambda m: self._known[m][1] or 0)
+
+    def _display_id(self, display: str) -> int | None:
+        try:
+            return self.catalog.resolve(display)
+        except Exception:
+            return None
+
+    def misspelt(self, text: str, taken: list[tuple[int, int]]) -> list[Spotted]:
+        """List items close to one well-known title ("pulp fixtion", "inseption")."""
+        keys, ids = self._fuzzy_keys
+        found: list[tuple[float, int, Spotted]] = []
+        for seg_start, seg_end in _segments(text):
+            words = [
+                (m.start() + seg_start, m.end() + seg_start)
+                for m in re.finditer(r"[\w'’]+", text[seg_start:seg_end])
+            ]
+            for i in range(len(words)):
+                for j in range(i + 1, min(len(words), i + MAX_FUZZY_WORDS) + 1):
+                    start, end = words[i][0], words[j - 1][1]
+                    if any(a < end and start < b for a, b in taken):
+                        continue
+                    whole = not text[seg_start:start].strip() and not text[end:seg_end].strip()
+                    cued = bool(_CUE_BEFORE_RE.search(text[:start]))
+                    hit = self._closest(text[start:end], keys, ids, whole or cued)
+                    if hit is not None:
+                        found.append((hit[0], end - start, Spotted(hit[1], start, end)))
+        chosen: list[Spotted] = []
+        for _, _, spotted in sorted(found, key=lambda f: (f[0], f[1]), reverse=True):
+            if all(s.end <= spotted.start or spotted.end <= s.start for s in chosen):
+                chosen.append(spotted)
+        return chosen
+
+    def _closest(
+        self, span: str, keys: list[str], ids: list[int], standalone: bool
+    ) -> tuple[float, int] | None:
+        """The well-known title ``span`` misspells, with the score, if one is close enough.
+
+        Spans of everyday words ("the dark night") count only standing alone as a list item or
+        right after a cue ("loved the dark night"), never inside a sentence ("scary movies")."""
+        key = title_key(span)
+        words = key.split()
+        if len(key) < 5 or not words:
+            return None
+        everyday = all(w in self.common for w in words)
+        if (everyday or len(words) == 1) and not standalone:
+            return None
+        if everyday and len(words) < 2:
+            return None
+        if words[0] in self.common and not everyday:
+            return None
+        if everyday:
+            cutoff = FUZZY_SCORE_COMMON
+        elif len(words) == 1:
+            cutoff = FUZZY_SCORE_WORD if len(key) >= 6 else FUZZY_SCORE_COMMON
+        else:
+            cutoff = FUZZY_SCORE
+        match = process.extractOne(key, keys, scorer=fuzz.ratio, score_cutoff=cutoff)
+        if match is None or (match[1] >= 100 and not standalone):
+            return None  # an exact title inside a sentence is the exact finder's business
+        return float(match[1]), ids[match[2]]
+
+
+def _segments(text: str) -> list[tuple[int, int]]:
+    """The stretches between list separators, where one title may stand."""
+    cuts = [0, *(p for m in _LIST_SPLIT_RE.finditer(text) for p in (m.start(), m.end())), len(text)]
+    return [(a, b) for a, b in zip(cuts[::2], cuts[1::2], strict=False) if text[a:b].strip()]
