@@ -148,6 +148,12 @@ def cmd_recommend(args: argparse.Namespace) -> int:
         year_max=args.year_max,
         min_ratings=args.min_ratings,
     )
+    if args.text and not (args.genre or args.year_min or args.year_max):
+        from bot.nlu import Understander
+
+        # the genres and years the description itself states ("90s comedies, nothing crude")
+        stated = Understander(engine.catalog).filters_for(args.text)
+        filters = stated.model_copy(update={"min_ratings": args.min_ratings})
     result = engine.recommend(taste, text=args.text, filters=filters, k=args.k)
     for note in result.notes:
         print(f"note: {note}", file=sys.stderr)

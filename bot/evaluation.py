@@ -294,7 +294,9 @@ def score_described_tastes(
     baselines = Baselines(engine, cache_dir)
 
     def recommend_text(text: str) -> list[int]:
-        return [p.movie.movieId for p in engine.recommend(text=text, k=K).picks]
+        """As ``recommend --text`` does it: the stated genres and years, then the ranking."""
+        filters = service.nlu.filters_for(text)
+        return [p.movie.movieId for p in engine.recommend(text=text, filters=filters, k=K).picks]
 
     def search(text: str) -> list[int]:
         return [h.movie.movieId for h in engine.search(text, k=K).hits]

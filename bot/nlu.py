@@ -22,6 +22,7 @@ from bot.opinions import Named, Opinion, Sentiment, read_opinions
 from bot.spotting import Spotter
 from recommender.catalog import Catalog
 from recommender.errors import AmbiguousTitleError, UnknownTitleError
+from recommender.ranking import Filters
 from recommender.titles import title_key
 
 MAX_PARSE_CHARS = 2000  # a 10,000-character message is read by its beginning
@@ -565,6 +566,18 @@ class Understander:
             slots.focus = False
         return slots
 
+    def filters_for(self, text: str) -> Filters:
+        """The genres, excluded genres and years a described taste states ("a thriller from
+        the 90s, nothing gory")."""
+        parse = self._slots(unicodedata.normalize("NFKC", text or "")[:MAX_PARSE_CHARS])
+        return Filters(
+            genres=parse.genres,
+            all_genres=parse.all_genres,
+            exclude_genres=parse.exclude_genres,
+            year_min=parse.year_min,
+            year_max=parse.year_max,
+        )
+
     def _opinions(self, text: str, parse: Parse) -> list[Opinion]:
         default = Sentiment.NEUTRAL if parse.intent in QUESTION_INTENTS else Sentiment.LIKE
         named = [Named(t.movie_id, t.start, t.text) for t in parse.titles]
@@ -586,7 +599,7 @@ class Understander:
             return "recommend"
         if (
             intent in {"search", "nonsense"}
-            and len(Understander._descriptive(_blank(text, parse))) <= 3
+            and len(Understander.descriptive(_blank(text, parse))) <= 3
         ):
             return "recommend"  # little besides the titles: a list of favourites
         if intent == "similar" and (len(parse.titles) >= 2 or not _SIMILAR_TO_TITLE(text, parse)):
@@ -922,7 +935,7 @@ class Understander:
             text,
             re.I,
         )
-        if about and Understander._descriptive(about["what"]) and not _REF_RE.search(about["what"]):
+        if about and Understander.descriptive(about["what"]) and not _REF_RE.search(about["what"]):
             moods.append(about["what"].strip())
         parse.mood = ", ".join(moods) or None
         parse.genres = [g for g in parse.genres if g not in parse.exclude_genres]
@@ -965,7 +978,7 @@ class Understander:
         if _SEEN_RE.search(text) and (p.titles or p.refs):
             return "seen"
         if p.has_constraints or p.clear_filters:
-            return "search" if len(self._descriptive(text)) >= 2 else "recommend"
+            return "search" if len(self.descriptive(text)) >= 2 else "recommend"
         if p.titles and len(_WORD_RE.findall(text)) <= len(p.titles[0].text.split()) + 3:
             return "details"
         if not p.titles and (whole := self._resolve(text.strip(" ?!."), p)) is not None:
@@ -974,7 +987,7 @@ class Understander:
         return self._nearest_intent(text, p)
 
     @staticmethod
-    def _descriptive(text: str) -> list[str]:
+    def descriptive(text: str) -> list[str]:
         """Words that describe what a movie is about (not filler, genres or years)."""
         words = title_key(_DECADE_RE.sub(" ", text)).split()
         return [w for w in words if w not in COMMON_WORDS and len(w) > 2 and not w.isdigit()]
@@ -1014,7 +1027,9 @@ def _listed(text: str, start: int, end: int) -> bool:
 
 
 _COMPARE_QUESTION_RE = re.compile(
-    r"\bwhich (?:one|is|was|of)\b|\bcompare\b|\bvs\.?|\bversus\b|\bor\b[^,.;!?]{0,40}\?", re.I
+    r"\bwhich (?:one|is|was|of)\b|\bcompare\b|\bvs\.?|\bversus\b|\bor\b[^,.;!?]{0,40}\?|"
+    r"\b(?:better|worse|more|less)\s+(?:\w+\s+)?than\b|^\s*(?:is|was|are|were)\b[^.!]*\?",
+    re.IGNORECASE,
 )
 _LIKE_TARGET_RE = re.compile(
     r"\b(?:like|similar to|in the (?:vein|style|spirit) of|reminds? me of|as|if i liked)\s+$", re.I

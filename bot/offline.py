@@ -16,12 +16,24 @@ from typing import Any
 from bot.nlu import QUESTION_INTENTS, Parse, Understander
 from bot.opinions import Sentiment
 from bot.tools import Toolbox
+from recommender.described import read_request
 
 SHOWN = 5
 # Intents whose whole point is the opinions in the message; they are answered by storing them.
 OPINION_INTENTS = {"rate", "like", "dislike", "seen", "recommend"}
 # Intents where naming a movie without a word about it still means liking it ("Heat, Ronin").
 TASTE_INTENTS = {"recommend", "like", "similar", "taste"}
+DESCRIBED_WORDS = 1  # content words that make a message a description of what is wanted
+# Looking for one particular film ("what's that movie where..."): a faithful search.
+_FIND_ONE_RE = re.compile(
+    r"\b(?:what'?s|what is|whats)\s+(?:the|that)\s+(?:movie|film|one)\b|"
+    r"^\W*(?:the|that|a)?\s*(?:movie|film|one)\s+(?:where|with|about|in which)\b|"
+    r"\b(?:the|that)\s+(?:one|movie|film)\s+(?:where|with|in which)\b|"
+    r"\bwhat'?s it called\b|\bsearch\b|\bname of (?:the|that|a) (?:movie|film)\b|"
+    r"\b(?:trying to|can'?t|cannot|help me)\s+(?:find|remember|recall)\b|"
+    r"\bwhich (?:movie|film) (?:has|is|was)\b",
+    re.IGNORECASE,
+)
 _ASKS_RE = re.compile(
     r"\b(?:recommend\w*|suggest\w*|what (?:should|else|next|now)|anything|something|ideas?|"
     r"more|others?|next|tips?|help|watch)\b|\?",
@@ -174,6 +186,10 @@ class OfflineAgent:
     # --- recommendations -----------------------------------------------------------------
 
     def _on_recommend(self, tools: Toolbox, state: dict[str, Any], parse: Parse) -> str:
+        wanted = read_request(parse.raw).wanted  # "nothing violent" only refines the last one
+        if not parse.titles and len(self.nlu.descriptive(wanted)) >= DESCRIBED_WORDS:
+            # a new description of what they want: its own words, and a fresh request
+            parse.mood, parse.clear_filters = parse.raw, True
         filters = self._merge_filters(state, parse)
         exclude = state.get("shown", []) if parse.more and not parse.has_constraints else []
         result = tools.recommend_for_me(
@@ -437,6 +453,8 @@ class OfflineAgent:
         return "\n".join(lines)
 
     def _on_search(self, tools: Toolbox, state: dict[str, Any], parse: Parse) -> str:
+        if not _FIND_ONE_RE.search(parse.raw):  # describing what they want: recommend
+            return self._on_recommend(tools, state, parse)
         query = parse.raw
         result = tools.search_by_description(
             query,

@@ -10,10 +10,12 @@ uses the learned vectors, anyone else is folded in (no retraining).
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -22,6 +24,7 @@ import pandas as pd
 from recommender.catalog import Catalog, Movie
 from recommender.clusters import TasteMap, all_features
 from recommender.config import Settings
+from recommender.described import WEIGHTS, ConceptIndex, read_request
 from recommender.errors import (
     MovieBotError,
     NotBuiltError,
@@ -34,7 +37,14 @@ from recommender.genres import normalize_genre
 from recommender.matrix import Profile
 from recommender.models import Models
 from recommender.pipeline import STAGES, BuildContext, StageReport, open_store, run_pipeline
-from recommender.ranking import Filters, combine, diverse_top, franchise_key, shortlist
+from recommender.ranking import (
+    Filters,
+    combine,
+    diverse_top,
+    franchise_key,
+    shortlist,
+    standardize,
+)
 from recommender.results import (
     ClusterInfo,
     MovieDetails,
@@ -133,11 +143,18 @@ class Engine:
     """Answers questions over the loaded catalogue and models."""
 
     def __init__(
-        self, catalog: Catalog, models: Models | None = None, semantic: SemanticIndex | None = None
+        self,
+        catalog: Catalog,
+        models: Models | None = None,
+        semantic: SemanticIndex | None = None,
+        cache_dir: Path | None = None,
     ) -> None:
         self.catalog = catalog
         self._models = models
         self._semantic = semantic
+        self._cache_dir = cache_dir  # rebuildable derived data (concept vectors)
+        self._concepts: ConceptIndex | None = None
+        self._concepts_lock = threading.Lock()
         if models is not None:
             self._franchises = np.array([franchise_key(t) for t in catalog.movies["title"]])
 
@@ -157,7 +174,9 @@ class Engine:
             semantic = SemanticIndex(
                 ctx.payloads["index"], open_store(ctx.settings, embedder), embedder
             )
-        return cls(ctx.payloads["data"], ctx.payloads.get("models"), semantic)
+        return cls(
+            ctx.payloads["data"], ctx.payloads.get("models"), semantic, ctx.settings.artifacts_dir
+        )
 
     @property
     def semantic(self) -> SemanticIndex:
@@ -258,7 +277,6 @@ class Engine:
         filters = self._normalized(filters or Filters())
         row, profile, own = self._profile(taste)
         notes: list[str] = []
-        text_scores = self._text_scores(text, notes) if text else None
         mask = np.ones(self.models.matrix.n_items, dtype=bool)
         mask[profile.items] = False
         if len(exclude):
@@ -266,46 +284,123 @@ class Engine:
         mask, emptied = self._apply_filters(mask, filters)
         if emptied:
             return Recommendations([], "none", [emptied])
-        basis = "known user" if row is not None else "profile"
+        # Nothing liked yet (empty, or only low ratings): folding in dislikes alone drags every
+        # prediction down, so start from non-personal picks and steer away from the dislikes.
+        liked_any = len(profile) > 0 and (row is not None or profile.ratings.max() >= LIKE)
+        if not liked_any:
+            scores, mask, components, basis = self._impersonal(text, mask, row, profile, notes)
+            if len(profile):
+                scores -= AVOID * self._closeness(profile.items)
+            return self._finish(scores, mask, components, row, profile, own, k, basis, notes)
+        text_scores = self._text_scores(text, notes) if text else None
         components = self.models.components(row, profile, text_scores)
         weights = self.models.weights
         if text_scores is not None:
             weights = weights.model_copy(update={"text": self.semantic.state.personal_text_weight})
-        # Nothing liked yet (empty, or only low ratings): folding in dislikes alone drags every
-        # prediction down, so start from the non-personal picks and steer away from the dislikes.
-        liked_any = len(profile) > 0 and (row is not None or profile.ratings.max() >= LIKE)
-        if not liked_any:
-            basis = "text" if text_scores is not None else "steered" if profile else "popular"
-            components = {
-                n: components[n] for n in ("pop", "quality", "sentiment", "text") if n in components
-            }
-            if text_scores is None:
-                weights = weights.model_copy(update={"pop": 1.0, "quality": 1.0})
-                notes.append(_NOTHING_LIKED if len(profile) else _NOTHING_RATED)
-            else:
-                weights = self.semantic.state.text_weights
-                mask = self._text_gate(text_scores, mask)
+        basis = "known user" if row is not None else "profile"
         scores = combine(components, weights, mask)
-        if not liked_any and len(profile):
-            scores -= AVOID * self._closeness(profile.items)
+        return self._finish(scores, mask, components, row, profile, own, k, basis, notes)
+
+    def _impersonal(
+        self,
+        text: str | None,
+        mask: np.ndarray,
+        row: int | None,
+        profile: Profile,
+        notes: list[str],
+    ) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray], str]:
+        """Scores that know nothing liked: a described taste, else the well-loved films."""
+        components = self.models.components(row, profile, None)
+        if text and self._semantic is not None:
+            scores, mask, dense = self._described(text, mask, notes)
+            return scores, mask, {**components, "text": dense}, "text"
+        if text:
+            notes.append("The description index is not built, so your words were not used.")
+        notes.append(_NOTHING_LIKED if len(profile) else _NOTHING_RATED)
+        kept = {n: components[n] for n in ("pop", "quality", "sentiment")}
+        weights = self.models.weights.model_copy(update={"pop": 1.0, "quality": 1.0})
+        return combine(kept, weights, mask), mask, kept, "steered" if len(profile) else "popular"
+
+    def _finish(
+        self,
+        scores: np.ndarray,
+        mask: np.ndarray,
+        components: dict[str, np.ndarray],
+        row: int | None,
+        profile: Profile,
+        own: int | None,
+        k: int,
+        basis: str,
+        notes: list[str],
+    ) -> Recommendations:
+        scores = np.where(mask, scores, -np.inf)
         cols = diverse_top(shortlist(scores, max(SHORTLIST, 3 * k)), self._franchises, k)
         picks = self._explain(cols, scores, components, row, profile, own)
         return Recommendations(picks, basis, notes)
+
+    # --- described tastes ----------------------------------------------------------------
+
+    @property
+    def concepts(self) -> ConceptIndex:
+        """Keyword and tag phrases of the catalogue, embedded once (cached on disk)."""
+        with self._concepts_lock:
+            if self._concepts is None:
+                self._concepts = ConceptIndex.build(
+                    self._phrases(), self.semantic.embedder.encode, self._cache_dir
+                )
+            return self._concepts
+
+    def _phrases(self) -> list[list[str]]:
+        """Each column's TMDB keywords and MovieLens tags."""
+        keywords = self.catalog.descriptions["keywords"]
+        tags: dict[int, list[str]] = {}
+        for movie_id, tag in zip(
+            self.catalog.tags["movieId"], self.catalog.tags["tag"], strict=True
+        ):
+            tags.setdefault(int(movie_id), []).append(str(tag))
+        out = []
+        for movie_id in self.models.matrix.item_ids:
+            words = keywords.get(int(movie_id), "")
+            listed = words.split(",") if isinstance(words, str) and words else []
+            out.append([*listed, *tags.get(int(movie_id), [])])
+        return out
+
+    def _described(
+        self, text: str, mask: np.ndarray, notes: list[str]
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Scores for a described taste (see ``recommender.described``), the narrowed
+        candidates, and each movie's similarity to the wanted words."""
+        request = read_request(text)
+        query = self._embed(request.wanted or text, notes)
+        dense = self.semantic.similarities(query.vector)
+        indexed = mask & self.semantic.state.indexed
+        mask = indexed if indexed.sum() >= 10 else mask
+        genre_cols = {g: j for j, g in enumerate(self.models.clusters.genres)}
+        matrix = self.models.clusters.genre_matrix
+        for genre in request.excluded_genres:
+            if genre in genre_cols:
+                narrowed = mask & (matrix[:, genre_cols[genre]].toarray().ravel() == 0)
+                mask = narrowed if narrowed.any() else mask
+        stats, concepts, w = self.models.stats, self.concepts, WEIGHTS
+        scores = (
+            standardize(dense, mask)
+            + w.concept * standardize(concepts.scores(query.vector), mask)
+            + w.popularity * standardize(np.log1p(stats.counts), mask)
+            + w.quality * standardize(stats.quality, mask)
+        )
+        for phrase in request.ruled_out:
+            ruled = self.semantic.embedder.encode([phrase])[0]
+            scores -= w.ruled_out * standardize(concepts.scores(ruled), mask)
+        wanted = [genre_cols[g] for g in request.genres if g in genre_cols]
+        if wanted:
+            scores += w.genre * (np.asarray(matrix[:, wanted].sum(axis=1)).ravel() > 0)
+        return scores, mask, dense
 
     def _closeness(self, cols: np.ndarray) -> np.ndarray:
         """How close each movie is to ``cols`` by co-rating similarity, scaled to [0, 1]."""
         near = self.models.blend.knn.spread(cols, np.ones(len(cols))).ravel()
         top = float(near.max()) if len(near) else 0.0
         return near / top if top > 0 else near
-
-    def _text_gate(self, text_scores: np.ndarray, mask: np.ndarray) -> np.ndarray:
-        """Of the candidates, only the best text matches (the gate size fitted on tag queries)."""
-        gate = self.semantic.state.text_gate
-        if gate is None or gate >= mask.sum():
-            return mask
-        keep = np.zeros_like(mask)
-        keep[np.argpartition(-np.where(mask, text_scores, -np.inf), gate - 1)[:gate]] = True
-        return keep & mask
 
     def _text_scores(self, text: str, notes: list[str]) -> np.ndarray | None:
         """Semantic similarity of every movie to ``text`` (zero for movies not indexed)."""
