@@ -92,7 +92,7 @@ def _words(text: str) -> list[str]:
 
 GENRE_WORDS: list[tuple[str, tuple[str, ...]]] = [
     (r"rom-?coms?|romantic comed(?:y|ies)", ("Romance", "Comedy")),
-    (r"comed(?:y|ies)|funny|hilarious|laughs?|comic", ("Comedy",)),
+    (r"comed(?:y|ies)|funny|funnier|hilarious|laughs?|comic", ("Comedy",)),
     (r"horror|scary|spooky|frightening", ("Horror",)),
     (r"sci-?fi|science[- ]fiction|scifi", ("Sci-Fi",)),
     (r"animat(?:ed|ion)|cartoons?|anime", ("Animation",)),
@@ -428,7 +428,8 @@ COMMON_WORDS = frozenset(
         dark darker scary sad happy fun action comedy drama horror romance thriller war
         crime western musical mystery fantasy adventure animation documentary children genre
         genres story stories plot ending twist more less else another other others picks
-        pick
+        pick funnier scarier sadder happier darker lighter newer older shorter longer
+        quicker calmer gentler cheerier btw
         """
     )
 )

@@ -111,6 +111,15 @@ class OfflineAgent:
                 liked.append(saved["title"])
             else:
                 disliked.append(saved["title"])
+        if parse.refs and parse.stars is not None and all(o.stars is None for o in parse.opinions):
+            # "I'd give the first one 4/5, and Zodiac was great": the stars go to the pick
+            shown: list[int] = state.get("shown", [])
+            for movie_id in [shown[r] for r in parse.refs if -len(shown) <= r < len(shown)]:
+                saved = tools.rate_movie(movie_id, parse.stars)  # type: ignore[arg-type]
+                if "error" in saved:
+                    errors.append(str(saved["error"]))
+                else:
+                    rated.append(f"{saved['title']}, {_stars(saved['your_rating'])}")
         parts = [f"Saved: {r}." for r in rated]
         if liked:
             parts.append(f"Noted: you liked {_and(liked)}.")

@@ -275,8 +275,8 @@ def _stars_by_title(text: str, named: Sequence[Named]) -> dict[int, float]:
         leads = bool(after) and bool(_LEADS_RE.match(text[rating.end : after[0].start]))
         if before and not leads and not re.search(r"[.!?\n;]", text[before[-1].end : rating.start]):
             out[before[-1].movie_id] = rating.value
-        elif after and after[0].start - rating.end <= 12:
-            out[after[0].movie_id] = rating.value
+        elif after and (leads or not text[rating.end : after[0].start].strip(" \ufe0f")):
+            out[after[0].movie_id] = rating.value  # "★★★★ for Heat", "⭐⭐⭐ Heat"
     bare = {
         item.movie_id: _number(m["n"])
         for item in ordered

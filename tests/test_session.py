@@ -239,3 +239,40 @@ def test_a_rating_survives_kill_9_right_after_it_was_acknowledged(
     again = _chat(real_env, chat_home, "killed")
     out, _ = again.communicate("/me\n", timeout=300)
     assert "- Heat (1995): 4.5 stars" in out
+
+
+def test_a_newcomers_first_three_messages(service: ChatService, engine) -> None:  # type: ignore[no-untyped-def]
+    """Likes, a dislike and a request in one message; a refinement; stars for a pick + a like."""
+    first = service.send(
+        "new",
+        "hey! I really loved Arrival and Her, but Interstellar bored me. what should I watch?",
+    )
+    given = service.store.load("new").ratings
+    arrival, her, interstellar = (engine.resolve(t) for t in ("Arrival", "Her", "Interstellar"))
+    assert given[arrival] >= 4 and given[her] >= 4 and given[interstellar] <= 2.5
+    assert len(_picks(service, "new")) == 5 and "Interstellar" not in first.text.split("\n", 1)[1]
+    service.send("new", "something funnier, from the 2000s")
+    picks = [engine.catalog.movie(m) for m in _picks(service, "new")]
+    assert picks and all("Comedy" in m.genres and 2000 <= (m.year or 0) <= 2009 for m in picks)
+    service.send("new", "I'd give the first one 4/5 btw, and zodiac was great too")
+    given = service.store.load("new").ratings
+    assert given[picks[0].movieId] == 4.0 and given[engine.resolve("Zodiac")] >= 4
+
+
+def test_the_terminal_chat_keeps_library_output_off_the_console(real_env, chat_home: Path) -> None:  # type: ignore[no-untyped-def]
+    """Without --verbose, no library logging or progress bars between the bot's lines."""
+    env = {**os.environ, **real_env, "MOVIEBOT_HOME": str(chat_home), "PYTHONUNBUFFERED": "1"}
+    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL"):
+        env.pop(name, None)
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "app.py"), "chat", "--session", "quiet"],
+        input="a heist movie where everything goes wrong\nI loved Heat\n",
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=300,
+    )
+    assert done.returncode == 0 and "Heat (1995)" in done.stdout
+    for noise in ("Loading weights", "INFO", "WARNING", "Warning", "it/s]"):
+        assert noise not in done.stderr, done.stderr[-500:]

