@@ -177,15 +177,14 @@ class Spotter:
         """'LOTR', 'T2', 'all the Back to the Future movies': each as the movies it stands for."""
         found = []
         for match in _ALIAS_RE.finditer(text):
-            ids = [self._display_id(d) for d in ALIASES[match["name"].lower()]]
+            aliased = [self._display_id(d) for d in ALIASES[match["name"].lower()]]
             found.append(
-                tuple(Spotted(m, match.start(), match.end()) for m in ids if m is not None)
+                tuple(Spotted(m, match.start(), match.end()) for m in aliased if m is not None)
             )
         for match in _FRANCHISE_RE.finditer(text):
-            name = match["a"] or match["b"]
-            ids = self.franchise(name)
-            if ids:
-                found.append(tuple(Spotted(m, match.start(), match.end()) for m in ids))
+            members = self.franchise(match["a"] or match["b"])
+            if members:
+                found.append(tuple(Spotted(m, match.start(), match.end()) for m in members))
         return [f for f in found if f]
 
     def franchise(self, name: str) -> list[int]:

@@ -169,6 +169,22 @@ def _tool(method: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]
     return wrapper
 
 
+def _filters(
+    genres: Sequence[str],
+    all_genres: bool,
+    exclude_genres: Sequence[str],
+    year_from: int | None,
+    year_to: int | None,
+) -> Filters:
+    return Filters(
+        genres=list(genres),
+        all_genres=all_genres,
+        exclude_genres=list(exclude_genres),
+        year_min=year_from,
+        year_max=year_to,
+    )
+
+
 class Toolbox:
     """The agent's tools for one session; the session's person is fixed at construction."""
 
@@ -213,13 +229,7 @@ class Toolbox:
         all_genres: bool = False,
     ) -> dict[str, Any]:
         """Personal picks with reasons, optionally narrowed by genres, years and a mood."""
-        filters = Filters(
-            genres=list(genres),
-            all_genres=all_genres,
-            exclude_genres=list(exclude_genres),
-            year_min=year_from,
-            year_max=year_to,
-        )
+        filters = _filters(genres, all_genres, exclude_genres, year_from, year_to)
         result = self.engine.recommend(
             self.taste(),
             text=mood or None,
@@ -301,13 +311,7 @@ class Toolbox:
         all_genres: bool = False,
     ) -> dict[str, Any]:
         """Movies whose plot descriptions match what the person describes."""
-        filters = Filters(
-            genres=list(genres),
-            all_genres=all_genres,
-            exclude_genres=list(exclude_genres),
-            year_min=year_from,
-            year_max=year_to,
-        )
+        filters = _filters(genres, all_genres, exclude_genres, year_from, year_to)
         k = max(1, min(int(k), 10))
         result = self.engine.search(query, k=3 * k, filters=filters, exclude=self.never_again())
         # A composed stub ("Title (Year): a comedy film.") says nothing about the plot.

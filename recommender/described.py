@@ -33,6 +33,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from recommender.genres import ALIASES
+from recommender.movielens import ML100K_GENRES
 
 log = logging.getLogger(__name__)
 
@@ -60,28 +61,8 @@ _RULED_OUT_RE = re.compile(
     re.IGNORECASE,
 )
 _GENRE_WORDS: dict[str, str] = {
-    **{alias: genre for alias, genre in ALIASES.items()},
-    **{
-        g.lower(): g
-        for g in [
-            "Action",
-            "Adventure",
-            "Animation",
-            "Children",
-            "Comedy",
-            "Crime",
-            "Documentary",
-            "Drama",
-            "Fantasy",
-            "Horror",
-            "Musical",
-            "Mystery",
-            "Romance",
-            "Thriller",
-            "War",
-            "Western",
-        ]
-    },
+    **ALIASES,
+    **{g.lower(): g for g in ML100K_GENRES if g != "unknown"},
     "sci-fi": "Sci-Fi",
     "thrillers": "Thriller",
     "romcom": "Romance",
