@@ -14,7 +14,7 @@ import json
 import logging
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from langchain.agents.middleware import ModelRequest, wrap_model_call
@@ -320,8 +320,7 @@ class LLMAgent:
         messages = [{"role": r, "content": c} for r, c in history]
         messages.append({"role": "user", "content": message or "(empty message)"})
         allowed = self._allowed(tools, message)
-        buffer, lines, removed = "", [], []
-        hold = route is not None  # a routed first call must call a tool: its text is no answer
+        out = _Answer()
         stream = self.graph.stream(
             {"messages": messages},
             context=TurnContext(tools, route),
@@ -331,25 +330,31 @@ class LLMAgent:
         for mode, data in stream:
             if mode == "updates":
                 for call in _tool_calls(data):
-                    buffer, hold = "", False  # words said before a tool call are not the answer
+                    out.tool_called()  # words said before a tool call are not the answer
                     yield Event("status", STATUS.get(call, f"Using {call}") + "...")
                 continue
             chunk, meta = data
             if meta.get("langgraph_node") != "model" or not isinstance(chunk, AIMessageChunk):
                 continue
-            if hold or chunk.tool_call_chunks or not isinstance(chunk.content, str):
+            if chunk.tool_call_chunks or not isinstance(chunk.content, str):
                 continue
-            buffer += chunk.content
-            while "\n" in buffer:
-                line, buffer = buffer.split("\n", 1)
-                yield from self._emit(line, allowed | tools.log.mentions, tools.log, lines, removed)
-        if buffer:
-            yield from self._emit(buffer, allowed | tools.log.mentions, tools.log, lines, removed)
-        text = "\n".join(lines).strip()
-        if not text or _TOOL_MARKUP_RE.search(text):
-            raise LLMFailure(f"the model returned no usable text: {text[:80]!r}")
-        if removed and not tools.log.calls:
-            raise LLMFailure(f"the model named movies from memory: {removed}")
+            for line in out.feed(chunk.content):
+                yield from self._emit(line, allowed | tools.log.mentions, tools.log, out)
+        for line in out.finish():
+            yield from self._emit(line, allowed | tools.log.mentions, tools.log, out)
+        if not tools.log.calls:  # nothing was streamed yet: judge the whole text first
+            text = "\n".join(out.held).strip()
+            if not text or _TOOL_MARKUP_RE.search(text):
+                raise LLMFailure(f"the model returned no usable text: {text[:80]!r}")
+            if out.removed:
+                raise LLMFailure(f"the model named movies from memory: {out.removed}")
+            for line in out.held:
+                yield Event("text", line + "\n")
+            out.lines = out.held
+        text = "\n".join(out.lines).strip()
+        if not text:
+            raise LLMFailure("the model returned no usable text after its tool calls")
+        removed = out.removed
         turn = tools.log
         return Reply(
             text,
@@ -362,14 +367,17 @@ class LLMAgent:
             steps=turn.steps,
         )
 
-    def _emit(
-        self, line: str, allowed: set[str], log: TurnLog, lines: list[str], removed: list[str]
-    ) -> Iterator[Event]:
+    def _emit(self, line: str, allowed: set[str], log: TurnLog, out: _Answer) -> Iterator[Event]:
+        """Ground one line; show it only once a tool has answered (else hold it for judging)."""
         verdict = self.grounder.check_line(line, allowed, log.quoted)
-        removed += verdict.removed
-        if verdict.text or not verdict.removed:
-            lines.append(verdict.text)
-            yield Event("text", verdict.text + "\n")
+        out.removed += verdict.removed
+        if not verdict.text and verdict.removed:
+            return
+        if not log.calls:
+            out.held.append(verdict.text)
+            return
+        out.lines.append(verdict.text)
+        yield Event("text", verdict.text + "\n")
 
     def _allowed(self, tools: Toolbox, message: str) -> set[str]:
         """Titles a reply may name besides the tools' results: the person's own."""
@@ -382,6 +390,45 @@ class LLMAgent:
             if movie_id in catalog.movies.index:
                 keys.add(title_key(catalog.movie(movie_id).title))
         return keys
+
+
+@dataclass
+class _Answer:
+    """The reply as it streams: whole lines only, none shown that would be taken back.
+
+    Text before any tool call is held (it is dropped if a tool call follows, and judged whole
+    if none does); after a tool call, lines stream until one is a tool call written as text,
+    where the answer stops.
+    """
+
+    buffer: str = ""
+    held: list[str] = field(default_factory=list)
+    lines: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    stopped: bool = False
+
+    def tool_called(self) -> None:
+        """A real call came after all: what was said before it is dropped, not judged."""
+        self.buffer, self.held, self.stopped = "", [], False
+
+    def feed(self, text: str) -> list[str]:
+        self.buffer += text
+        ready = []
+        while "\n" in self.buffer and not self.stopped:
+            line, self.buffer = self.buffer.split("\n", 1)
+            ready += self._checked(line)
+        return ready
+
+    def finish(self) -> list[str]:
+        rest, self.buffer = self.buffer, ""
+        return self._checked(rest) if rest and not self.stopped else []
+
+    def _checked(self, line: str) -> list[str]:
+        if _TOOL_MARKUP_RE.search(line):
+            self.stopped = True  # the model lost the protocol: nothing from here on is shown
+            self.held.append(line)  # (a reply made only of this is judged unusable)
+            return []
+        return [line]
 
 
 def _tool_calls(update: dict[str, Any]) -> list[str]:

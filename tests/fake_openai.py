@@ -26,6 +26,7 @@ class Say:
 @dataclass
 class Call:
     calls: list[tuple[str, dict[str, Any]]]
+    said: str = ""  # words streamed before the call ("Let me check...")
 
 
 @dataclass
@@ -129,6 +130,7 @@ def _completion(answer: Say | Call) -> dict[str, Any]:
         message["content"] = answer.text
         finish = "stop"
     else:
+        message["content"] = answer.said or None
         message["tool_calls"] = _tool_calls(answer)
         finish = "tool_calls"
     return {
@@ -170,6 +172,8 @@ def _chunks(answer: Say | Call) -> list[dict[str, Any]]:
         ]
         out.append(chunk({}, "stop"))
     else:
+        if answer.said:
+            out.append(chunk({"content": answer.said + "\n"}))
         for i, call in enumerate(_tool_calls(answer)):
             out.append(chunk({"tool_calls": [{"index": i, **call}]}))
         out.append(chunk({}, "tool_calls"))

@@ -253,6 +253,42 @@ def test_a_tool_call_written_as_text_is_garbage(engine, understander, tmp_path) 
     assert '"name"' not in reply.text
 
 
+def test_a_tool_call_written_as_text_is_never_streamed(engine, understander, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The local model sometimes writes a call out as text, a dozen times: none of it shows,
+    and what was streamed before it stays the answer (nothing shown is taken back)."""
+
+    def script(body: dict[str, Any], i: int) -> Any:
+        if i == 0:
+            return Call([("tag_sentiment", {"title": "Fight Club"})])
+        markup = '{"name": "rate_movie", "arguments": {"title": "Fight Club", "stars": 5}}'
+        return Say("People praise Fight Club (1999) for its acting.\n" + "\n".join([markup] * 12))
+
+    with FakeOpenAI(script) as fake:
+        service = _service(engine, understander, tmp_path, fake.url)
+        events = list(service.stream("a", "what do people think of Fight Club?"))
+    shown = "".join(e.text for e in events if e.kind == "text")
+    reply = events[-1].reply
+    assert reply is not None and reply.mode == "llm"
+    assert shown == "People praise Fight Club (1999) for its acting.\n"
+    assert reply.text == shown.strip() and '"name"' not in shown
+
+
+def test_words_before_a_tool_call_are_never_shown(engine, understander, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    def script(body: dict[str, Any], i: int) -> Any:
+        if i == 0:
+            return Call(
+                [("predict_my_rating", {"title": "Titanic"})],
+                said="Let me think about Titanic (1953)...",
+            )
+        return Say("I'd guess you'd give Titanic (1997) about 3.5 stars.")
+
+    with FakeOpenAI(script) as fake:
+        service = _service(engine, understander, tmp_path, fake.url, routing=False)
+        events = list(service.stream("a", "would I like Titanic?"))
+    shown = "".join(e.text for e in events if e.kind == "text")
+    assert "Let me think" not in shown and "Titanic (1997)" in shown
+
+
 def test_a_reply_from_memory_is_replaced(engine, understander, tmp_path) -> None:  # type: ignore[no-untyped-def]
     with FakeOpenAI(lambda body, i: Say("1. **Inception (2010)** - mind-bending.")) as fake:
         reply = _service(engine, understander, tmp_path, fake.url).send("a", "recommend something")
