@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from bot.opinions import Named, Opinion, Sentiment, read_opinions
+from bot.opinions import Named, Opinion, Sentiment, find_stars, read_opinions
 from bot.spotting import Spotter
 from recommender.catalog import Catalog
 from recommender.errors import AmbiguousTitleError, UnknownTitleError
@@ -196,18 +196,11 @@ _IN_YEAR_RE = re.compile(r"\b(?:in|of|from)\s+(?P<year>(?:19|20)\d{2})\b", re.IG
 _RECENT_RE = re.compile(r"\b(?:recent|newer|new releases?|latest|modern)\b", re.IGNORECASE)
 _OLD_RE = re.compile(r"\b(?:old(?:er)?|classics?|vintage|golden age)\b", re.IGNORECASE)
 
-_STARS_RE = re.compile(
-    r"(?P<n>-?\d+(?:[.,]\d+)?|one|two|three|four|five|zero|half)\s*"
-    r"(?:(?P<slash>/\s*(?P<of>5|10))|\s*(?:stars?|★|out of (?P<of2>5|10)|points?)\b)",
-    re.IGNORECASE,
-)
-_STAR_GLYPHS_RE = re.compile(r"(★+)(½)?")
 _RATE_NUMBER_RE = re.compile(
     r"\b(?:rate|rated|rating|give|gave|giving|score)\b[^.?!\d]{0,40}?\b(?:an?\s+)?"
     r"(?P<n>-?\d{1,2}(?:[.,]\d+)?)\b(?!\s*(?:%|s\b|th\b))",
     re.IGNORECASE,
 )
-_NUMBER_WORDS = {"zero": 0, "half": 0.5, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
 
 _ORDINALS = {
     "first": 0,
@@ -603,7 +596,7 @@ class Understander:
             and len(Understander.descriptive(_blank(text, parse))) <= 3
         ):
             return "recommend"  # little besides the titles: a list of favourites
-        if intent == "similar" and (len(parse.titles) >= 2 or not _SIMILAR_TO_TITLE(text, parse)):
+        if intent == "similar" and (len(parse.titles) >= 2 or not _similar_to_title(text, parse)):
             return "recommend"
         return intent
 
@@ -855,15 +848,9 @@ class Understander:
 
     @staticmethod
     def _stars(text: str) -> float | None:
-        if glyphs := _STAR_GLYPHS_RE.search(text):
-            return len(glyphs.group(1)) + (0.5 if glyphs.group(2) else 0)
-        match = _STARS_RE.search(text)
-        if match:
-            raw = match["n"].lower().replace(",", ".")
-            value = float(_NUMBER_WORDS[raw]) if raw in _NUMBER_WORDS else float(raw)
-            if (match["of"] or match["of2"]) == "10":
-                value /= 2
-            return value
+        """The first star rating in ``text`` ("4/5", "⭐⭐⭐"), else a number after "rate"."""
+        if found := find_stars(text):
+            return found[0].value
         if number := _RATE_NUMBER_RE.search(text):
             return float(number["n"].replace(",", "."))
         return None
@@ -1044,7 +1031,7 @@ def _blank(text: str, parse: Parse) -> str:
     return text
 
 
-def _SIMILAR_TO_TITLE(text: str, parse: Parse) -> bool:
+def _similar_to_title(text: str, parse: Parse) -> bool:
     """Is the similar request about a named title ("more like Heat"), or about "it"/"that"
     after a title ("Just watched Her ... Anything like it?")?"""
     if any(_LIKE_TARGET_RE.search(text[max(0, t.start - 30) : t.start]) for t in parse.titles):

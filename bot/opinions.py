@@ -82,11 +82,11 @@ _NUMBER_WORDS = {
     "nine": 9.0,
     "ten": 10.0,
 }
-_NUM = r"(?:\d{1,2}(?:[.,]\d)?|" + "|".join(_NUMBER_WORDS) + r")(?:\s+and\s+a\s+half)?"
+_NUM = r"(?:-?\d{1,2}(?:[.,]\d)?|" + "|".join(_NUMBER_WORDS) + r")(?:\s+and\s+a\s+half)?"
 _STAR_PATTERNS = [
     re.compile(rf"(?P<n>{_NUM})\s*/\s*(?P<of>5|10)\b(?![.,]\d)", re.I),
     re.compile(rf"(?P<n>{_NUM})\s+out\s+of\s+(?P<of>5|10)\b", re.I),
-    re.compile(rf"(?P<n>{_NUM})\s*(?:stars?|★|⭐)(?![\w★⭐])", re.I),
+    re.compile(rf"(?P<n>{_NUM})\s*(?:stars?|points?|★|⭐)(?![\w★⭐])", re.I),
     re.compile(r"(?P<glyphs>[★⭐](?:\ufe0f?[★⭐])*\ufe0f?)(?P<half>½)?"),
 ]
 # A bare number right after a title, in a message that rates: "Forrest Gump 5", "Up - 4.5".
