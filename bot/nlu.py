@@ -93,7 +93,7 @@ def _words(text: str) -> list[str]:
 GENRE_WORDS: list[tuple[str, tuple[str, ...]]] = [
     (r"rom-?coms?|romantic comed(?:y|ies)", ("Romance", "Comedy")),
     (r"comed(?:y|ies)|funny|funnier|hilarious|laughs?|comic", ("Comedy",)),
-    (r"horror|scary|spooky|frightening", ("Horror",)),
+    (r"horror|scary|scarier|spooky|spookier|frightening", ("Horror",)),
     (r"sci-?fi|science[- ]fiction|scifi", ("Sci-Fi",)),
     (r"animat(?:ed|ion)|cartoons?|anime", ("Animation",)),
     (r"documentar(?:y|ies)|docs", ("Documentary",)),
@@ -915,7 +915,10 @@ class Understander:
         for pattern, exclude, words in MOODS:
             if pattern.search(text):
                 moods.append(words)
-                parse.exclude_genres = sorted(set(parse.exclude_genres) | set(exclude))
+                # a mood's implied exclusions never remove a genre the message asks for
+                # ("scarier but still fun" wants horror, lightly)
+                implied = set(exclude) - set(parse.genres)
+                parse.exclude_genres = sorted(set(parse.exclude_genres) | implied)
                 if words.startswith("gentle") or words.startswith("light"):
                     break  # "nothing violent" also says "violent"; one mood per kind
         about = re.search(

@@ -276,3 +276,11 @@ def test_the_terminal_chat_keeps_library_output_off_the_console(real_env, chat_h
     assert done.returncode == 0 and "Heat (1995)" in done.stdout
     for noise in ("Loading weights", "INFO", "WARNING", "Warning", "it/s]"):
         assert noise not in done.stderr, done.stderr[-500:]
+
+
+def test_a_light_mood_never_removes_the_genre_asked_for(service: ChatService, engine) -> None:  # type: ignore[no-untyped-def]
+    """'scarier but still fun' wants horror, lightly: the mood must not rule horror out."""
+    service.send("fun", "My favourites are The Princess Bride and Back to the Future")
+    service.send("fun", "something a bit scarier but still fun, nothing too gory")
+    picks = [engine.catalog.movie(m) for m in _picks(service, "fun")]
+    assert picks and all("Horror" in m.genres for m in picks), [m.display for m in picks]
