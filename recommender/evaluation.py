@@ -11,8 +11,11 @@
 - **Cold start**: 20% of users with at least ``MIN_COLD_RATINGS`` ratings (seed 0) are removed
   from training. Each is given by their 5 favourite titles (highest rated, earliest first);
   relevant = their other ratings of 4 or more. The hybrid folded in from those 5 titles is
-  compared with popularity and with the same users *trained warm*: the models retrained with
-  those 5 ratings in the training data (retraining instead of fold-in, the same information).
+  compared with popularity, with EASE folded in from the same 5 titles (binary matrix of every
+  training rating, the best λ of 100/300/1000), with the same titles given as ``--like`` (each
+  at ``LIKED`` stars), and with the same users *trained warm*: the models retrained with those
+  5 ratings in the training data (retraining instead of fold-in, the same information).
+  Recall is reported both over |relevant| and over min(10, |relevant|).
 """
 
 from __future__ import annotations
@@ -32,8 +35,17 @@ from tqdm import tqdm
 
 from recommender.blend import fit_blend
 from recommender.catalog import Catalog
+from recommender.ease import EASEConfig, EASEModel, fit_ease
+from recommender.engine import LIKED
 from recommender.matrix import Profile, RatingMatrix
-from recommender.metrics import coverage, ndcg_at_k, precision_at_k, recall_at_k, top_k
+from recommender.metrics import (
+    capped_recall_at_k,
+    coverage,
+    ndcg_at_k,
+    precision_at_k,
+    recall_at_k,
+    top_k,
+)
 from recommender.models import ModelParams, Models, fit_models
 from recommender.ranking import combine, diverse_top, franchise_key, shortlist
 from recommender.svd import fit_svd
@@ -363,49 +375,68 @@ def cold_start(catalog: Catalog, params: ModelParams, progress: bool) -> list[di
     matrix = cold_models.matrix
     franchises = np.array([franchise_key(t) for t in catalog.movies.loc[matrix.item_ids, "title"]])
     popularity = cold_models.stats.counts.astype(np.float64)
-    results: dict[str, dict[str, list[float]]] = {
-        m: {"recall@10": [], "ndcg@10": []}
-        for m in (
-            "popularity",
-            "moviebot.hybrid (cold, 5 titles)",
-            "moviebot.hybrid (warm, retrained)",
-        )
-    }
+    eases = {lam: _binary_ease(matrix, lam) for lam in COLD_EASE_LAMBDAS}
+    results: dict[str, dict[str, list[float]]] = {}
     for user, group in tqdm(
         relevant_frame.groupby("userId"), desc="cold start", disable=not progress, leave=False
     ):
         rel = set(matrix.item_cols(group["movieId"].to_numpy()).tolist())
         mine = given[given["userId"] == user]
+        cols = matrix.item_cols(mine["movieId"].to_numpy())
         profile = Profile.from_pairs(
-            dict(
-                zip(
-                    matrix.item_cols(mine["movieId"].to_numpy()).tolist(),
-                    mine["rating"].astype(float).tolist(),
-                    strict=True,
-                )
-            )
+            dict(zip(cols.tolist(), mine["rating"].astype(float).tolist(), strict=True))
         )
+        likes = Profile.from_pairs(dict.fromkeys(cols.tolist(), LIKED))
         warm_row = warm_models.matrix.user_row(int(user))
         lists = {
             "popularity": top_k(popularity, K, profile.items).tolist(),
-            "moviebot.hybrid (cold, 5 titles)": hybrid_ranking(
-                cold_models, franchises, None, profile
-            ),
+            **{
+                f"EASE λ={lam:g}": top_k(ease.scores(cols, np.ones(len(cols))), K, cols).tolist()
+                for lam, ease in eases.items()
+            },
+            COLD_STARS: hybrid_ranking(cold_models, franchises, None, profile),
+            COLD_LIKES: hybrid_ranking(cold_models, franchises, None, likes),
             "moviebot.hybrid (warm, retrained)": hybrid_ranking(
                 warm_models, franchises, warm_row, warm_models.matrix.profile(warm_row)
             ),
         }
         for name, ranked in lists.items():
-            results[name]["recall@10"].append(recall_at_k(ranked, rel, K))
-            results[name]["ndcg@10"].append(ndcg_at_k(ranked, rel, K))
-    return [
-        {
-            "model": name,
-            **{m: round(float(np.mean(v)), 4) for m, v in scores.items()},
-            "users": len(scores["recall@10"]),
-        }
+            scores = results.setdefault(name, {m: [] for m in COLD_METRICS})
+            for metric, fn in COLD_METRICS.items():
+                scores[metric].append(fn(ranked, rel, K))
+    return _cold_rows(results)
+
+
+COLD_STARS = "moviebot.hybrid (cold, 5 titles with their stars)"
+COLD_LIKES = "moviebot.hybrid (cold, 5 titles as --like)"
+COLD_EASE_LAMBDAS = (100.0, 300.0, 1000.0)
+COLD_METRICS: dict[str, Callable[[list[int], set[int], int], float]] = {
+    "recall@10": recall_at_k,
+    "capped_recall@10": capped_recall_at_k,
+    "ndcg@10": ndcg_at_k,
+}
+
+
+def _binary_ease(matrix: RatingMatrix, lam: float) -> EASEModel:
+    """EASE over every rated movie (no item cap), as a peer would fit it."""
+    return fit_ease(matrix, EASEConfig(lam=lam, min_count=1, max_items=matrix.n_items))
+
+
+def _cold_rows(results: dict[str, dict[str, list[float]]]) -> list[dict[str, Any]]:
+    """One row per model; of the EASE runs only the best λ (by capped recall) is kept."""
+    means = {
+        name: {m: round(float(np.mean(v)), 4) for m, v in scores.items()}
         for name, scores in results.items()
-    ]
+    }
+    eases = [name for name in means if name.startswith("EASE λ=")]
+    best = max(eases, key=lambda n: means[n]["capped_recall@10"])
+    rows = []
+    for name, scores in means.items():
+        if name in eases and name != best:
+            continue
+        label = f"{best} (best of 100/300/1000), same 5 titles" if name == best else name
+        rows.append({"model": label, **scores, "users": len(results[name]["recall@10"])})
+    return rows
 
 
 # --- report -------------------------------------------------------------------------------
@@ -425,7 +456,11 @@ def markdown_report(result: dict[str, Any]) -> str:
             "Top-10 ranking (per-user 20% holdout)",
             ["precision@10", "recall@10", "ndcg@10", "coverage"],
         ),
-        ("cold_start", "Cold start (5 favourite titles)", ["recall@10", "ndcg@10"]),
+        (
+            "cold_start",
+            "Cold start (5 favourite titles)",
+            ["recall@10", "capped_recall@10", "ndcg@10"],
+        ),
     ]
     for key, title, columns in sections:
         if key not in result:

@@ -4,6 +4,7 @@ For a ranked list L (best first) and a relevant set R:
 
     precision@k = |L[:k] ∩ R| / k
     recall@k    = |L[:k] ∩ R| / |R|
+    capped recall@k = |L[:k] ∩ R| / min(k, |R|)   (1.0 is reachable whatever |R|)
     NDCG@k      = DCG@k / IDCG@k,  DCG@k = Σ_{i≤k, L_i∈R} 1 / log2(i + 1)
                   IDCG@k = Σ_{i≤min(k,|R|)} 1 / log2(i + 1)
     coverage    = |∪_users L_u[:k]| / |catalogue|
@@ -24,6 +25,12 @@ def recall_at_k(ranked: Sequence[int], relevant: set[int], k: int) -> float:
     if not relevant:
         return 0.0
     return sum(1 for item in ranked[:k] if item in relevant) / len(relevant)
+
+
+def capped_recall_at_k(ranked: Sequence[int], relevant: set[int], k: int) -> float:
+    if not relevant:
+        return 0.0
+    return sum(1 for item in ranked[:k] if item in relevant) / min(k, len(relevant))
 
 
 def ndcg_at_k(ranked: Sequence[int], relevant: set[int], k: int) -> float:

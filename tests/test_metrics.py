@@ -7,7 +7,14 @@ import math
 import numpy as np
 import pytest
 
-from recommender.metrics import coverage, ndcg_at_k, precision_at_k, recall_at_k, top_k
+from recommender.metrics import (
+    capped_recall_at_k,
+    coverage,
+    ndcg_at_k,
+    precision_at_k,
+    recall_at_k,
+    top_k,
+)
 
 
 def test_precision_and_recall_by_hand() -> None:
@@ -16,6 +23,15 @@ def test_precision_and_recall_by_hand() -> None:
     assert recall_at_k(ranked, relevant, 4) == pytest.approx(2 / 3)
     assert precision_at_k(ranked, relevant, 2) == pytest.approx(1 / 2)
     assert recall_at_k(ranked, set(), 4) == 0.0
+
+
+def test_capped_recall_divides_by_what_fits_in_the_list() -> None:
+    relevant = set(range(100, 130))  # 30 relevant, only 10 fit in a top-10
+    ranked = [100, 101, 102, 1, 2, 3, 4, 5, 6, 7]
+    assert recall_at_k(ranked, relevant, 10) == pytest.approx(3 / 30)
+    assert capped_recall_at_k(ranked, relevant, 10) == pytest.approx(3 / 10)
+    assert capped_recall_at_k([5, 3, 9, 1], {3, 1, 7}, 4) == pytest.approx(2 / 3)
+    assert capped_recall_at_k(ranked, set(), 10) == 0.0
 
 
 def test_ndcg_by_hand() -> None:
