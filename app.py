@@ -27,7 +27,11 @@ log = logging.getLogger("moviebot")
 
 HERE = Path(__file__).resolve().parent
 # The shared dev sets beside a checkout, and the project's own held-out sets.
-DEFAULT_EVAL_DIRS = (HERE.parent / "shared" / "eval", HERE / "benchmarks" / "heldout")
+DEFAULT_EVAL_DIRS = (
+    HERE.parent / "shared" / "eval",
+    HERE / "benchmarks" / "heldout",
+    HERE / "benchmarks" / "tuning",
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -132,6 +136,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 def cmd_recommend(args: argparse.Namespace) -> int:
     """Recommend movies for a user, liked titles and/or a described taste."""
+    from recommender.engine import Taste
     from recommender.errors import MovieBotError
     from recommender.ranking import Filters
 
@@ -148,12 +153,16 @@ def cmd_recommend(args: argparse.Namespace) -> int:
         year_max=args.year_max,
         min_ratings=args.min_ratings,
     )
-    if args.text and not (args.genre or args.year_min or args.year_max):
+    if args.text:
         from bot.nlu import Understander
 
-        # the genres and years the description itself states ("90s comedies, nothing crude")
-        stated = Understander(engine.catalog).filters_for(args.text)
-        filters = stated.model_copy(update={"min_ratings": args.min_ratings})
+        # the genres and years the description states ("90s comedies, nothing crude") and the
+        # films it names ("like The Matrix, but newer")
+        described = Understander(engine.catalog).read_described(args.text)
+        if not (args.genre or args.year_min or args.year_max):
+            filters = described.filters.model_copy(update={"min_ratings": args.min_ratings})
+        if described.ratings:
+            taste = Taste(taste.user, {**described.ratings, **taste.ratings})
     result = engine.recommend(taste, text=args.text, filters=filters, k=args.k)
     for note in result.notes:
         print(f"note: {note}", file=sys.stderr)

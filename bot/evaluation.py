@@ -35,7 +35,7 @@ import numpy as np
 
 from bot.session import ChatService
 from recommender.catalog import Catalog
-from recommender.engine import Engine
+from recommender.engine import Engine, Taste
 
 LIKED_MIN = 4.0
 DISLIKED_MAX = 2.5
@@ -295,8 +295,10 @@ def score_described_tastes(
 
     def recommend_text(text: str) -> list[int]:
         """As ``recommend --text`` does it: the stated genres and years, then the ranking."""
-        filters = service.nlu.filters_for(text)
-        return [p.movie.movieId for p in engine.recommend(text=text, filters=filters, k=K).picks]
+        described = service.nlu.read_described(text)
+        taste = Taste(None, described.ratings)
+        picks = engine.recommend(taste, text=text, filters=described.filters, k=K).picks
+        return [p.movie.movieId for p in picks]
 
     def search(text: str) -> list[int]:
         return [h.movie.movieId for h in engine.search(text, k=K).hits]

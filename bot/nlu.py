@@ -18,9 +18,18 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from bot.opinions import Named, Opinion, Sentiment, find_stars, read_opinions
+from bot.opinions import (
+    LIKED_STARS,
+    Named,
+    Opinion,
+    Sentiment,
+    find_stars,
+    judges,
+    read_opinions,
+)
 from bot.spotting import Spotter
 from recommender.catalog import Catalog
+from recommender.described import FIND_ONE_RE
 from recommender.errors import AmbiguousTitleError, UnknownTitleError
 from recommender.ranking import Filters
 from recommender.titles import title_key
@@ -114,7 +123,7 @@ GENRE_WORDS: list[tuple[str, tuple[str, ...]]] = [
 _GENRE_RES = [(re.compile(rf"\b(?:{p})\b", re.IGNORECASE), g) for p, g in GENRE_WORDS]
 _NEGATOR = r"(?:no|not|nothing|without|except|avoid|skip|but not|anything but|none of|less|non-?)"
 _NEG_GENRE_RE = re.compile(
-    rf"\b{_NEGATOR}[\s-]+(?:too\s+|more\s+|any\s+|the\s+|a\s+|so\s+|for\s+|made for\s+)?"
+    rf"\b{_NEGATOR}[\s-]+(?:too\s+|more\s+|any\s+|the\s+|a\s+|so\s+|for\s+|made for\s+|with\s+)?"
     r"(?P<word>[\w-]+(?:\s[\w-]+)?)",
     re.IGNORECASE,
 )
@@ -122,7 +131,8 @@ _GENRE_EMOJI_RE = re.compile(
     r"(?P<word>[\w-]+)\s*[^\w\s]{0,4}?(?:(?P<no>[❌🙅👎🚫])|[✅👍✔])", re.IGNORECASE
 )
 _DONT_LIKE_GENRE_RE = re.compile(
-    r"\b(?:i\s+)?(?:don'?t|do not|never|can'?t stand|hate)\s+(?:like\s+|watch\s+|want\s+)?"
+    r"\b(?:i\s+)?(?:don'?t|do not|never|can'?t stand|hate[sd]?|dislike[sd]?)\s+"
+    r"(?:like\s+|watch\s+|want\s+)?(?:anything\s+|any\s+)?(?:too\s+|that\s+)?"
     r"(?P<word>[\w-]+(?:\s[\w-]+)?)",
     re.IGNORECASE,
 )
@@ -165,7 +175,66 @@ MOODS: list[tuple[re.Pattern[str], tuple[str, ...], str]] = [
     ),
 ]
 
-_DECADE_RE = re.compile(r"\b(?:the\s+)?(?:(?P<century>19|20)|')?(?P<decade>\d)0'?s\b", re.I)
+_DECADE_RE = re.compile(
+    r"\b(?<!their )(?<!his )(?<!her )(?<!my )(?<!our )(?<!your )(?<!early )(?<!mid )(?<!late )"
+    r"(?:the\s+)?(?:(?P<century>19|20)|')?(?P<decade>\d)0'?s\b",
+    re.I,
+)  # "in their 80s" is an age
+
+
+@dataclass(frozen=True)
+class DescribedTaste:
+    """What a described taste states: its filters, and stars for the films it names."""
+
+    filters: Filters
+    ratings: dict[int, float] = field(default_factory=dict)  # movieId -> stars
+
+
+def _filters(parse: Parse) -> Filters:
+    return Filters(
+        genres=parse.genres,
+        all_genres=parse.all_genres,
+        exclude_genres=parse.exclude_genres,
+        year_min=parse.year_min,
+        year_max=parse.year_max,
+    )
+
+
+_PLOT_BEFORE_RE = re.compile(FIND_ONE_RE.pattern + r"[^.!?]*$", re.IGNORECASE)
+_NAME_AFTER_RE = re.compile(r"\s+[A-Z][a-z]+(?!\w*\s*[,/|+&])(?!\s+(?:and|or)\b)(?=\s+[a-z])")
+_FIRST_BEFORE_RE = re.compile(r"\b(?:the\s+)?(?:first|original)\s+$", re.IGNORECASE)
+_PRONOUNS = frozenset({"it", "this", "that", "they", "he", "she", "we", "you", "i"})
+_PREDICATE_RE = re.compile(r"\s+(?:is|was|were|made|has|had|really|just|totally)\b", re.I)
+
+
+_FRANCHISE_REF_RE = re.compile(
+    r"\b(?:the\s+)?(?:first|original)\s+(?:one|film|movie)\b|"
+    r"\bpart\s+(?P<n>1|2|3|4|one|two|three|four|i{1,3}|iv)\b",
+    re.IGNORECASE,
+)
+_PART_NUMBERS = {"1": 1, "2": 2, "3": 3, "4": 4, "one": 1, "two": 2, "three": 3, "four": 4}
+_PART_NUMBERS |= {"i": 1, "ii": 2, "iii": 3, "iv": 4}
+
+
+def _judged(text: str, start: int, span: str) -> bool:
+    """A one-word title opening a sentence that goes on to judge it ("Big is such a sweet
+    movie", "Up made me cry"); never a pronoun ("It was great" after a pick means that pick)."""
+    if span.lower() in _PRONOUNS:
+        return False
+    rest = text[start + len(span) :]
+    if re.match(r"\s*[^\w\s]", rest):  # an emoji verdict right after: "Get Out 🔥🔥"
+        return judges(rest.lstrip()[:2])
+    return bool(_PREDICATE_RE.match(rest)) and judges(re.split(r"[.!?\n]", rest, maxsplit=1)[0])
+
+
+def _decade_start(match: re.Match[str]) -> int:
+    """'the 90s' -> 1990, "'60s" -> 1960, '2010s' -> 2010, 'the 00s' -> 2000."""
+    decade = int(match["decade"]) * 10
+    if century := match["century"]:
+        return int(century) * 100 + decade
+    return (1900 if decade >= 20 else 2000) + decade
+
+
 _DECADE_WORDS = {
     "twenties": 1920,
     "thirties": 1930,
@@ -194,7 +263,18 @@ _RANGE_RE = re.compile(
 )
 _IN_YEAR_RE = re.compile(r"\b(?:in|of|from)\s+(?P<year>(?:19|20)\d{2})\b", re.IGNORECASE)
 _RECENT_RE = re.compile(r"\b(?:recent|newer|new releases?|latest|modern)\b", re.IGNORECASE)
-_OLD_RE = re.compile(r"\b(?:old(?:er)?|classics?|vintage|golden age)\b", re.IGNORECASE)
+_OLD_RE = re.compile(
+    r"\b(?<!year-)(?<!years )(?<!yr-)(?:old(?:er)?|classics?|vintage|golden age)\b"
+    r"(?![- ](?:fashioned|school))",
+    re.IGNORECASE,
+)  # not "my 8-year-old", "old-fashioned"
+_LAST_YEARS_RE = re.compile(
+    r"\b(?:last|past)\s+(?P<n>\d{1,2}|few|couple of|ten|five|twenty|fifteen)\s+years\b", re.I
+)
+_LAST_DECADE_RE = re.compile(r"\b(?:last|past)\s+(?:decade|ten years)\b", re.I)
+_YEARS_WORDS = {"few": 5, "couple of": 3, "five": 5, "ten": 10, "fifteen": 15, "twenty": 20}
+_BLACK_AND_WHITE_RE = re.compile(r"\b(?:black[- ](?:and|&|n)[- ]white|b\s*&\s*w)\b", re.I)
+BLACK_AND_WHITE_UNTIL = 1966  # colour was the norm in Hollywood from the mid-sixties
 
 _RATE_NUMBER_RE = re.compile(
     r"\b(?:rate|rated|rating|give|gave|giving|score)\b[^.?!\d]{0,40}?\b(?:an?\s+)?"
@@ -563,14 +643,19 @@ class Understander:
     def filters_for(self, text: str) -> Filters:
         """The genres, excluded genres and years a described taste states ("a thriller from
         the 90s, nothing gory")."""
-        parse = self._slots(unicodedata.normalize("NFKC", text or "")[:MAX_PARSE_CHARS])
-        return Filters(
-            genres=parse.genres,
-            all_genres=parse.all_genres,
-            exclude_genres=parse.exclude_genres,
-            year_min=parse.year_min,
-            year_max=parse.year_max,
-        )
+        return _filters(self._slots(unicodedata.normalize("NFKC", text or "")[:MAX_PARSE_CHARS]))
+
+    def read_described(self, text: str) -> DescribedTaste:
+        """A described taste's filters and the films it names ("like The Matrix, but newer";
+        "loved Se7en but it was too gruesome")."""
+        parse = self.parse(text)
+        ratings = {
+            o.movie_id: stars for o in parse.opinions if (stars := o.stored_stars) is not None
+        }
+        for o in parse.opinions:  # "something like The Matrix": named as the way to go
+            if o.sentiment is Sentiment.NEUTRAL and o.stars is None:
+                ratings.setdefault(o.movie_id, LIKED_STARS)
+        return DescribedTaste(_filters(parse), ratings)
 
     def _opinions(self, text: str, parse: Parse) -> list[Opinion]:
         default = Sentiment.NEUTRAL if parse.intent in QUESTION_INTENTS else Sentiment.LIKE
@@ -598,13 +683,15 @@ class Understander:
             return "recommend"  # little besides the titles: a list of favourites
         if intent == "similar" and (len(parse.titles) >= 2 or not _similar_to_title(text, parse)):
             return "recommend"
+        if intent in {"like", "dislike"} and len({o.sentiment for o in parse.opinions}) > 1:
+            return "recommend"  # "X is overrated. Give me something like Y": a taste, both ways
         return intent
 
     def sequels(self, movie_id: int) -> list[int]:
         """Later films of the same franchise ("The Hangover" -> Part II, Part III)."""
         movies = self.catalog.movies
         first = self.catalog.movie(movie_id)
-        key = title_key(first.title)
+        key = title_key(first.title.split(":")[0])  # "Pirates of the Caribbean: The Curse..."
         if len(key) < 3:
             return []
         later = []
@@ -615,6 +702,39 @@ class Understander:
             if (movie.year or 0) > (first.year or 0) and "Documentary" not in movie.genres:
                 later.append(int(other))
         return later
+
+    def franchise(self, movie_id: int) -> list[int]:
+        """The films of ``movie_id``'s franchise in order: its root ("The Godfather" for
+        "The Godfather: Part II") and the root's sequels."""
+        words = title_key(self.catalog.movie(movie_id).title).split()
+        root = movie_id
+        for n in range(len(words) - 1, 0, -1):  # the longest title this one extends
+            prefix = " ".join(words[:n])
+            roots = [r for r in self._titles.ids_for_key(prefix) if movie_id in self.sequels(r)]
+            if len(prefix) >= 3 and roots:
+                root = roots[0]
+                break
+        films = [root, *self.sequels(root)]
+        return sorted(films, key=lambda m: self.catalog.movie(m).year or 0)
+
+    def _franchise_refs(self, text: str, titles: list[TitleMatch]) -> list[TitleMatch]:
+        """ "the first one", "part 2" after a franchise's film: that franchise's film."""
+        found: list[TitleMatch] = []
+        named = {t.movie_id for t in titles}
+        for match in _FRANCHISE_REF_RE.finditer(text):
+            if any(t.start <= match.start() < t.start + len(t.text) for t in titles):
+                continue  # part of a title: "The Godfather Part II"
+            if text[: match.start()].rstrip().lower().endswith("than"):
+                continue  # "better than the first one" compares; it says nothing of liking it
+            before = [t for t in titles if t.start < match.start()]
+            if not before:
+                continue
+            films = self.franchise(before[-1].movie_id)
+            n = _PART_NUMBERS[(match["n"] or "1").lower()] - 1
+            if len(films) > 1 and n < len(films) and films[n] not in named:
+                found.append(TitleMatch(films[n], match.group(0), match.start()))
+                named.add(films[n])
+        return found
 
     # --- language and noise ----------------------------------------------------------------
 
@@ -640,6 +760,7 @@ class Understander:
     def _slots(self, text: str) -> Parse:
         parse = Parse("unknown")
         parse.titles = self.find_titles(text, parse)
+        parse.titles += self._franchise_refs(text, parse.titles)
         covered = self._covered(text, parse.titles)
         parse.refs = self._refs(covered)
         parse.stars = self._stars(covered)
@@ -702,8 +823,8 @@ class Understander:
                 )
         found.sort(key=lambda t: t.start)
         unique: dict[int, TitleMatch] = {}
-        for match in found:
-            unique.setdefault(match.movie_id, match)
+        for title in found:
+            unique.setdefault(title.movie_id, title)
         return list(unique.values())
 
     def _longest_at(
@@ -723,7 +844,8 @@ class Understander:
             if not key:
                 continue
             if not self._titles.ids_for_key(key):
-                part = self.spotter.part(key)
+                first = bool(_FIRST_BEFORE_RE.search(text[:start]))
+                part = self.spotter.part(key, first)
                 if part is not None and self._loosely_named(text, start, span, " " not in key):
                     return part, j
                 continue
@@ -759,7 +881,11 @@ class Understander:
 
     def _plausible(self, text: str, start: int, span: str, key: str) -> bool:
         """Is this span really naming a movie, not just ordinary words?"""
+        if not span[:1].isupper() and _PLOT_BEFORE_RE.search(text[:start]):
+            return False  # "the one where a girl falls down a rabbit hole": the plot's words
         tokens = key.split()
+        if len(tokens) == 1 and (len(key) == 1 or _NAME_AFTER_RE.match(text[start + len(span) :])):
+            return False  # a letter ("M. Hulot") or a first name ("Tommy Wiseau")
         ordinary = all(t in COMMON_WORDS for t in tokens)
         capitalized = span[:1].isupper() or span[:1].isdigit()
         sentence_start = not text[:start].strip() or text[:start].rstrip()[-1:] in ".!?"
@@ -783,6 +909,8 @@ class Understander:
             return True
         if len(tokens) == 1 and capitalized and listed:  # "Up - 9/10", "Seven and Zodiac"
             return True
+        if capitalized and sentence_start and span.istitle() and _judged(text, start, span):
+            return True  # "Up made me cry. Loved it.", "Her was beautiful", "Get Out 🔥"
         if len(tokens) >= 3 and capitalized and (after_trigger or not sentence_start):
             return True
         return capitalized and not sentence_start and (after_trigger or len(tokens) >= 2)
@@ -882,18 +1010,11 @@ class Understander:
         if match := _RANGE_RE.search(text):
             parse.year_min, parse.year_max = sorted((int(match["a"]), int(match["b"])))
             return
-        if match := _DECADE_RE.search(text):
-            century = match["century"]
-            decade = int(match["decade"]) * 10
-            if century:
-                start = int(century) * 100 + decade
-            else:
-                start = (1900 if decade >= 20 else 2000) + decade
-            parse.year_min, parse.year_max = start, start + 9
+        if decades := [_decade_start(m) for m in _DECADE_RE.finditer(text)]:
+            parse.year_min, parse.year_max = min(decades), max(decades) + 9  # "the 50s and 60s"
             return
-        if match := _DECADE_WORD_RE.search(text):
-            start = _DECADE_WORDS[match.group(1).lower()]
-            parse.year_min, parse.year_max = start, start + 9
+        if words := [_DECADE_WORDS[m.group(1).lower()] for m in _DECADE_WORD_RE.finditer(text)]:
+            parse.year_min, parse.year_max = min(words), max(words) + 9
             return
         if match := _NOT_OLDER_RE.search(text):
             parse.year_min = int(match["year"])
@@ -904,10 +1025,22 @@ class Understander:
         elif match := _IN_YEAR_RE.search(text):
             parse.year_min = parse.year_max = int(match["year"])
         if parse.year_min is None and parse.year_max is None:
-            if _RECENT_RE.search(text):
-                parse.year_min = self._max_year - 5
-            elif _OLD_RE.search(text):
-                parse.year_max = 1979
+            self._vague_years(text, parse)
+
+    def _vague_years(self, text: str, parse: Parse) -> None:
+        """ "the last 15 years" (counted back from the catalogue's newest year), "recent",
+        "black and white", "old"."""
+        if match := _LAST_YEARS_RE.search(text):
+            n = match["n"].lower()
+            parse.year_min = self._max_year - (int(n) if n.isdigit() else _YEARS_WORDS[n])
+        elif _LAST_DECADE_RE.search(text):
+            parse.year_min = self._max_year - 10
+        elif _RECENT_RE.search(text):
+            parse.year_min = self._max_year - 5
+        elif _BLACK_AND_WHITE_RE.search(text):
+            parse.year_max = BLACK_AND_WHITE_UNTIL
+        elif _OLD_RE.search(text):
+            parse.year_max = 1979
 
     @staticmethod
     def _moods(text: str, parse: Parse) -> None:
@@ -1006,9 +1139,12 @@ class Understander:
 _MOODS_LIGHT = MOODS[2][0]
 
 
-_LIST_BEFORE_RE = re.compile(r"(?:^|[,/|+;\n&•*:>=-]|\band)\s*$", re.IGNORECASE)
+_LIST_BEFORE_RE = re.compile(
+    r"(?:^|[,/|+;\n&•*:>=-]|\band|(?:^|\s)\d{1,2}[.)])\s*$", re.IGNORECASE
+)  # "1) Up 2) Wall-E"
 _LIST_AFTER_RE = re.compile(
-    r"^\s*(?:$|[,/|+;\n&•*<>=-]|and\b|\d+(?:\.\d)?\s*(?:/|stars?|out of)|[★⭐])", re.IGNORECASE
+    r"^\s*(?:$|[,/|+;\n&•*<>=-]|and\b|\d+(?:\.\d)?\s*(?:/|stars?|out of)|[★⭐]|\d{1,2}[.)]\s)",
+    re.IGNORECASE,
 )
 
 

@@ -144,20 +144,20 @@ _POSITIVE = re.compile(
     r"\b(?:lov(?:e|ed|es|ing)|(?:i|we|i really|i also|i did|i do|really|also)\s+(?:\w+\s+)?likes?|"
     r"liked|enjoy(?:ed|s)?|ador(?:e|ed|es)|favou?rites?|favs?|faves?|great|amazing|awesome|"
     r"brilliant|fantastic|incredible|masterpiece|best|so good|(?:were|was|are|is) (?:\w+ )?good|"
-    r"obsessed|blew me away|epic|peak|wow|beautiful|stunning|hilarious|funny|classics?|"
+    r"obsessed|blew me away|epic|peak|wow|beautiful|stunning|sweet|hilarious|funny|classics?|"
     r"wrecked me|made me cry|comfort (?:movies?|films?)|childhood|go-?to|sick|cute|fan of|big fan|"
     r"could watch|(?:\d+|ten|a hundred) times|hits?|into|gorgeous|perfect|excellent|"
     r"go for|my kind of|my taste|can't get enough|genius|superb|terrific|wonderful|"
     r"j'?ad(?:ore|oré)|ador[oé]|encant\w*|gust[oó]\w*|me gusta\w*|liebe|mag|geliebt|piace|amo)\b"
-    r"|[👍❤️😍🔥✅💯🤩🥰💕♥]|<3",
+    r"|[👍❤️😍🔥✅💯🤩🥰💕♥🤯]|<3",
     re.I,
 )
 _NEGATIVE = re.compile(
     r"\b(?:hat(?:e|ed|es)|dislik(?:e|ed|es)|"
     r"(?:didn'?t|did not|don'?t|do not|never)\s+(?:really\s+)?(?:like|love|enjoy|get|care for)|"
-    r"couldn'?t stand|can'?t stand|bor(?:ing|ed)|awful|"
+    r"couldn'?t stand|can'?t stand|bor(?:ing|ed)|awful|(?<!not )(?<!too )(?:really )?bad|"
     r"terrible|horrible|overrated|let ?down|letdown|disappointing|disappointment|waste of time|"
-    r"meh|not a fan|not for me|not my (?:thing|cup of tea)|too (?:long|slow|sappy|cheesy)|cheesy|"
+    r"not a fan|not for me|not my (?:thing|cup of tea)|too (?:long|slow|sappy|cheesy)|cheesy|"
     r"annoying|pretentious|dumb|stupid|a mess|not so much|not really|sappy|unbearable|"
     r"fell asleep|forced|hype|worst|rubbish|garbage|trash|sucked|sucks|no thanks)\b"
     r"|\b(?:not|no|nothing)\s+(?:the\s+|any\s+|a\s+)?(?:\w+\s+){0,3}"
@@ -165,14 +165,28 @@ _NEGATIVE = re.compile(
     r"|[👎😴❌🙅🤮💩]",
     re.I,
 )
+
+
+def is_opinion_word(word: str) -> bool:
+    """ "incredible", "beautiful", "meh": words of praise or blame, never a title said loosely."""
+    word = word.strip()
+    return bool(_POSITIVE.fullmatch(word) or _NEGATIVE.fullmatch(word) or _NEUTRAL.fullmatch(word))
+
+
+def judges(text: str) -> bool:
+    """Does ``text`` praise or blame something ("such a sweet movie", "was boring")?"""
+    return bool(_POSITIVE.search(text) or _NEGATIVE.search(text))
+
+
 # "would I like it?", "what else would I like": asking, not telling.
 _QUESTION_RE = re.compile(
     r"\b(?:would|will|do|did|should|might|could)\s+(?:i|we|you)\s+(?:\w+\s+)?"
     r"(?:like|love|enjoy|hate)\b",
     re.I,
 )
-_NEUTRAL = re.compile(r"\b(?:was|is|were) (?:fine|ok|okay|alright|decent)\b", re.I)
-_EMOJI_LIKE = re.compile(r"^[\s\W]{0,6}?[👍❤️😍🔥✅💯🤩🥰💕♥]")
+_NEUTRAL = re.compile(r"\b(?:(?:was|is|were) (?:fine|ok|okay|alright|decent)|meh)\b", re.I)
+_SEEN_RE = re.compile(r"\b(?:already|have|'ve)\s+(?:already\s+)?(?:seen|watched)\b", re.I)
+_EMOJI_LIKE = re.compile(r"^[\s\W]{0,6}?[👍❤️😍🔥✅💯🤩🥰💕♥🤯]")
 _EMOJI_DISLIKE = re.compile(r"^[\s\W]{0,6}?[👎😴❌🙅🤮💩]")
 _CARRY_RE = re.compile(r"\b(?:it|them|both|those|these|that one|the sequels?|the rest)\b", re.I)
 _SEQUELS_RE = re.compile(r"\b(?:the )?(?:sequels?|rest|other ones|follow-?ups)\b", re.I)
@@ -216,10 +230,15 @@ def _cue(text: str, clause: _Clause, near: int | None) -> Sentiment | None:
     body = _QUESTION_RE.sub(lambda m: " " * len(m.group(0)), text[clause.start : clause.end])
     if _NEUTRAL.search(body):
         return Sentiment.NEUTRAL
-    hits = [(m.start(), Sentiment.LIKE) for m in _POSITIVE.finditer(body)]
-    hits += [(m.start(), Sentiment.DISLIKE) for m in _NEGATIVE.finditer(body)]
-    if not hits:
-        return None
+    negative = [(m.start(), m.end()) for m in _NEGATIVE.finditer(body)]
+    hits = [  # the "enjoy" of "didn't enjoy" is no praise
+        (m.start(), Sentiment.LIKE)
+        for m in _POSITIVE.finditer(body)
+        if not any(a <= m.start() < b for a, b in negative)
+    ]
+    hits += [(a, Sentiment.DISLIKE) for a, _ in negative]
+    if not hits:  # "I've already seen the Harry Potter films, so not those": no verdict
+        return Sentiment.NEUTRAL if _SEEN_RE.search(body) else None
     target = (near - clause.start) if near is not None else 0
     return min(hits, key=lambda h: abs(h[0] - target))[1]
 

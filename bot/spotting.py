@@ -21,6 +21,7 @@ from functools import cached_property
 
 from rapidfuzz import fuzz, process
 
+from bot.opinions import is_opinion_word
 from recommender.catalog import Catalog
 from recommender.ranking import franchise_key
 from recommender.titles import match_keys, title_key
@@ -141,7 +142,10 @@ class Spotter:
         return keys, ids
 
     def _distinctive(self, run: str) -> bool:
-        """A part that could only be a title: not everyday words, not a lone short word."""
+        """A part that could only be a title: not everyday words, not a lone short word, not a
+        sequel's number ("part ii" ends many titles)."""
+        if _NUMBERING_RE.fullmatch(run):
+            return False
         words = run.split()
         rare = [w for w in words if w not in self.common and not w.isdigit() and len(w) >= 3]
         if len(words) == 1:
@@ -154,9 +158,13 @@ class Spotter:
 
     # --- lookups -----------------------------------------------------------------------------
 
-    def part(self, key: str) -> int | None:
-        """The movie a leading or trailing part of its title names, when one clearly does."""
-        return self._choose(self._parts.get(key, []))
+    def part(self, key: str, first: bool = False) -> int | None:
+        """The movie a leading or trailing part of its title names, when one clearly does;
+        with ``first`` ("the first Pirates of the Caribbean"), the franchise's earliest."""
+        candidates = self._parts.get(key, [])
+        if first and candidates and len({self._known[m][0] for m in candidates}) == 1:
+            return min(candidates, key=lambda m: self._known[m][1] or 9999)
+        return self._choose(candidates)
 
     def _choose(self, candidates: list[int]) -> int | None:
         """One of a franchise: the first film; else the far more rated one; else none."""
@@ -251,6 +259,8 @@ class Spotter:
             return None
         if everyday and len(words) < 2:
             return None
+        if len(words) == 1 and is_opinion_word(span):  # "The Revenant was incredible"
+            return None
         if words[0] in self.common and not everyday:
             return None
         if everyday:
@@ -263,6 +273,11 @@ class Spotter:
         if match is None or (match[1] >= 100 and not standalone):
             return None  # an exact title inside a sentence is the exact finder's business
         return float(match[1]), ids[match[2]]
+
+
+_NUMBERING_RE = re.compile(
+    r"(?:part|chapter|episode|volume|vol)\s+(?:[ivx]+|\d+|one|two|three|four|five)", re.I
+)
 
 
 def _segments(text: str) -> list[tuple[int, int]]:

@@ -9,8 +9,18 @@ For every movie ``i`` the score is
 
     s_i = z(cos(q_wanted, d_i)) + w_c · z(c_i(wanted)) − w_n · Σ_neg z(c_i(neg))
           + w_p · z(log(1 + n_i)) + w_q · z(quality_i) + w_g · [genre_i ∈ wanted genres]
+          + w_f · [genre_i ∈ favoured genres]
 
-where ``d_i`` is the movie's document vector, ``n_i`` its number of ratings and ``c_i(t)``
+plus, when the request names films it likes ("like The Matrix, but from the last 15 years"),
+``w_s · z(hybrid score of those films)``: their neighbourhood, then the constraint. Audiences,
+occasions and feelings ("with my 8-year-old", "a good cry") add the words, favoured genres
+and exclusions that the catalogue's texts use for them (``CUES``). A film described by its
+plot ("the one where Bill Murray keeps waking up on the same day") is read whole, without
+negations, by its words and a little popularity only (``FIND_ONE_WEIGHTS``). Concept scores
+are computed from the request without its generic words ("a film", "looking for") and capped
+at ``CONCEPT_CLIP`` standard deviations.
+
+Here ``d_i`` is the movie's document vector, ``n_i`` its number of ratings and ``c_i(t)``
 the **concept score**: the request's nearest phrases in the catalogue's vocabulary of TMDB
 keywords and MovieLens tags ("twisty" → "twist ending", "surprise ending"), each weighted by
 ``(sim − θ) · idf``, summed over the phrases the movie carries. Sentence embeddings compare a
@@ -51,9 +61,16 @@ class DescribedWeights:
     popularity: float = 0.8
     quality: float = 0.2
     genre: float = 0.3
+    favoured: float = 1.0
+    seeds: float = 1.0  # the named films' neighbourhood ("like The Matrix but newer")
 
 
 WEIGHTS = DescribedWeights()
+# one film told by its plot: its words matter most, and the words are the plot's, not a
+# vocabulary of moods and settings
+FIND_ONE_WEIGHTS = DescribedWeights(
+    concept=0.0, popularity=0.3, quality=0.0, genre=0.0, favoured=0.0
+)
 
 _RULED_OUT_RE = re.compile(
     r"\b(?:not|no|nothing|without|less|never|isn'?t|aren'?t|don'?t want|tired of|sick of|"
@@ -74,6 +91,84 @@ _GENRE_RE = re.compile(
 
 
 @dataclass(frozen=True)
+class Cue:
+    """Words for an audience, occasion or feeling that descriptions and tags spell otherwise:
+    what to add to the wanted words, the genres it favours and the ones it rules out."""
+
+    pattern: re.Pattern[str]
+    words: str
+    genres: tuple[str, ...] = ()
+    excluded: tuple[str, ...] = ()
+
+
+def _cue(
+    pattern: str, words: str, genres: tuple[str, ...] = (), excluded: tuple[str, ...] = ()
+) -> Cue:
+    return Cue(re.compile(pattern, re.IGNORECASE), words, genres, excluded)
+
+
+_KID_AGES = "|".join(str(n) for n in range(2, 13))
+_TEEN_AGES = "|".join(str(n) for n in range(13, 18))
+CUES = (
+    _cue(
+        rf"\b(?:(?:{_KID_AGES})[- ](?:year|yr)s?[- ]olds?|kids?|children|little ones?|toddlers?|"
+        r"whole family|family[- ]friendly|for the family)\b",
+        "family film kids and parents enjoy",
+        ("Children", "Animation"),
+        ("Horror",),
+    ),
+    _cue(
+        rf"\b(?:(?:{_TEEN_AGES})[- ](?:year|yr)s?[- ]olds?|teen(?:ager)?s?)\b",
+        "exciting adventure",
+        ("Adventure", "Action"),
+    ),
+    _cue(
+        r"\bgrand(?:parents?|ma|pa|mother|father|mum|mom|dad)\b",
+        "gentle classic",
+        ("Musical", "Romance", "Comedy"),
+        ("Horror",),
+    ),
+    _cue(r"\bdate night\b|\bon a date\b", "romantic", ("Romance",)),
+    _cue(
+        r"\b(?:good cry|cry|weep|sob|tear-?jerker|wreck(?:s)? me|tissues)\b",
+        "tearjerker, sad, heartbreaking, emotional",
+        ("Drama",),
+    ),
+    _cue(
+        r"\b(?:cheer (?:me|us) up|smile|rotten (?:week|day)|bad (?:week|day)|pick-?me-?up|"
+        r"feel-?good|uplifting|lift my spirits)\b",
+        "feel-good, heartwarming, funny, uplifting",
+        ("Comedy",),
+    ),
+    _cue(
+        r"\b(?:inspir\w*|motivat\w*|off the couch)\b",
+        "inspirational, true story, underdog, triumph over adversity",
+        ("Drama",),
+    ),
+    _cue(r"\bhalloween\b", "halloween, spooky", ("Horror",)),
+    _cue(r"\b(?:christmas|xmas|festive)\b", "christmas"),
+)
+FIND_ONE_RE = re.compile(
+    r"\b(?:the one (?:where|with|about)|"
+    r"(?:that|the|a) (?:film|movie) (?:where|with|about|in which)|"
+    r"what'?s (?:the|that) (?:film|movie|one)|what (?:film|movie) (?:is|was) (?:it|that))\b",
+    re.IGNORECASE,
+)
+_GENERIC_RE = re.compile(
+    r"\b(?:films?|movies?|flicks?|cinema|watch(?:ing)?|something|anything|looking for|"
+    r"i want|i'?d like|give me|recommend(?:ations?)?|suggest(?:ions?)?|any|please)\b",
+    re.IGNORECASE,
+)
+CONCEPT_CLIP = 6.0  # a z-score cap: a few films carrying many matched phrases must not swamp
+
+
+def concept_words(wanted: str) -> str:
+    """The wanted words without the ones every request has ("a film", "looking for"), so the
+    nearest phrases are the request's subject, not "cinema" or "film making"."""
+    return " ".join(_GENERIC_RE.sub(" ", wanted).split()) or wanted
+
+
+@dataclass(frozen=True)
 class Described:
     """A request split into the wanted words and the ruled-out phrases and genres."""
 
@@ -81,17 +176,33 @@ class Described:
     ruled_out: tuple[str, ...]
     genres: tuple[str, ...]
     excluded_genres: tuple[str, ...]
+    favoured: tuple[str, ...] = ()  # genres an audience, occasion or feeling calls for
+    find_one: bool = False  # "the one where Bill Murray keeps waking up": one film, described
 
 
 def read_request(text: str) -> Described:
     """Split a described taste into what is wanted and what is ruled out."""
+    if FIND_ONE_RE.search(text):  # a plot, told: "no short-term memory" is no negation here
+        return Described(text, (), (), (), find_one=True)
     ruled_out = tuple(
         m["what"].strip() for m in _RULED_OUT_RE.finditer(text) if len(m["what"].strip()) > 2
     )
     wanted = " ".join(_RULED_OUT_RE.sub(" ", text).split())  # empty for "nothing violent"
     excluded = {_GENRE_WORDS[g.lower()] for phrase in ruled_out for g in _GENRE_RE.findall(phrase)}
-    genres = {_GENRE_WORDS[g.lower()] for g in _GENRE_RE.findall(wanted)} - excluded
-    return Described(wanted, ruled_out, tuple(sorted(genres)), tuple(sorted(excluded)))
+    genres = {_GENRE_WORDS[g.lower()] for g in _GENRE_RE.findall(wanted)}
+    favoured: set[str] = set()
+    for cue in CUES:
+        if cue.pattern.search(text):
+            wanted = f"{wanted}. {cue.words}"
+            favoured.update(cue.genres)
+            excluded.update(cue.excluded)
+    return Described(
+        wanted,
+        ruled_out,
+        tuple(sorted(genres - excluded)),
+        tuple(sorted(excluded)),
+        tuple(sorted(favoured - excluded)),
+    )
 
 
 class ConceptIndex:

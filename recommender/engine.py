@@ -24,7 +24,14 @@ import pandas as pd
 from recommender.catalog import Catalog, Movie
 from recommender.clusters import TasteMap, all_features
 from recommender.config import Settings
-from recommender.described import WEIGHTS, ConceptIndex, read_request
+from recommender.described import (
+    CONCEPT_CLIP,
+    FIND_ONE_WEIGHTS,
+    WEIGHTS,
+    ConceptIndex,
+    concept_words,
+    read_request,
+)
 from recommender.errors import (
     MovieBotError,
     NotBuiltError,
@@ -68,6 +75,7 @@ DISLIKED = 1.0  # the stars a "not for me" counts as
 NEIGHBOURS = 30
 SHORTLIST = 100
 LIKE = 4.0  # a rating at or above this is a "like"
+SEEDS = 5  # up to this many rated films, a description leads and the films steer it
 AVOID = 2.0  # how far (in standardized score) the movies nearest a dislike sink
 _NOTHING_RATED = (
     "You haven't rated or named any movies yet, so these are popular, well-loved picks. "
@@ -292,6 +300,8 @@ class Engine:
             if len(profile):
                 scores -= AVOID * self._closeness(profile.items)
             return self._finish(scores, mask, components, row, profile, own, k, basis, notes)
+        if text and self._semantic is not None and row is None and len(profile) <= SEEDS:
+            return self._seeded(text, mask, profile, own, k, notes)
         text_scores = self._text_scores(text, notes) if text else None
         components = self.models.components(row, profile, text_scores)
         weights = self.models.weights
@@ -371,7 +381,10 @@ class Engine:
         """Scores for a described taste (see ``recommender.described``), the narrowed
         candidates, and each movie's similarity to the wanted words."""
         request = read_request(text)
-        query = self._embed(request.wanted or text, notes)
+        wanted = request.wanted or text
+        # one forward pass: the request, its subject words, and each ruled-out phrase
+        query = self._embed(wanted, notes, concept_words(wanted), *request.ruled_out)
+        subject, ruled_out = query.also[0], query.also[1:]
         dense = self.semantic.similarities(query.vector)
         indexed = mask & self.semantic.state.indexed
         mask = indexed if indexed.sum() >= 10 else mask
@@ -381,20 +394,40 @@ class Engine:
             if genre in genre_cols:
                 narrowed = mask & (matrix[:, genre_cols[genre]].toarray().ravel() == 0)
                 mask = narrowed if narrowed.any() else mask
-        stats, concepts, w = self.models.stats, self.concepts, WEIGHTS
+        stats, concepts = self.models.stats, self.concepts
+        w = FIND_ONE_WEIGHTS if request.find_one else WEIGHTS
         scores = (
             standardize(dense, mask)
-            + w.concept * standardize(concepts.scores(query.vector), mask)
+            + w.concept * np.minimum(standardize(concepts.scores(subject), mask), CONCEPT_CLIP)
             + w.popularity * standardize(np.log1p(stats.counts), mask)
             + w.quality * standardize(stats.quality, mask)
         )
-        for phrase in request.ruled_out:
-            ruled = self.semantic.embedder.encode([phrase])[0]
-            scores -= w.ruled_out * standardize(concepts.scores(ruled), mask)
-        wanted = [genre_cols[g] for g in request.genres if g in genre_cols]
-        if wanted:
-            scores += w.genre * (np.asarray(matrix[:, wanted].sum(axis=1)).ravel() > 0)
+        for ruled in ruled_out:
+            scores -= w.ruled_out * np.minimum(
+                standardize(concepts.scores(ruled), mask), CONCEPT_CLIP
+            )
+        for weight, genres in ((w.genre, request.genres), (w.favoured, request.favoured)):
+            if cols := [genre_cols[g] for g in genres if g in genre_cols]:
+                scores += weight * (np.asarray(matrix[:, cols].sum(axis=1)).ravel() > 0)
         return scores, mask, dense
+
+    def _seeded(
+        self,
+        text: str,
+        mask: np.ndarray,
+        profile: Profile,
+        own: int | None,
+        k: int,
+        notes: list[str],
+    ) -> Recommendations:
+        """A description from someone who named a few films: the description's scores plus
+        the films' neighbourhood (their hybrid score)."""
+        scores, mask, dense = self._described(text, mask, notes)
+        components = self.models.components(None, profile)
+        personal = combine(components, self.models.weights, mask)
+        scores = scores + WEIGHTS.seeds * standardize(personal, mask)
+        components = {**components, "text": dense}
+        return self._finish(scores, mask, components, None, profile, own, k, "profile", notes)
 
     def _closeness(self, cols: np.ndarray) -> np.ndarray:
         """How close each movie is to ``cols`` by co-rating similarity, scaled to [0, 1]."""
@@ -409,13 +442,13 @@ class Engine:
             return None
         return self._semantic.text_scores(self._embed(text, notes))
 
-    def _embed(self, text: str, notes: list[str]) -> Any:
+    def _embed(self, text: str, notes: list[str], *also: str) -> Any:
         if not text or not text.strip():
             raise MovieBotError(
                 "Tell me what the movie should be about, for example "
                 "'a heist film with a clever twist'."
             )
-        query = self.semantic.embed(text)
+        query = self.semantic.embed(text, *also)
         if query.truncated:
             notes.append("Your description was very long, so I went by its beginning.")
         return query

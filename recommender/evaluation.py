@@ -318,7 +318,8 @@ def ranking_holdout(catalog: Catalog, params: ModelParams, progress: bool) -> li
     }
     out = []
     for name, rank in tqdm(rankers.items(), desc="ranking", disable=not progress, leave=False):
-        lists, scores = [], {"precision@10": [], "recall@10": [], "ndcg@10": []}
+        lists: list[list[int]] = []
+        scores: dict[str, list[float]] = {"precision@10": [], "recall@10": [], "ndcg@10": []}
         for user, rel in relevant.items():
             row = matrix.user_row(user)
             if row is None:
@@ -388,6 +389,7 @@ def cold_start(catalog: Catalog, params: ModelParams, progress: bool) -> list[di
         )
         likes = Profile.from_pairs(dict.fromkeys(cols.tolist(), LIKED))
         warm_row = warm_models.matrix.user_row(int(user))
+        assert warm_row is not None  # trained warm: the user is in the matrix
         lists = {
             "popularity": top_k(popularity, K, profile.items).tolist(),
             **{
@@ -401,7 +403,7 @@ def cold_start(catalog: Catalog, params: ModelParams, progress: bool) -> list[di
             ),
         }
         for name, ranked in lists.items():
-            scores = results.setdefault(name, {m: [] for m in COLD_METRICS})
+            scores: dict[str, list[float]] = results.setdefault(name, {m: [] for m in COLD_METRICS})
             for metric, fn in COLD_METRICS.items():
                 scores[metric].append(fn(ranked, rel, K))
     return _cold_rows(results)

@@ -148,6 +148,7 @@ class Query:
     text: str
     vector: np.ndarray
     truncated: bool
+    also: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
 
 
 class SemanticIndex:
@@ -160,9 +161,11 @@ class SemanticIndex:
         self._store_checked = False
         self._store_lock = threading.Lock()  # the first queries may come from several threads
 
-    def embed(self, text: str) -> Query:
-        clean = " ".join(text.split())
-        return Query(clean, self.embedder.encode_one(clean), len(clean) > MAX_CHARS)
+    def embed(self, text: str, *also: str) -> Query:
+        """``text`` embedded; ``also`` texts ride in the same forward pass (``Query.also``)."""
+        clean = [" ".join(t.split()) for t in (text, *also)]
+        vectors = self.embedder.encode(clean)
+        return Query(clean[0], vectors[0], len(clean[0]) > MAX_CHARS, vectors[1:])
 
     def similarities(self, vector: np.ndarray) -> np.ndarray:
         """Cosine similarity of every catalogue movie to ``vector`` (0 for unindexed movies)."""

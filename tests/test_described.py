@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from recommender.described import ConceptIndex, read_request
+from recommender.described import ConceptIndex, concept_words, read_request
 
 
 def test_a_request_splits_into_wanted_and_ruled_out() -> None:
@@ -64,3 +64,47 @@ def test_described_tastes_respect_what_they_rule_out(engine) -> None:  # type: i
         for p in zombies[:5]
     ).lower()
     assert text.count("zombie") >= 3
+
+
+def test_audiences_occasions_and_feelings_bring_their_words_and_genres() -> None:
+    kids = read_request("Looking for a film my 8-year-old and I would both enjoy")
+    assert kids.favoured == ("Animation", "Children") and kids.excluded_genres == ("Horror",)
+    assert "family" in kids.wanted
+    teen = read_request("something from before 1980 my 15-year-old would find exciting")
+    assert teen.favoured == ("Action", "Adventure") and "Children" not in teen.favoured
+    cry = read_request("I just want a good cry tonight")
+    assert "tearjerker" in cry.wanted and cry.favoured == ("Drama",)
+    assert read_request("a heist film with a twist").favoured == ()
+
+
+def test_a_film_told_by_its_plot_is_read_whole() -> None:
+    told = read_request("that film where a guy with no short-term memory tattoos clues on his body")
+    assert told.find_one and told.ruled_out == () and "short-term memory" in told.wanted
+    assert not read_request("a thriller, nothing gory").find_one
+
+
+def test_the_concept_query_drops_what_every_request_says() -> None:
+    assert concept_words("Looking for a film about a heist, please") == "a about a heist,"
+    assert concept_words("a movie") == "a"
+    assert concept_words("films") == "films"  # nothing left: keep the words
+
+
+def test_a_named_film_steers_a_description_and_is_not_picked(engine) -> None:  # type: ignore[no-untyped-def]
+    from recommender.engine import Taste
+    from recommender.ranking import Filters
+
+    matrix = engine.resolve("The Matrix")
+    text = "something like The Matrix, mind-bending sci-fi with great action, but newer"
+    seeded = engine.recommend(Taste(None, {matrix: 4.5}), text=text, filters=Filters(year_min=2003))
+    assert len(seeded.picks) == 10 and seeded.basis == "profile"
+    assert all(p.movie.movieId != matrix and p.movie.year >= 2003 for p in seeded.picks)
+    plain = engine.recommend(text=text, filters=Filters(year_min=2003))
+    assert [p.movie.movieId for p in seeded.picks] != [p.movie.movieId for p in plain.picks]
+    genres = [g for p in seeded.picks for g in p.movie.genres]
+    assert genres.count("Sci-Fi") + genres.count("Action") >= 8
+
+
+def test_a_film_for_a_child_is_a_family_film(engine) -> None:  # type: ignore[no-untyped-def]
+    picks = engine.recommend(text="a film my 8-year-old and I would both enjoy", k=10).picks
+    family = [p for p in picks if {"Children", "Animation"} & set(p.movie.genres)]
+    assert len(family) >= 7 and not any("Horror" in p.movie.genres for p in picks)

@@ -57,9 +57,7 @@ def test_eval_json_schema_and_peer_cache(subset: Settings) -> None:
     assert all(
         {"precision@10", "recall@10", "ndcg@10", "coverage"} <= set(r) for r in result["ranking"]
     )
-    assert all(
-        {"recall@10", "capped_recall@10", "ndcg@10"} <= set(r) for r in result["cold_start"]
-    )
+    assert all({"recall@10", "capped_recall@10", "ndcg@10"} <= set(r) for r in result["cold_start"])
     cold = [r["model"] for r in result["cold_start"]]
     assert cold[0] == "popularity" and len(cold) == 5
     assert sum(name.startswith("EASE λ=") for name in cold) == 1  # only the best λ is kept

@@ -225,3 +225,84 @@ def test_messages_no_rule_claims_go_to_the_nearest_example(engine, catalog) -> N
     parse = nlu.parse("anyone around with a taste like mine?")
     assert parse.intent == "people" and parse.confidence >= 0.5
     assert nlu.parse("qwrtp zxcvb").intent == "nonsense"
+
+
+def test_ages_are_not_eras_and_vague_eras_are_read(nlu: Understander) -> None:
+    newest = nlu._max_year
+    cases = {
+        "a film my 8-year-old and I would both enjoy": (None, None),
+        "my grandparents are in their 80s, nothing with swearing": (None, None),
+        "a big, sweeping, old-fashioned love story": (None, None),
+        "big old Hollywood epics from the 50s and 60s": (1950, 1969),
+        "films from the seventies or eighties": (1970, 1989),
+        "like The Matrix, but from the last 15 years or so": (newest - 15, None),
+        "any good old black and white comedies?": (None, 1966),
+        "a classic": (None, 1979),
+    }
+    for text, years in cases.items():
+        filters = nlu.filters_for(text)
+        assert (filters.year_min, filters.year_max) == years, text
+
+
+def test_a_described_taste_names_the_films_it_starts_from(nlu: Understander, catalog) -> None:  # type: ignore[no-untyped-def]
+    matrix = catalog.resolve("The Matrix")
+    seven = catalog.resolve("Seven (a.k.a. Se7en) (1995)")
+    like = nlu.read_described("Something like The Matrix, mind-bending sci-fi, but newer")
+    assert like.ratings == {matrix: 4.5} and like.filters.genres == ["Sci-Fi"]
+    loved = nlu.read_described("Loved Se7en, but it was too gruesome. Something less gory?")
+    assert loved.ratings == {seven: 4.5}
+    assert nlu.read_described("a heist film with a twist").ratings == {}
+
+
+OPINION_CASES = [
+    # (message, {title: sentiment}) -- sentiment "like" / "dislike"; unnamed titles must not appear
+    ("Her was beautiful. Also liked Arrival", {"Her": "like", "Arrival": "like"}),
+    ("Up made me cry in the first ten minutes. Loved it.", {"Up": "like"}),
+    ("Big is such a sweet movie, and so is Splash", {"Big": "like", "Splash": "like"}),
+    ("Get Out 🔥🔥", {"Get Out": "like"}),
+    ("Inception 🤯🤯🤯", {"Inception": "like"}),
+    (
+        "1) Up 2) Wall-E 3) Coco. recommend more pls",
+        {"Up": "like", "WALL·E": "like", "Coco": "like"},
+    ),
+    (
+        "Titanic bored me to tears, but The Revenant was incredible",
+        {"Titanic": "dislike", "The Revenant": "like"},
+    ),
+    ("I really didn't enjoy Transformers though, too loud and dumb.", {"Transformers": "dislike"}),
+    (
+        "Pulp Fiction: masterpiece. Jackie Brown: meh. Death Proof: awful.",
+        {"Pulp Fiction": "like", "Death Proof": "dislike"},
+    ),
+    (
+        "Back to the Future is perfect. Part II is fun too",
+        {"Back to the Future": "like", "Back to the Future Part II": "like"},
+    ),
+    ("The Room 👎 but Tommy Wiseau documentaries 👍 lol", {"The Room": "dislike"}),
+]
+
+
+def test_what_newcomers_write_is_read_title_by_title(nlu: Understander, catalog) -> None:  # type: ignore[no-untyped-def]
+    for text, expected in OPINION_CASES:
+        parse = nlu.parse(text)
+        said = {
+            catalog.movie(o.movie_id).title: o.sentiment.value
+            for o in parse.opinions
+            if o.sentiment.value != "neutral"
+        }
+        assert said == expected, (text, said)
+
+
+def test_plot_words_and_praise_are_not_titles(nlu: Understander) -> None:
+    assert nlu.parse("search for the one where a girl falls down a rabbit hole").titles == []
+    assert nlu.parse("It was great").titles == []  # "it" after a pick is that pick, not It (2017)
+    told = nlu.parse("I've already seen the Harry Potter films though so not those please")
+    assert all(o.stored_stars is None for o in told.opinions)
+
+
+def test_disliked_genres_in_passing_are_excluded(nlu: Understander) -> None:
+    long = nlu.parse("We liked Hot Fuzz. We don't want anything too scary, she hates horror.")
+    assert "Horror" in long.exclude_genres
+    assert nlu.filters_for("a crime thriller from the 90s, nothing with horror").exclude_genres == [
+        "Horror"
+    ]
