@@ -19,11 +19,12 @@ from typing import Any
 
 from langchain.agents.middleware import ModelRequest, wrap_model_call
 from langchain.tools import ToolRuntime, tool
-from pydantic import BaseModel, Field
 
+from bot.events import Event, Reply
 from bot.grounding import Grounder
 from bot.llm_config import DEFAULT_MODEL, LLMSettings
-from bot.session import Event, Reply
+from bot.registry import RateArgs, RecommendArgs, SearchArgs, TitleArgs, status
+from bot.registry import route as route_for
 from bot.tools import Toolbox, TurnLog
 from recommender.titles import title_key
 
@@ -48,18 +49,6 @@ Rules:
   message says.
 - Keep replies short: one line per movie, at most 5 movies, under 100 words. Reply in English."""
 
-STATUS = {
-    "recommend_for_me": "Picking movies for you",
-    "predict_my_rating": "Predicting your rating",
-    "similar_movies": "Finding similar movies",
-    "search_by_description": "Searching movie descriptions",
-    "my_taste_cluster": "Looking at your taste group",
-    "people_like_me": "Finding people with your taste",
-    "tag_sentiment": "Reading what people's tags say",
-    "movie_details": "Looking up the movie",
-    "rate_movie": "Saving your rating",
-}
-
 
 # A "reply" that is a tool call written out as text: the model lost track of the protocol.
 _TOOL_MARKUP_RE = re.compile(r"</?tool_call>|^\s*\{\s*\"(?:name|function)\"\s*:", re.MULTILINE)
@@ -67,25 +56,6 @@ _TOOL_MARKUP_RE = re.compile(r"</?tool_call>|^\s*\{\s*\"(?:name|function)\"\s*:"
 
 class LLMFailure(Exception):
     """The LLM could not produce a usable reply (down, slow, garbage, looping)."""
-
-
-# Which tools fit an intent the offline understander recognized (tool routing).
-ROUTES: dict[str, list[str]] = {
-    "recommend": ["recommend_for_me"],
-    "similar": ["similar_movies"],
-    "search": ["search_by_description"],
-    "taste": ["my_taste_cluster"],
-    "people": ["people_like_me"],
-    "rate": ["rate_movie"],
-    "like": ["rate_movie"],
-    "dislike": ["rate_movie"],
-    "seen": ["rate_movie"],
-    "predict": ["predict_my_rating"],
-    "explain": ["predict_my_rating", "movie_details"],
-    "sentiment": ["tag_sentiment"],
-    "details": ["movie_details"],
-    "compare": ["tag_sentiment", "movie_details"],
-}
 
 
 @dataclass
@@ -130,39 +100,6 @@ def _this_turn(messages: list[Any]) -> list[Any]:
         if getattr(messages[i], "type", "") == "human":
             return messages[i + 1 :]
     return messages
-
-
-# --- tool argument schemas ---------------------------------------------------------------
-# Not extra="forbid": LangChain validates the injected ``runtime`` against them too. Unknown
-# arguments a model invents (a "user_id") are dropped, so they can never redirect a tool.
-
-
-class RecommendArgs(BaseModel):
-    # No example values here: small models copy examples into their calls.
-    genres: list[str] = Field(
-        default_factory=list, description="Genres the person asked for; empty if none."
-    )
-    exclude_genres: list[str] = Field(
-        default_factory=list, description="Genres the person does not want; empty if none."
-    )
-    year_from: int | None = Field(None, description="Earliest year, only if the person gave one.")
-    year_to: int | None = Field(None, description="Latest year, only if the person gave one.")
-    mood: str | None = Field(
-        None, description="The person's own words about the feel or story, if any."
-    )
-
-
-class TitleArgs(BaseModel):
-    title: str = Field(description="The movie title as the person wrote it.")
-
-
-class SearchArgs(BaseModel):
-    query: str = Field(description="What happens in the movie or what it is about.")
-
-
-class RateArgs(BaseModel):
-    title: str = Field(description="The movie title.")
-    stars: float = Field(description="Stars from 0.5 to 5 (loved 4.5, liked 4, disliked 1).")
 
 
 def build_tools() -> list[Any]:
@@ -305,7 +242,7 @@ class LLMAgent:
 
     def respond(self, tools: Toolbox, message: str, intent: str | None = None) -> Iterator[Event]:
         """Stream one turn: status lines for tool calls, grounded text lines, then the reply."""
-        route = ROUTES.get(intent or "") if self.settings.routing else None
+        route = route_for(intent) if self.settings.routing else None
         try:
             return (yield from self._turn(tools, message, route))
         except LLMFailure:
@@ -331,7 +268,7 @@ class LLMAgent:
             if mode == "updates":
                 for call in _tool_calls(data):
                     out.tool_called()  # words said before a tool call are not the answer
-                    yield Event("status", STATUS.get(call, f"Using {call}") + "...")
+                    yield Event("status", status(call) + "...")
                 continue
             chunk, meta = data
             if meta.get("langgraph_node") != "model" or not isinstance(chunk, AIMessageChunk):

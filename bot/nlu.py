@@ -15,6 +15,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 import numpy as np
 
@@ -39,9 +40,44 @@ MAX_TITLE_WORDS = 12
 EMBED_THRESHOLD = 0.5
 FUZZY_ACCEPT = 88  # rapidfuzz WRatio at which a misspelt title is taken without asking
 
-TITLE_INTENTS = {"similar", "rate", "dislike", "like", "seen", "predict", "sentiment", "details"}
+
+class Intent(StrEnum):
+    """What a message asks for; the offline agent has one handler per intent."""
+
+    RECOMMEND = "recommend"
+    RATE = "rate"
+    LIKE = "like"
+    DISLIKE = "dislike"
+    SEEN = "seen"
+    PREDICT = "predict"
+    EXPLAIN = "explain"
+    SENTIMENT = "sentiment"
+    DETAILS = "details"
+    COMPARE = "compare"
+    SIMILAR = "similar"
+    SEARCH = "search"
+    TASTE = "taste"
+    PEOPLE = "people"
+    PROFILE = "profile"
+    GREETING = "greeting"
+    THANKS = "thanks"
+    BYE = "bye"
+    HELP = "help"
+    REFUSE = "refuse"
+    FOREIGN = "foreign"
+    EMPTY = "empty"
+    NONSENSE = "nonsense"
+    UNKNOWN = "unknown"
+
+
+TITLE_INTENTS = frozenset(
+    Intent(i)
+    for i in ("similar", "rate", "dislike", "like", "seen", "predict", "sentiment", "details")
+)
 # Questions about a movie: naming it there says nothing of liking it.
-QUESTION_INTENTS = {"explain", "predict", "sentiment", "details", "compare", "seen"}
+QUESTION_INTENTS = frozenset(
+    Intent(i) for i in ("explain", "predict", "sentiment", "details", "compare", "seen")
+)
 
 
 @dataclass
@@ -57,7 +93,7 @@ class TitleMatch:
 class Parse:
     """What a message asks for, and the slots filled from it."""
 
-    intent: str
+    intent: Intent
     raw: str = ""
     titles: list[TitleMatch] = field(default_factory=list)
     refs: list[int] = field(default_factory=list)  # indices into the last picks (-1: last)
@@ -367,15 +403,15 @@ _MORE_RE = re.compile(
 )
 
 # Intent cues, checked in order after ratings, opinions and comparisons.
-_CUES: list[tuple[str, re.Pattern[str]]] = [
+_CUES: list[tuple[Intent, re.Pattern[str]]] = [
     (
-        "explain",
+        Intent.EXPLAIN,
         re.compile(
             r"\bwhy\b|\bhow come\b|\bexplain\b|\bwhat makes you think\b|\breason\b", re.IGNORECASE
         ),
     ),
     (
-        "predict",
+        Intent.PREDICT,
         re.compile(
             r"(?<!what )(?<!else )\b(?:would|will|do you think|think)\s+"
             r"i(?:'d|’d|'ll| would| will)?\s+"
@@ -389,7 +425,7 @@ _CUES: list[tuple[str, re.Pattern[str]]] = [
         ),
     ),
     (
-        "sentiment",
+        Intent.SENTIMENT,
         re.compile(
             r"\bwhat do (?:people|others|viewers|fans|folks) (?:say|think|feel)\b|"
             r"\bhow do (?:people|others|viewers) (?:feel|like|rate)\b|\bsentiment\b|"
@@ -400,7 +436,7 @@ _CUES: list[tuple[str, re.Pattern[str]]] = [
         ),
     ),
     (
-        "similar",
+        Intent.SIMILAR,
         re.compile(
             r"\b(?:movies?|films?|something|anything|more|stuff|others?|ones?|titles?|things)\s+"
             r"(?:just\s+|a bit\s+|kind of\s+|sort of\s+)?(?:like|similar to|akin to)\b|"
@@ -410,7 +446,7 @@ _CUES: list[tuple[str, re.Pattern[str]]] = [
         ),
     ),
     (
-        "details",
+        Intent.DETAILS,
         re.compile(
             r"\btell me (?:more )?about\b|\bwhat(?:'s| is| was)\s+.{1,60}\s+about\b|"
             r"\bwho directed\b|\bwho(?:'s| is) in\b|\bcast of\b|\bplot of\b|\bdetails\b|"
@@ -420,7 +456,7 @@ _CUES: list[tuple[str, re.Pattern[str]]] = [
         ),
     ),
     (
-        "people",
+        Intent.PEOPLE,
         re.compile(
             r"\bwho am i (?:like|similar to)\b|\bpeople (?:like me|with my taste|similar to me)\b|"
             r"\busers? (?:like me|similar to me)\b|\bsimilar (?:users|people|viewers)\b|"
@@ -431,7 +467,7 @@ _CUES: list[tuple[str, re.Pattern[str]]] = [
         ),
     ),
     (
-        "taste",
+        Intent.TASTE,
         re.compile(
             r"\bmy (?:taste|cluster|type|group)\b|\btaste profile\b|\bwhat kind of (?:viewer|"
             r"movie ?(?:goer|person|fan)|watcher)\b|\bwhich (?:group|cluster)\b|"
@@ -441,7 +477,7 @@ _CUES: list[tuple[str, re.Pattern[str]]] = [
         ),
     ),
     (
-        "profile",
+        Intent.PROFILE,
         re.compile(
             r"\bmy ratings\b|\bwhat (?:have i|did i) rated?\b|\bwhat do you know about me\b|"
             r"\bmy profile\b|\bwho am i\b|\bwhat have i told you\b|\bmy (?:likes|dislikes)\b",
@@ -449,7 +485,7 @@ _CUES: list[tuple[str, re.Pattern[str]]] = [
         ),
     ),
     (
-        "search",
+        Intent.SEARCH,
         re.compile(
             r"\b(?:a|an|some|any)\s+(?:\w+\s+){0,3}(?:movies?|films?|story|stories|flicks?)\s+"
             r"(?:about|where|with|in which|set in|involving|featuring|that|whose)\b|"
@@ -460,7 +496,7 @@ _CUES: list[tuple[str, re.Pattern[str]]] = [
         ),
     ),
     (
-        "recommend",
+        Intent.RECOMMEND,
         re.compile(
             r"\brecommend\w*\b|\bsuggest\w*\b|\bwhat should i (?:watch|see)\b|\bsomething\b|"
             r"\banything\b|\bgive me\b|\bshow me\b|\bpicks?\b|\bideas?\b|\bin the mood\b|"
@@ -589,14 +625,14 @@ class Understander:
         self,
         catalog: Catalog,
         embed: Callable[[list[str]], np.ndarray] | None = None,
-        examples: dict[str, list[str]] | None = None,
+        examples: dict[Intent, list[str]] | None = None,
     ) -> None:
         self.catalog = catalog
         self._titles = catalog.titles
         self._embed = embed
         self._examples = examples or EXAMPLES
         self._example_vectors: np.ndarray | None = None
-        self._example_intents: list[str] = []
+        self._example_intents: list[Intent] = []
         self._max_year = int(np.nanmax(catalog.movies["year"].astype(float)))
         self.spotter = Spotter(catalog, COMMON_WORDS)
 
@@ -614,21 +650,21 @@ class Understander:
 
     def _parse(self, text: str) -> Parse:
         if not text:
-            return Parse("empty")
+            return Parse(Intent.EMPTY)
         if not any(ch.isalpha() for ch in text) and not re.search(r"\d", text):
             if "👎" in text:
-                return Parse("dislike", focus=True)
+                return Parse(Intent.DISLIKE, focus=True)
             if "👍" in text:
-                return Parse("like", focus=True)
-            return Parse("nonsense")
+                return Parse(Intent.LIKE, focus=True)
+            return Parse(Intent.NONSENSE)
         if self.is_foreign(text) and not self.find_titles(text):
-            return Parse("foreign")
+            return Parse(Intent.FOREIGN)
         if _INJECTION_RE.search(text):
-            return Parse("refuse")
+            return Parse(Intent.REFUSE)
         slots = self._slots(text)
         intent = self._intent(text, slots)
         slots.intent = intent
-        wants_title = intent in TITLE_INTENTS | {"compare"}
+        wants_title = intent in TITLE_INTENTS | {Intent.COMPARE}
         if wants_title and not slots.titles and not slots.refs and not slots.focus:
             self._fuzzy_title(text, slots)
         slots.opinions = self._opinions(text, slots)
@@ -663,28 +699,39 @@ class Understander:
         return read_opinions(text, named, default, self.sequels)
 
     @staticmethod
-    def _settle(text: str, parse: Parse) -> str:
+    def _settle(text: str, parse: Parse) -> Intent:
         """The intent once the message's opinions are known: titles said with an opinion make
         a message about the person's taste, whatever surface cue it also has."""
         explicit = [o for o in parse.opinions if o.explicit]
         intent = parse.intent
         if not parse.titles:
             return intent
-        if intent == "details" and (explicit or len(parse.titles) >= 2):
-            return "rate" if all(o.stars is not None for o in parse.opinions) else "recommend"
-        if intent == "compare" and explicit and not _COMPARE_QUESTION_RE.search(text):
-            return "recommend"
-        if intent in {"search", "nonsense", "people", "sentiment"} and explicit:
-            return "recommend"
+        if intent == Intent.DETAILS and (explicit or len(parse.titles) >= 2):
+            return (
+                Intent.RATE
+                if all(o.stars is not None for o in parse.opinions)
+                else Intent.RECOMMEND
+            )
+        if intent == Intent.COMPARE and explicit and not _COMPARE_QUESTION_RE.search(text):
+            return Intent.RECOMMEND
+        if intent in {Intent.SEARCH, Intent.NONSENSE, Intent.PEOPLE, Intent.SENTIMENT} and explicit:
+            return Intent.RECOMMEND
         if (
-            intent in {"search", "nonsense"}
+            intent in {Intent.SEARCH, Intent.NONSENSE}
             and len(Understander.descriptive(_blank(text, parse))) <= 3
         ):
-            return "recommend"  # little besides the titles: a list of favourites
-        if intent == "similar" and (len(parse.titles) >= 2 or not _similar_to_title(text, parse)):
-            return "recommend"
-        if intent in {"like", "dislike"} and len({o.sentiment for o in parse.opinions}) > 1:
-            return "recommend"  # "X is overrated. Give me something like Y": a taste, both ways
+            return Intent.RECOMMEND  # little besides the titles: a list of favourites
+        if intent == Intent.SIMILAR and (
+            len(parse.titles) >= 2 or not _similar_to_title(text, parse)
+        ):
+            return Intent.RECOMMEND
+        if (
+            intent in {Intent.LIKE, Intent.DISLIKE}
+            and len({o.sentiment for o in parse.opinions}) > 1
+        ):
+            return (
+                Intent.RECOMMEND
+            )  # "X is overrated. Give me something like Y": a taste, both ways
         return intent
 
     def sequels(self, movie_id: int) -> list[int]:
@@ -758,7 +805,7 @@ class Understander:
     # --- slots -----------------------------------------------------------------------------
 
     def _slots(self, text: str) -> Parse:
-        parse = Parse("unknown")
+        parse = Parse(Intent.UNKNOWN)
         parse.titles = self.find_titles(text, parse)
         parse.titles += self._franchise_refs(text, parse.titles)
         covered = self._covered(text, parse.titles)
@@ -1066,48 +1113,52 @@ class Understander:
 
     # --- intent ------------------------------------------------------------------------------
 
-    def _intent(self, text: str, p: Parse) -> str:
+    def _intent(self, text: str, p: Parse) -> Intent:
         has_target = bool(p.titles or p.refs or p.focus)
         if _GREETING_RE.search(text) and len(text.split()) <= 4 and not p.titles:
-            return "greeting"
+            return Intent.GREETING
         if _HELP_RE.search(text) and not p.titles:
-            return "help"
+            return Intent.HELP
         if _BYE_RE.search(text) and not p.titles:
-            return "bye"
+            return Intent.BYE
         if _THANKS_RE.search(text) and len(text.split()) <= 6 and not p.titles and not p.refs:
-            return "thanks"
+            return Intent.THANKS
         if p.stars is not None and (has_target or p.unknown_title or _looks_like_rating(text)):
-            return "rate"
+            return Intent.RATE
         for name, pattern in _CUES[:2]:  # why / would I like: questions about a movie
             if pattern.search(text) and (has_target or self._title_candidate(text)):
                 return name
         short = len(_WORD_RE.findall(text)) <= 5
         negative = _NEGATIVE_RE.search(text) and (has_target or _SEEN_RE.search(text) or short)
         if negative and (not p.has_constraints or p.titles or p.refs):
-            return "dislike"
+            return Intent.DISLIKE
         if len(p.titles) >= 2 and _COMPARE_RE.search(text):
-            return "compare"
+            return Intent.COMPARE
         for name, pattern in _CUES[2:]:
             if pattern.search(text):
-                if name in {"sentiment", "details"} and not has_target and not p.unknown_title:
-                    if name == "details" and self._title_candidate(text):
+                if (
+                    name in {Intent.SENTIMENT, Intent.DETAILS}
+                    and not has_target
+                    and not p.unknown_title
+                ):
+                    if name == Intent.DETAILS and self._title_candidate(text):
                         return name
                     continue
                 no_target = not (p.titles or p.refs or p.focus)
-                if name == "similar" and no_target and self._title_candidate(text) is None:
+                if name == Intent.SIMILAR and no_target and self._title_candidate(text) is None:
                     continue
                 return name
         if _POSITIVE_RE.search(text) and (p.titles or p.refs or p.focus):
-            return "like"
+            return Intent.LIKE
         if _SEEN_RE.search(text) and (p.titles or p.refs):
-            return "seen"
+            return Intent.SEEN
         if p.has_constraints or p.clear_filters:
-            return "search" if len(self.descriptive(text)) >= 2 else "recommend"
+            return Intent.SEARCH if len(self.descriptive(text)) >= 2 else Intent.RECOMMEND
         if p.titles and len(_WORD_RE.findall(text)) <= len(p.titles[0].text.split()) + 3:
-            return "details"
+            return Intent.DETAILS
         if not p.titles and (whole := self._resolve(text.strip(" ?!."), p)) is not None:
             p.titles = [TitleMatch(whole, text.strip(" ?!."), 0)]
-            return "details"
+            return Intent.DETAILS
         return self._nearest_intent(text, p)
 
     @staticmethod
@@ -1116,7 +1167,7 @@ class Understander:
         words = title_key(_DECADE_RE.sub(" ", text)).split()
         return [w for w in words if w not in COMMON_WORDS and len(w) > 2 and not w.isdigit()]
 
-    def _nearest_intent(self, text: str, p: Parse) -> str:
+    def _nearest_intent(self, text: str, p: Parse) -> Intent:
         """No rule fired: the intent of the nearest example phrasing, if near enough."""
         if self._embed is not None:
             if self._example_vectors is None:
@@ -1132,8 +1183,8 @@ class Understander:
         p.confidence = 0.3  # a guess: the LLM path does not route on it
         content = [w for w in title_key(text).split() if w not in COMMON_WORDS and len(w) > 2]
         if len(content) >= 2 and _has_vowels(content):
-            return "search"
-        return "nonsense"
+            return Intent.SEARCH
+        return Intent.NONSENSE
 
 
 _MOODS_LIGHT = MOODS[2][0]
@@ -1188,8 +1239,8 @@ def _has_vowels(words: list[str]) -> bool:
     return len(good) >= max(1, len(words) // 2)
 
 
-EXAMPLES: dict[str, list[str]] = {
-    "recommend": [
+EXAMPLES: dict[Intent, list[str]] = {
+    Intent.RECOMMEND: [
         "recommend me a movie",
         "what should I watch tonight",
         "give me some good films",
@@ -1199,7 +1250,7 @@ EXAMPLES: dict[str, list[str]] = {
         "what's good to watch",
         "surprise me",
     ],
-    "search": [
+    Intent.SEARCH: [
         "a movie where a robot falls in love",
         "film about a heist that goes wrong",
         "story set in space with aliens",
@@ -1207,20 +1258,25 @@ EXAMPLES: dict[str, list[str]] = {
         "the one where a man loses his memory",
         "something about time travel and paradoxes",
     ],
-    "taste": [
+    Intent.TASTE: [
         "what kind of movie fan am I",
         "describe my taste in movies",
         "what is my taste cluster",
         "what group do I belong to",
     ],
-    "people": [
+    Intent.PEOPLE: [
         "who has taste like mine",
         "find users similar to me",
         "who watches the same things as me",
     ],
-    "profile": ["what have I rated so far", "show my ratings", "what do you know about me"],
-    "help": ["what can you do", "how do I use this bot", "help me please", "what are the commands"],
-    "greeting": ["hello there", "hi bot", "good morning", "hey, how are you"],
-    "thanks": ["thanks a lot", "thank you so much", "that's great, cheers"],
-    "bye": ["goodbye", "see you later", "that's all for today"],
+    Intent.PROFILE: ["what have I rated so far", "show my ratings", "what do you know about me"],
+    Intent.HELP: [
+        "what can you do",
+        "how do I use this bot",
+        "help me please",
+        "what are the commands",
+    ],
+    Intent.GREETING: ["hello there", "hi bot", "good morning", "hey, how are you"],
+    Intent.THANKS: ["thanks a lot", "thank you so much", "that's great, cheers"],
+    Intent.BYE: ["goodbye", "see you later", "that's all for today"],
 }

@@ -13,16 +13,20 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.nlu import QUESTION_INTENTS, Parse, Understander
+from bot.dialogue import DialogueState, RequestFilters
+from bot.nlu import QUESTION_INTENTS, Intent, Parse, Understander
 from bot.opinions import Sentiment
 from bot.tools import Toolbox
 from recommender.described import read_request
+from recommender.engine import NOTHING_RATED
 
 SHOWN = 5
 # Intents whose whole point is the opinions in the message; they are answered by storing them.
-OPINION_INTENTS = {"rate", "like", "dislike", "seen", "recommend"}
+OPINION_INTENTS = frozenset(
+    {Intent.RATE, Intent.LIKE, Intent.DISLIKE, Intent.SEEN, Intent.RECOMMEND}
+)
 # Intents where naming a movie without a word about it still means liking it ("Heat, Ronin").
-TASTE_INTENTS = {"recommend", "like", "similar", "taste"}
+TASTE_INTENTS = frozenset({Intent.RECOMMEND, Intent.LIKE, Intent.SIMILAR, Intent.TASTE})
 DESCRIBED_WORDS = 1  # content words that make a message a description of what is wanted
 # Looking for one particular film ("what's that movie where..."): a faithful search.
 _FIND_ONE_RE = re.compile(
@@ -62,32 +66,61 @@ class TurnResult:
     notes: list[str] = field(default_factory=list)
 
 
+_ABOUT_FOCUS = frozenset(  # intents that are about "it" when they name nothing
+    {Intent.DISLIKE, Intent.LIKE, Intent.RATE, Intent.PREDICT, Intent.SENTIMENT, Intent.EXPLAIN}
+)
+Handler = Callable[[Toolbox, DialogueState, Parse], str]
+
+
 class OfflineAgent:
     """Answers one message using the tools and the session's dialogue state."""
 
     def __init__(self, understander: Understander) -> None:
         self.nlu = understander
+        self._handlers: dict[Intent, Handler] = {
+            Intent.RECOMMEND: self._on_recommend,
+            Intent.RATE: self._on_rate,
+            Intent.LIKE: self._on_like,
+            Intent.DISLIKE: self._on_dislike,
+            Intent.SEEN: self._on_seen,
+            Intent.PREDICT: self._on_predict,
+            Intent.EXPLAIN: self._on_explain,
+            Intent.SENTIMENT: self._on_sentiment,
+            Intent.DETAILS: self._on_details,
+            Intent.COMPARE: self._on_compare,
+            Intent.SIMILAR: self._on_similar,
+            Intent.SEARCH: self._on_search,
+            Intent.TASTE: self._on_taste,
+            Intent.PEOPLE: self._on_people,
+            Intent.PROFILE: self._on_profile,
+            Intent.GREETING: self._on_greeting,
+            Intent.THANKS: self._on_thanks,
+            Intent.BYE: self._on_bye,
+            Intent.HELP: self._on_help,
+            Intent.REFUSE: self._on_refuse,
+            Intent.FOREIGN: self._on_foreign,
+            Intent.EMPTY: self._on_empty,
+            Intent.NONSENSE: self._on_nonsense,
+            Intent.UNKNOWN: self._on_nonsense,
+        }
 
-    def respond(self, tools: Toolbox, state: dict[str, Any], message: str) -> TurnResult:
+    def respond(self, tools: Toolbox, state: DialogueState, message: str) -> TurnResult:
         parse = self.nlu.parse(message)
         saved, liked_any = self._save_opinions(tools, state, parse)
         if saved is not None and parse.intent in OPINION_INTENTS:
             text = self._after_opinions(tools, state, parse, saved, liked_any)
         else:
-            handler: Callable[[Toolbox, dict[str, Any], Parse], str] = getattr(
-                self, f"_on_{parse.intent}", self._on_nonsense
-            )
-            text = handler(tools, state, parse)
+            text = self._handlers[parse.intent](tools, state, parse)
             if saved:
                 text = f"{saved}\n{text}"
-        state["last_intent"] = parse.intent
+        state.last_intent = str(parse.intent)
         notes = ["Your message was very long, so I read its beginning."] if parse.truncated else []
         return TurnResult(text, notes)
 
     # --- what the message says of movies ---------------------------------------------------
 
     def _save_opinions(
-        self, tools: Toolbox, state: dict[str, Any], parse: Parse
+        self, tools: Toolbox, state: DialogueState, parse: Parse
     ) -> tuple[str | None, bool]:
         """Store every like, dislike and rating the message gives: what to say about it (None
         when it gives none) and whether anything was liked."""
@@ -104,7 +137,7 @@ class OfflineAgent:
                 errors.append(str(saved["error"]))
                 continue
             liked_any = liked_any or saved["your_rating"] >= 4
-            state["focus"] = opinion.movie_id
+            state.focus = opinion.movie_id
             if opinion.stars is not None:
                 rated.append(f"{saved['title']}, {_stars(saved['your_rating'])}")
             elif opinion.sentiment is Sentiment.LIKE:
@@ -113,7 +146,7 @@ class OfflineAgent:
                 disliked.append(saved["title"])
         if parse.refs and parse.stars is not None and all(o.stars is None for o in parse.opinions):
             # "I'd give the first one 4/5, and Zodiac was great": the stars go to the pick
-            shown: list[int] = state.get("shown", [])
+            shown = state.shown
             for movie_id in [shown[r] for r in parse.refs if -len(shown) <= r < len(shown)]:
                 saved = tools.rate_movie(movie_id, parse.stars)  # type: ignore[arg-type]
                 if "error" in saved:
@@ -131,17 +164,17 @@ class OfflineAgent:
         return " ".join([*parts, *errors]), liked_any
 
     def _after_opinions(
-        self, tools: Toolbox, state: dict[str, Any], parse: Parse, saved: str, liked_any: bool
+        self, tools: Toolbox, state: DialogueState, parse: Parse, saved: str, liked_any: bool
     ) -> str:
         """After storing what was said: picks when something was liked or asked for."""
         asks = bool(_ASKS_RE.search(parse.raw)) or parse.has_constraints
-        if asks or (liked_any and parse.intent != "rate"):
+        if asks or (liked_any and parse.intent != Intent.RATE):
             return f"{saved}\n{self._on_recommend(tools, state, parse)}"
         return f"{saved} {self._next_hint(tools, state)}"
 
     # --- targets -------------------------------------------------------------------------
 
-    def _targets(self, state: dict[str, Any], parse: Parse) -> list[int] | str:
+    def _targets(self, state: DialogueState, parse: Parse) -> list[int] | str:
         """Movie ids the message is about, or a reply asking what is meant."""
         if parse.titles:
             return parse.movie_ids
@@ -150,7 +183,7 @@ class OfflineAgent:
         if parse.unknown_title:
             hint = f" Did you mean {_or(parse.suggestions)}?" if parse.suggestions else ""
             return f'I don\'t know a movie called "{parse.unknown_title}".{hint}'
-        shown: list[int] = state.get("shown", [])
+        shown = state.shown
         if parse.refs:
             if not shown:
                 return "I haven't suggested anything yet. Ask me for recommendations first!"
@@ -163,14 +196,14 @@ class OfflineAgent:
                         f"I only showed {len(shown)} movies; pick a number from 1 to {len(shown)}."
                     )
             return picked
-        implicit = parse.intent in {"dislike", "like", "rate", "predict", "sentiment", "explain"}
-        if (parse.focus or implicit) and state.get("focus"):
-            return [state["focus"]]
+        implicit = parse.intent in _ABOUT_FOCUS
+        if (parse.focus or implicit) and state.focus:
+            return [state.focus]
         return "Which movie do you mean? Tell me its title."
 
     def _for_each(
         self,
-        state: dict[str, Any],
+        state: DialogueState,
         parse: Parse,
         call: Callable[[int], dict[str, Any]],
         line: Callable[[dict[str, Any]], str],
@@ -188,63 +221,63 @@ class OfflineAgent:
             result = call(movie_id)
             if "error" in result:
                 return str(result["error"])
-            state["focus"] = movie_id
+            state.focus = movie_id
             lines.append(line(result))
         return sep.join(lines)
 
     # --- recommendations -----------------------------------------------------------------
 
-    def _on_recommend(self, tools: Toolbox, state: dict[str, Any], parse: Parse) -> str:
+    def _on_recommend(self, tools: Toolbox, state: DialogueState, parse: Parse) -> str:
         wanted = read_request(parse.raw).wanted  # "nothing violent" only refines the last one
         if not parse.titles and len(self.nlu.descriptive(wanted)) >= DESCRIBED_WORDS:
             # a new description of what they want: its own words, and a fresh request
             parse.mood, parse.clear_filters = parse.raw, True
         filters = self._merge_filters(state, parse)
-        exclude = state.get("shown", []) if parse.more and not parse.has_constraints else []
+        exclude = state.shown if parse.more and not parse.has_constraints else []
         result = tools.recommend_for_me(
-            genres=filters["genres"],
-            exclude_genres=filters["exclude_genres"],
-            year_from=filters["year_min"],
-            year_to=filters["year_max"],
-            mood=filters["mood"],
+            genres=filters.genres,
+            exclude_genres=filters.exclude_genres,
+            year_from=filters.year_min,
+            year_to=filters.year_max,
+            mood=filters.mood,
             k=SHOWN,
-            exclude=[*exclude, *state.get("seen", [])],
-            all_genres=filters["all_genres"],
+            exclude=[*exclude, *state.seen],
+            all_genres=filters.all_genres,
         )
         if "error" in result:
             return result["error"]
         return self._picks_reply(tools, state, result, filters)
 
-    def _merge_filters(self, state: dict[str, Any], parse: Parse) -> dict[str, Any]:
+    def _merge_filters(self, state: DialogueState, parse: Parse) -> RequestFilters:
         """Constraints build up over turns; new genres replace old ones; "start over" clears."""
-        old = {} if parse.clear_filters else dict(state.get("filters", {}))
-        merged = {
-            "genres": parse.genres or old.get("genres", []),
-            "exclude_genres": sorted(
-                (set(old.get("exclude_genres", [])) - set(parse.genres)) | set(parse.exclude_genres)
+        old = RequestFilters() if parse.clear_filters else state.filters
+        merged = RequestFilters(
+            genres=parse.genres or old.genres,
+            exclude_genres=sorted(
+                (set(old.exclude_genres) - set(parse.genres)) | set(parse.exclude_genres)
             ),
-            "year_min": parse.year_min if parse.year_min is not None else old.get("year_min"),
-            "year_max": parse.year_max if parse.year_max is not None else old.get("year_max"),
-            "mood": parse.mood or old.get("mood"),
-            "all_genres": parse.all_genres if parse.genres else old.get("all_genres", False),
-        }
-        if parse.year_min is not None and parse.year_max is None and old.get("year_max"):
-            merged["year_max"] = None if old["year_max"] < parse.year_min else old["year_max"]
-        merged["genres"] = [g for g in merged["genres"] if g not in merged["exclude_genres"]]
-        state["filters"] = merged
+            year_min=parse.year_min if parse.year_min is not None else old.year_min,
+            year_max=parse.year_max if parse.year_max is not None else old.year_max,
+            mood=parse.mood or old.mood,
+            all_genres=parse.all_genres if parse.genres else old.all_genres,
+        )
+        if parse.year_min is not None and parse.year_max is None and old.year_max:
+            merged.year_max = None if old.year_max < parse.year_min else old.year_max
+        merged.genres = [g for g in merged.genres if g not in merged.exclude_genres]
+        state.filters = merged
         return merged
 
     def _picks_reply(
-        self, tools: Toolbox, state: dict[str, Any], result: dict[str, Any], filters: dict
+        self, tools: Toolbox, state: DialogueState, result: dict[str, Any], filters: RequestFilters
     ) -> str:
         picks = result["picks"]
-        notes = [n for n in result.get("notes", []) if "haven't rated" not in n]
+        notes = [n for n in result.get("notes", []) if n != NOTHING_RATED]  # said by the opening
         if not picks:
             return (
                 " ".join(notes) or 'Nothing fits all of that. Say "start over" to drop the filters.'
             )
-        state["shown"] = [tools.engine.resolve(p["title"]) for p in picks]
-        state["focus"] = state["shown"][0]
+        state.shown = [tools.engine.resolve(p["title"]) for p in picks]
+        state.focus = state.shown[0]
         lines = [self._opening(result, filters)]
         lines += [f"{i}. {_pick_line(p)}" for i, p in enumerate(picks, 1)]
         lines += notes
@@ -252,7 +285,7 @@ class OfflineAgent:
         return "\n".join(lines)
 
     @staticmethod
-    def _opening(result: dict[str, Any], filters: dict[str, Any]) -> str:
+    def _opening(result: dict[str, Any], filters: RequestFilters) -> str:
         wanted = _describe_filters(filters)
         suffix = f" ({wanted})" if wanted else ""
         basis = result["basis"]
@@ -274,7 +307,7 @@ class OfflineAgent:
 
     # --- opinions and ratings --------------------------------------------------------------
 
-    def _on_rate(self, tools: Toolbox, state: dict[str, Any], parse: Parse) -> str:
+    def _on_rate(self, tools: Toolbox, state: DialogueState, parse: Parse) -> str:
         stars = parse.stars if parse.stars is not None else float("nan")
         reply = self._for_each(
             state,
@@ -286,7 +319,7 @@ class OfflineAgent:
             return reply
         return reply + " " + self._next_hint(tools, state)
 
-    def _on_like(self, tools: Toolbox, state: dict[str, Any], parse: Parse) -> str:
+    def _on_like(self, tools: Toolbox, state: DialogueState, parse: Parse) -> str:
         targets = self._targets(state, parse)
         if isinstance(targets, str):
             return targets
@@ -296,14 +329,14 @@ class OfflineAgent:
             if "error" in saved:
                 return saved["error"]
             titles.append(saved["title"])
-        state["focus"] = targets[-1]
-        result = tools.recommend_for_me(k=SHOWN, exclude=state.get("seen", []))
+        state.focus = targets[-1]
+        result = tools.recommend_for_me(k=SHOWN, exclude=state.seen)
         head = f"Noted: you liked {_and(titles)}."
         if "error" in result or not result["picks"]:
             return head
-        return head + " " + self._picks_reply(tools, state, result, {})
+        return head + " " + self._picks_reply(tools, state, result, RequestFilters())
 
-    def _on_dislike(self, tools: Toolbox, state: dict[str, Any], parse: Parse) -> str:
+    def _on_dislike(self, tools: Toolbox, state: DialogueState, parse: Parse) -> str:
         targets = self._targets(state, parse)
         if isinstance(targets, str):
             return targets
@@ -313,17 +346,17 @@ class OfflineAgent:
             if "error" in saved:
                 return saved["error"]
             titles.append(saved["title"])
-        state["shown"] = [m for m in state.get("shown", []) if m not in targets]
+        state.shown = [m for m in state.shown if m not in targets]
         return (
             f"Got it, {_and(titles)} is not for you. I won't suggest it again, and movies like "
             "it will rank lower. " + self._next_hint(tools, state)
         )
 
-    def _on_seen(self, tools: Toolbox, state: dict[str, Any], parse: Parse) -> str:
+    def _on_seen(self, tools: Toolbox, state: DialogueState, parse: Parse) -> str:
         targets = self._targets(state, parse)
         if isinstance(targets, str):
             return targets
-        state["seen"] = sorted(set(state.get("seen", [])) | set(targets))
+        state.seen = sorted(set(state.seen) | set(targets))
         titles = [tools.engine.catalog.display(m) for m in targets]
         return (
             f"OK, you've seen {_and(titles)}; I'll leave it out. Did you like it? "
@@ -331,7 +364,7 @@ class OfflineAgent:
         )
 
     @staticmethod
-    def _next_hint(tools: Toolbox, state: dict[str, Any]) -> str:
+    def _next_hint(tools: Toolbox, state: DialogueState) -> str:
         n = len(tools.store.load(tools.session_id).given)
         return (
             f"You've rated {n} movie{'s' if n != 1 else ''} so far; "
@@ -340,15 +373,15 @@ class OfflineAgent:
 
     # --- questions about a movie -----------------------------------------------------------
 
-    def _on_predict(self, tools: Toolbox, state: dict[str, Any], parse: Parse) -> str:
+    def _on_predict(self, tools: Toolbox, state: DialogueState, parse: Parse) -> str:
         return self._for_each(state, parse, tools.predict_my_rating, _prediction_line)
 
-    def _on_explain(self, tools: Toolbox, state: dict[str, Any], parse: Parse) -> str:
+    def _on_explain(self, tools: Toolbox, state: DialogueState, parse: Parse) -> str:
         targets = self._targets(state, parse)
         if isinstance(targets, str):
             return targets
         movie_id = targets[0]
-        state["focus"] = movie_id
+        state.focus = movie_id
         prediction = tools.predict_my_rating(movie_id)
         sentiment = tools.tag_sentiment(movie_id)
         if "error" in prediction:
@@ -363,17 +396,17 @@ class OfflineAgent:
             reasons.append(f'people tag it "{_and(sentiment["tags_praise"][:3])}"')
         return f"Why {prediction['title']}? " + "; ".join(reasons) + "."
 
-    def _on_sentiment(self, tools: Toolbox, state: dict[str, Any], parse: Parse) -> str:
+    def _on_sentiment(self, tools: Toolbox, state: DialogueState, parse: Parse) -> str:
         return self._for_each(state, parse, tools.tag_sentiment, _sentiment_line, "\n")
 
-    def _on_details(self, tools: Toolbox, state: dict[str, Any], parse: Parse) -> str:
+    def _on_details(self, tools: Toolbox, state: DialogueState, parse: Parse) -> str:
         targets = self._targets(state, parse)
         if isinstance(targets, str):
             return targets
         result = tools.movie_details(targets[0])
         if "error" in result:
             return result["error"]
-        state["focus"] = targets[0]
+        state.focus = targets[0]
         parts = [f"{result['title']} ({', '.join(result['genres'])})."]
         if result.get("description"):
             parts.append(result["description"])
@@ -394,7 +427,7 @@ class OfflineAgent:
         parts.append("Would you like to know if it suits you, or movies like it?")
         return " ".join(parts)
 
-    def _on_compare(self, tools: Toolbox, state: dict[str, Any], parse: Parse) -> str:
+    def _on_compare(self, tools: Toolbox, state: DialogueState, parse: Parse) -> str:
         targets = self._targets(state, parse)
         if isinstance(targets, str):
             return targets
@@ -428,12 +461,12 @@ class OfflineAgent:
                 )
             else:
                 lines.insert(0, f"{best['title']} is the better loved:")
-        state["focus"] = targets[0]
+        state.focus = targets[0]
         return "\n".join(lines)
 
     # --- discovery -------------------------------------------------------------------------
 
-    def _on_similar(self, tools: Toolbox, state: dict[str, Any], parse: Parse) -> str:
+    def _on_similar(self, tools: Toolbox, state: DialogueState, parse: Parse) -> str:
         targets = self._targets(state, parse)
         if isinstance(targets, str):
             return targets
@@ -457,11 +490,11 @@ class OfflineAgent:
                 lines.append(f"{len(shown)}. {movie['title']}{_avg(movie)}")
         if not shown:
             return f"I couldn't find movies like {result['movie']} yet."
-        state["shown"] = [tools.engine.resolve(t) for t in shown]
-        state["focus"] = targets[0]
+        state.shown = [tools.engine.resolve(t) for t in shown]
+        state.focus = targets[0]
         return "\n".join(lines)
 
-    def _on_search(self, tools: Toolbox, state: dict[str, Any], parse: Parse) -> str:
+    def _on_search(self, tools: Toolbox, state: DialogueState, parse: Parse) -> str:
         if not _FIND_ONE_RE.search(parse.raw):  # describing what they want: recommend
             return self._on_recommend(tools, state, parse)
         query = parse.raw
@@ -479,14 +512,14 @@ class OfflineAgent:
         hits = result["results"]
         if not hits:
             return " ".join(result.get("notes", [])) or "Nothing matched that description."
-        state["shown"] = [tools.engine.resolve(h["title"]) for h in hits]
-        state["focus"] = state["shown"][0]
+        state.shown = [tools.engine.resolve(h["title"]) for h in hits]
+        state.focus = state.shown[0]
         lines = ["These match your description best:"]
         lines += [f"{i}. {h['title']}{_avg(h)}: {h['snippet']}" for i, h in enumerate(hits, 1)]
         lines += result.get("notes", [])
         return "\n".join(lines)
 
-    def _on_taste(self, tools: Toolbox, state: dict[str, Any], parse: Parse) -> str:
+    def _on_taste(self, tools: Toolbox, state: DialogueState, parse: Parse) -> str:
         result = tools.my_taste_cluster()
         if "error" in result:
             return result["error"]
@@ -502,7 +535,7 @@ class OfflineAgent:
             f"{_and(result['signature_movies'][:4])}. (Based on {result['based_on']}.)"
         )
 
-    def _on_people(self, tools: Toolbox, state: dict[str, Any], parse: Parse) -> str:
+    def _on_people(self, tools: Toolbox, state: DialogueState, parse: Parse) -> str:
         result = tools.people_like_me()
         if "error" in result:
             return result["error"]
@@ -522,45 +555,45 @@ class OfflineAgent:
                 f"{i}. {m['title']} (loved by {m['loved_by']} of them)"
                 for i, m in enumerate(loved[:SHOWN], 1)
             ]
-            state["shown"] = [tools.engine.resolve(m["title"]) for m in loved[:SHOWN]]
+            state.shown = [tools.engine.resolve(m["title"]) for m in loved[:SHOWN]]
         return "\n".join(lines)
 
-    def _on_profile(self, tools: Toolbox, state: dict[str, Any], parse: Parse) -> str:
+    def _on_profile(self, tools: Toolbox, state: DialogueState, parse: Parse) -> str:
         return describe_profile(tools.my_profile())
 
     # --- small talk and the rest -----------------------------------------------------------
 
-    def _on_greeting(self, tools: Toolbox, state: dict[str, Any], parse: Parse) -> str:
+    def _on_greeting(self, tools: Toolbox, state: DialogueState, parse: Parse) -> str:
         return (
             "Hi! I'm moviebot. Tell me a movie you love, describe what you're in the mood "
             'for, or just say "recommend something".'
         )
 
-    def _on_thanks(self, tools: Toolbox, state: dict[str, Any], parse: Parse) -> str:
+    def _on_thanks(self, tools: Toolbox, state: DialogueState, parse: Parse) -> str:
         return "You're welcome! Enjoy the movie, and tell me how you liked it."
 
-    def _on_bye(self, tools: Toolbox, state: dict[str, Any], parse: Parse) -> str:
+    def _on_bye(self, tools: Toolbox, state: DialogueState, parse: Parse) -> str:
         return "Bye! Your ratings are saved for next time."
 
-    def _on_help(self, tools: Toolbox, state: dict[str, Any], parse: Parse) -> str:
+    def _on_help(self, tools: Toolbox, state: DialogueState, parse: Parse) -> str:
         return HELP
 
-    def _on_refuse(self, tools: Toolbox, state: dict[str, Any], parse: Parse) -> str:
+    def _on_refuse(self, tools: Toolbox, state: DialogueState, parse: Parse) -> str:
         return (
             "I can't do that: I only see and change your own profile, and my instructions "
             "stay as they are. I'm happy to recommend you a movie, though!"
         )
 
-    def _on_foreign(self, tools: Toolbox, state: dict[str, Any], parse: Parse) -> str:
+    def _on_foreign(self, tools: Toolbox, state: DialogueState, parse: Parse) -> str:
         return (
             "Sorry, I only speak English for now. Could you ask me in English? For example: "
             '"recommend a comedy from the 90s".'
         )
 
-    def _on_empty(self, tools: Toolbox, state: dict[str, Any], parse: Parse) -> str:
+    def _on_empty(self, tools: Toolbox, state: DialogueState, parse: Parse) -> str:
         return 'Say something and I\'ll find you a movie, for example "recommend something".'
 
-    def _on_nonsense(self, tools: Toolbox, state: dict[str, Any], parse: Parse) -> str:
+    def _on_nonsense(self, tools: Toolbox, state: DialogueState, parse: Parse) -> str:
         return (
             "Sorry, I didn't get that. You can name a movie you like, describe a story, or "
             'say "help" to see what I can do.'
@@ -639,20 +672,20 @@ def _sentiment_line(result: dict[str, Any]) -> str:
     return line + "."
 
 
-def _describe_filters(filters: dict[str, Any]) -> str:
+def _describe_filters(filters: RequestFilters) -> str:
     parts = []
-    if filters.get("genres"):
-        parts.append(" or ".join(filters["genres"]).lower())
-    if filters.get("year_min") and filters.get("year_max"):
-        parts.append(f"{filters['year_min']}-{filters['year_max']}")
-    elif filters.get("year_min"):
-        parts.append(f"from {filters['year_min']} on")
-    elif filters.get("year_max"):
-        parts.append(f"up to {filters['year_max']}")
-    if filters.get("exclude_genres"):
-        parts.append("no " + ", ".join(g.lower() for g in filters["exclude_genres"]))
-    if filters.get("mood"):
-        parts.append(filters["mood"])
+    if filters.genres:
+        parts.append(" or ".join(filters.genres).lower())
+    if filters.year_min and filters.year_max:
+        parts.append(f"{filters.year_min}-{filters.year_max}")
+    elif filters.year_min:
+        parts.append(f"from {filters.year_min} on")
+    elif filters.year_max:
+        parts.append(f"up to {filters.year_max}")
+    if filters.exclude_genres:
+        parts.append("no " + ", ".join(g.lower() for g in filters.exclude_genres))
+    if filters.mood:
+        parts.append(filters.mood)
     return "; ".join(parts)
 
 

@@ -14,14 +14,16 @@ import re
 import threading
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Literal
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from bot.dialogue import DialogueState
+from bot.events import Event, Reply
 from bot.nlu import Understander
 from bot.offline import LLM_HINT, OfflineAgent, describe_profile
 from bot.profiles import ProfileStore
-from bot.tools import Step, Toolbox, TurnLog
+from bot.tools import Toolbox, TurnLog
 from recommender.engine import Engine
 from recommender.errors import MovieBotError
 from recommender.ranking import Filters
@@ -47,39 +49,6 @@ _BACK_RE = re.compile(
     r"log ?out|i'?m not user \d+|switch back)\b",
     re.IGNORECASE,
 )
-
-
-@dataclass(frozen=True)
-class Reply:
-    """A finished reply: the text, how it was made, and what it drew on."""
-
-    text: str
-    mode: Literal["llm", "offline", "session"]
-    notes: list[str] = field(default_factory=list)
-    tools: list[str] = field(default_factory=list)
-    movies: dict[int, str] = field(default_factory=dict)  # what the tools returned
-    removed: list[str] = field(default_factory=list)  # titles the grounding guard took out
-    quoted: str = field(default="", repr=False)  # every text the tools returned (evidence)
-    llm_tools: list[str] = field(default_factory=list)  # what a failed LLM turn had called
-    steps: list[Step] = field(default_factory=list)  # the tool calls, in words
-    rated: tuple[int, ...] = ()  # movies the person rated this turn: said, not suggested
-
-    @property
-    def picks(self) -> dict[int, str]:
-        """The returned movies the reply names (all returned ones if it names none by title):
-        its suggestions first, then the movies the person rated in this message."""
-        named = {m: t for m, t in self.movies.items() if t in self.text} or dict(self.movies)
-        suggested = {m: t for m, t in named.items() if m not in self.rated}
-        return {**suggested, **{m: t for m, t in named.items() if m in self.rated}}
-
-
-@dataclass(frozen=True)
-class Event:
-    """A piece of a streamed reply: a status line, a text delta, a note, or the end."""
-
-    kind: Literal["status", "text", "note", "done"]
-    text: str = ""
-    reply: Reply | None = None
 
 
 class ChatService:
@@ -176,7 +145,7 @@ class ChatService:
     def _offline(self, session_id: str, message: str, notes: list[str]) -> Iterator[Event]:
         turn = TurnLog()
         tools = self._toolbox(session_id, turn)
-        state = self.store.load(session_id).state
+        state = DialogueState.from_json(self.store.load(session_id).state)
         yield Event("status", "Thinking...")
         try:
             result = self.offline.respond(tools, state, message)
@@ -187,10 +156,10 @@ class ChatService:
             result_text, extra = "Sorry, something went wrong on my side. Please try again.", []
         else:
             result_text, extra = result.text, result.notes
-        if self.llm is None and not state.get("hinted_llm"):
-            state["hinted_llm"] = True
+        if self.llm is None and not state.hinted_llm:
+            state.hinted_llm = True
             extra = [*extra, LLM_HINT]
-        self.store.save_state(session_id, state)
+        self.store.save_state(session_id, state.to_json())
         yield Event("text", result_text)
         for note in extra:
             yield Event("note", note)
@@ -219,7 +188,7 @@ class ChatService:
             except MovieBotError as err:
                 return str(err)
             self.store.set_view(session_id, user)
-            self.store.save_state(session_id, {"hinted_llm": True})
+            self.store.save_state(session_id, DialogueState(hinted_llm=True).to_json())
             n = len(self.engine.models.matrix.profile(self.engine.models.matrix.user_row(user)))
             return (
                 f"You're now viewing as MovieLens user {user}, who rated {n} movies. Their "

@@ -43,7 +43,8 @@ from telegram.ext import (
     filters,
 )
 
-from bot.session import ChatService, Reply
+from bot.events import Reply
+from bot.session import ChatService
 
 log = logging.getLogger(__name__)
 

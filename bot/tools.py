@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.profiles import ProfileStore
+from bot.registry import TOOLS, quoted
 from recommender.catalog import Movie
 from recommender.engine import Engine, Taste
 from recommender.errors import AmbiguousTitleError, MovieBotError, UnknownTitleError
@@ -88,49 +89,13 @@ class TurnLog:
         return [Step(describe_call(c), tuple(c.found)) for c in self.calls]
 
 
-def _quoted(value: Any) -> str:
-    text = " ".join(str(value).split())
-    return f"“{text[:60]}…”" if len(text) > 60 else f"“{text}”"
-
-
-def _narrowed(args: dict[str, Any]) -> str:
-    parts = []
-    if args.get("genres"):
-        parts.append(" + ".join(map(str, args["genres"])))
-    if args.get("exclude_genres"):
-        parts.append("no " + " or ".join(map(str, args["exclude_genres"])))
-    low, high = args.get("year_from"), args.get("year_to")
-    if low or high:
-        parts.append(f"{low or '…'} to {high or '…'}")
-    if args.get("mood"):
-        parts.append(f"in the mood for {_quoted(args['mood'])}")
-    return f" ({', '.join(parts)})" if parts else ""
-
-
-_STEPS: dict[str, Callable[[dict[str, Any], str], str]] = {
-    "recommend_for_me": lambda a, _: "Picked movies from your ratings and taste" + _narrowed(a),
-    "predict_my_rating": lambda a, m: f"Predicted your stars for {m}",
-    "similar_movies": lambda a, m: f"Found movies like {m}",
-    "search_by_description": lambda a, _: (
-        f"Searched descriptions for {_quoted(a.get('query'))}"
-        + _narrowed({k: v for k, v in a.items() if k != "query"})
-    ),
-    "my_taste_cluster": lambda a, _: "Looked up your taste cluster",
-    "people_like_me": lambda a, _: "Found MovieLens users with your taste",
-    "tag_sentiment": lambda a, m: f"Read what people's tags say about {m}",
-    "movie_details": lambda a, m: f"Looked up {m}",
-    "my_profile": lambda a, _: "Read your profile",
-    "rate_movie": lambda a, m: f"Saved your rating of {m}: {a.get('stars')}★",
-}
-
-
 def describe_call(call: ToolCall) -> str:
     """One tool call as a person would say it; failures say so."""
-    describe = _STEPS.get(call.name)
+    spec = TOOLS.get(call.name)
     # The movie a call was about is the first one it noted; before that, what was asked for.
     asked = call.args.get("title", call.args.get("title_or_id"))
-    subject = call.found[0] if call.found and asked is not None else _quoted(asked)
-    text = describe(call.args, subject) if describe else f"Used {call.name}"
+    subject = call.found[0] if call.found and asked is not None else quoted(asked)
+    text = spec.step(call.args, subject) if spec else f"Used {call.name}"
     return f"{text} - failed: {call.error}" if call.error else text
 
 
@@ -164,6 +129,7 @@ def _tool(method: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]
             call.error = f"Something went wrong inside {method.__name__} ({type(err).__name__})."
         return {"error": call.error}
 
+    wrapper.__wrapped__ = method  # type: ignore[attr-defined]  # marks a logged tool
     wrapper.__name__ = method.__name__
     wrapper.__doc__ = method.__doc__
     return wrapper

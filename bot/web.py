@@ -18,7 +18,8 @@ from typing import Any
 import gradio as gr
 import pandas as pd
 
-from bot.session import ChatService, Reply
+from bot.events import Reply
+from bot.session import ChatService
 from recommender.errors import MovieBotError
 
 log = logging.getLogger(__name__)

@@ -77,7 +77,7 @@ SHORTLIST = 100
 LIKE = 4.0  # a rating at or above this is a "like"
 SEEDS = 5  # up to this many rated films, a description leads and the films steer it
 AVOID = 2.0  # how far (in standardized score) the movies nearest a dislike sink
-_NOTHING_RATED = (
+NOTHING_RATED = (
     "You haven't rated or named any movies yet, so these are popular, well-loved picks. "
     "Tell me a few films you like and they will get personal."
 )
@@ -326,7 +326,7 @@ class Engine:
             return scores, mask, {**components, "text": dense}, "text"
         if text:
             notes.append("The description index is not built, so your words were not used.")
-        notes.append(_NOTHING_LIKED if len(profile) else _NOTHING_RATED)
+        notes.append(_NOTHING_LIKED if len(profile) else NOTHING_RATED)
         kept = {n: components[n] for n in ("pop", "quality", "sentiment")}
         weights = self.models.weights.model_copy(update={"pop": 1.0, "quality": 1.0})
         return combine(kept, weights, mask), mask, kept, "steered" if len(profile) else "popular"

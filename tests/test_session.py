@@ -284,3 +284,14 @@ def test_a_light_mood_never_removes_the_genre_asked_for(service: ChatService, en
     service.send("fun", "something a bit scarier but still fun, nothing too gory")
     picks = [engine.catalog.movie(m) for m in _picks(service, "fun")]
     assert picks and all("Horror" in m.genres for m in picks), [m.display for m in picks]
+
+
+def test_the_dialogue_state_reads_any_earlier_form() -> None:
+    from bot.dialogue import DialogueState, RequestFilters
+
+    old = {"shown": [1, 2], "filters": {"genres": ["Comedy"], "gone": 1}, "retired_key": True}
+    state = DialogueState.from_json(old)
+    assert state.shown == [1, 2] and state.focus is None
+    assert state.filters == RequestFilters(genres=["Comedy"])
+    assert DialogueState.from_json(state.to_json()) == state
+    assert DialogueState.from_json(None) == DialogueState()

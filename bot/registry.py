@@ -1,0 +1,175 @@
+"""One registry of the tools a turn can use: each tool's name, the arguments an LLM fills,
+the status line shown while it runs, how a finished call is worded, and the intents it serves.
+
+The LLM agent (schemas, status lines, routing by intent), the offline agent's steps and the
+page (status lines, "🔧" steps) all read it, so a tool is described in one place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from bot.nlu import Intent
+
+# --- tool argument schemas ---------------------------------------------------------------
+# Not extra="forbid": LangChain validates the injected ``runtime`` against them too. Unknown
+# arguments a model invents (a "user_id") are dropped, so they can never redirect a tool.
+
+
+class RecommendArgs(BaseModel):
+    # No example values here: small models copy examples into their calls.
+    genres: list[str] = Field(
+        default_factory=list, description="Genres the person asked for; empty if none."
+    )
+    exclude_genres: list[str] = Field(
+        default_factory=list, description="Genres the person does not want; empty if none."
+    )
+    year_from: int | None = Field(None, description="Earliest year, only if the person gave one.")
+    year_to: int | None = Field(None, description="Latest year, only if the person gave one.")
+    mood: str | None = Field(
+        None, description="The person's own words about the feel or story, if any."
+    )
+
+
+class TitleArgs(BaseModel):
+    title: str = Field(description="The movie title as the person wrote it.")
+
+
+class SearchArgs(BaseModel):
+    query: str = Field(description="What happens in the movie or what it is about.")
+
+
+class RateArgs(BaseModel):
+    title: str = Field(description="The movie title.")
+    stars: float = Field(description="Stars from 0.5 to 5 (loved 4.5, liked 4, disliked 1).")
+
+
+def quoted(value: Any) -> str:
+    """A person's words as a step quotes them: in curly quotes, at most 60 characters."""
+    text = " ".join(str(value).split())
+    return f"“{text[:60]}…”" if len(text) > 60 else f"“{text}”"
+
+
+def _narrowed(args: dict[str, Any]) -> str:
+    parts = []
+    if args.get("genres"):
+        parts.append(" + ".join(map(str, args["genres"])))
+    if args.get("exclude_genres"):
+        parts.append("no " + " or ".join(map(str, args["exclude_genres"])))
+    low, high = args.get("year_from"), args.get("year_to")
+    if low or high:
+        parts.append(f"{low or '…'} to {high or '…'}")
+    if args.get("mood"):
+        parts.append(f"in the mood for {quoted(args['mood'])}")
+    return f" ({', '.join(parts)})" if parts else ""
+
+
+Wording = Callable[[dict[str, Any], str], str]  # (arguments, the movie it was about) -> step
+
+
+@dataclass(frozen=True)
+class ToolSpec:
+    """How one tool is offered, announced and reported."""
+
+    name: str
+    status: str  # while it runs: "Picking movies for you"
+    step: Wording  # once done: "Picked movies from your ratings and taste (Comedy, 1990 to …)"
+    args: type[BaseModel] | None = None  # what an LLM fills in; None: no arguments
+    intents: frozenset[Intent] = frozenset()  # understood intents it answers (routing)
+
+
+def _spec(
+    name: str,
+    status: str,
+    step: Wording,
+    args: type[BaseModel] | None = None,
+    intents: tuple[Intent, ...] = (),
+) -> ToolSpec:
+    return ToolSpec(name, status, step, args, frozenset(intents))
+
+
+TOOLS: dict[str, ToolSpec] = {
+    spec.name: spec
+    for spec in (
+        _spec(
+            "recommend_for_me",
+            "Picking movies for you",
+            lambda a, _: "Picked movies from your ratings and taste" + _narrowed(a),
+            RecommendArgs,
+            (Intent.RECOMMEND,),
+        ),
+        _spec(
+            "predict_my_rating",
+            "Predicting your rating",
+            lambda a, m: f"Predicted your stars for {m}",
+            TitleArgs,
+            (Intent.PREDICT, Intent.EXPLAIN),
+        ),
+        _spec(
+            "similar_movies",
+            "Finding similar movies",
+            lambda a, m: f"Found movies like {m}",
+            TitleArgs,
+            (Intent.SIMILAR,),
+        ),
+        _spec(
+            "search_by_description",
+            "Searching movie descriptions",
+            lambda a, _: (
+                f"Searched descriptions for {quoted(a.get('query'))}"
+                + _narrowed({k: v for k, v in a.items() if k != "query"})
+            ),
+            SearchArgs,
+            (Intent.SEARCH,),
+        ),
+        _spec(
+            "my_taste_cluster",
+            "Looking at your taste group",
+            lambda a, _: "Looked up your taste cluster",
+            intents=(Intent.TASTE,),
+        ),
+        _spec(
+            "people_like_me",
+            "Finding people with your taste",
+            lambda a, _: "Found MovieLens users with your taste",
+            intents=(Intent.PEOPLE,),
+        ),
+        _spec(
+            "tag_sentiment",
+            "Reading what people's tags say",
+            lambda a, m: f"Read what people's tags say about {m}",
+            TitleArgs,
+            (Intent.SENTIMENT, Intent.COMPARE),
+        ),
+        _spec(
+            "movie_details",
+            "Looking up the movie",
+            lambda a, m: f"Looked up {m}",
+            TitleArgs,
+            (Intent.DETAILS, Intent.EXPLAIN, Intent.COMPARE),
+        ),
+        _spec("my_profile", "Reading your profile", lambda a, _: "Read your profile"),
+        _spec(
+            "rate_movie",
+            "Saving your rating",
+            lambda a, m: f"Saved your rating of {m}: {a.get('stars')}★",
+            RateArgs,
+            (Intent.RATE, Intent.LIKE, Intent.DISLIKE, Intent.SEEN),
+        ),
+    )
+}
+
+
+def route(intent: Intent | str | None) -> list[str] | None:
+    """The tools that answer an understood intent (None: any tool may be chosen)."""
+    names = [name for name, spec in TOOLS.items() if intent and intent in spec.intents]
+    return names or None
+
+
+def status(name: str) -> str:
+    spec = TOOLS.get(name)
+    return spec.status if spec else f"Using {name}"

@@ -1,0 +1,37 @@
+"""The tool registry: one description per tool, shared by the LLM agent, routing and steps."""
+
+from __future__ import annotations
+
+import inspect
+
+from bot.agent import build_tools
+from bot.nlu import Intent
+from bot.registry import TOOLS, route, status
+from bot.tools import Toolbox, ToolCall, describe_call
+
+
+def test_every_toolbox_tool_is_registered_and_every_llm_tool_has_its_schema() -> None:
+    logged = {
+        name
+        for name, member in inspect.getmembers(Toolbox, inspect.isfunction)
+        if getattr(member, "__wrapped__", None) is not None
+    }
+    assert logged and logged <= set(TOOLS), logged - set(TOOLS)
+    for tool in build_tools():
+        spec = TOOLS[tool.name]
+        if spec.args is None:
+            continue
+        assert set(spec.args.model_fields) <= set(tool.args), tool.name
+
+
+def test_routing_and_wording_come_from_the_registry() -> None:
+    assert route(Intent.RECOMMEND) == ["recommend_for_me"]
+    assert route(Intent.EXPLAIN) == ["predict_my_rating", "movie_details"]
+    assert route(Intent.GREETING) is None and route(None) is None
+    assert status("rate_movie") == "Saving your rating"
+    call = ToolCall("rate_movie", {"title": "Heat", "stars": 4.5})
+    call.found.append("Heat (1995)")
+    assert describe_call(call) == "Saved your rating of Heat (1995): 4.5★"
+    assert describe_call(ToolCall("search_by_description", {"query": "a heist"})) == (
+        "Searched descriptions for “a heist”"
+    )
