@@ -24,6 +24,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 log = logging.getLogger("moviebot")
+OUR_LOGGERS = ("moviebot", "recommender", "bot", "vectorstore", "benchmarks", "__main__")
 
 HERE = Path(__file__).resolve().parent
 # The shared dev sets beside a checkout, and the project's own held-out sets.
@@ -37,7 +38,8 @@ DEFAULT_EVAL_DIRS = (
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``python app.py`` and the ``moviebot`` console script."""
     args = _parser().parse_args(argv)
-    _configure_logging(args.verbose, args.quiet)
+    # the terminal chat is a conversation: diagnostics only with --verbose
+    _configure_logging(args.verbose, args.quiet or args.command == "chat")
     try:
         return int(args.handler(args) or 0)
     except KeyboardInterrupt:
@@ -360,12 +362,17 @@ def _format_summary(data: dict[str, Any]) -> str:
 
 
 def _configure_logging(verbose: bool, quiet: bool) -> None:
+    """Our own INFO lines on stderr; libraries (httpx, chromadb, transformers, pydantic's
+    warnings) only from WARNING up, and not at all below ERROR unless ``--verbose``."""
     level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
     logging.basicConfig(
-        level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"
+        level=logging.DEBUG if verbose else logging.ERROR,
+        stream=sys.stderr,
+        format="%(levelname)s %(name)s: %(message)s",
     )
-    for noisy in ("httpx", "urllib3", "chromadb", "sentence_transformers"):
-        logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
+    for ours in OUR_LOGGERS:
+        logging.getLogger(ours).setLevel(level)
+    logging.captureWarnings(True)  # library warnings go through logging too
 
 
 def _add_filters(cmd: argparse.ArgumentParser) -> None:

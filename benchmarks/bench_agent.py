@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.common import DESCRIPTIONS, SHARED
-from bot.agent import LLMSettings
+from bot.agent import TOOL_MARKUP_RE, LLMSettings
 from bot.grounding import Grounder
 from bot.session import open_service
 from bot.tools import TurnLog
@@ -112,7 +112,14 @@ def _turn(
     for title in liked:
         service.rate(session, title, 4.5)
     started = time.perf_counter()
-    reply = service.send(session, message)
+    shown: list[str] = []  # what the person saw stream by, line by line
+    reply = None
+    for event in service.stream(session, message):
+        if event.kind == "text":
+            shown += [line.strip() for line in event.text.split("\n") if line.strip()]
+        elif event.kind == "done":
+            reply = event.reply
+    assert reply is not None
     seconds = time.perf_counter() - started
     offline = service.llm is None
     called = reply.tools if offline or reply.mode == "llm" else reply.llm_tools
@@ -127,6 +134,8 @@ def _turn(
         "mode": reply.mode,
         "removed_by_guard": reply.removed,
         "ungrounded_after_guard": leftover,
+        "tool_markup_shown": [line for line in shown if TOOL_MARKUP_RE.search(line)],
+        "withdrawn_lines": [line for line in shown if line not in reply.text],
         "seconds": round(seconds, 3),
         "reply": reply.text,
     }
@@ -173,6 +182,10 @@ def _report(rows: list[dict[str, Any]], llm: LLMSettings) -> None:
         print(f"answered by the LLM         {len(llm_rows)}/{n} (the rest fell back to offline)")
     print(f"grounded replies after guard {grounded}/{n} = {grounded / n:.0%}")
     print(f"titles removed by the guard {removed} (in {caught} replies)")
+    markup = sum(len(r["tool_markup_shown"]) for r in rows)
+    withdrawn = sum(len(r["withdrawn_lines"]) for r in rows)
+    print(f"streamed lines with tool-call markup {markup}")
+    print(f"streamed lines the final reply withdrew {withdrawn}")
     print(
         f"seconds per turn            median {statistics.median(seconds):.2f}  "
         f"p90 {seconds[int(0.9 * (n - 1))]:.2f}  max {seconds[-1]:.2f}"

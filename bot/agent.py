@@ -51,7 +51,7 @@ Rules:
 
 
 # A "reply" that is a tool call written out as text: the model lost track of the protocol.
-_TOOL_MARKUP_RE = re.compile(r"</?tool_call>|^\s*\{\s*\"(?:name|function)\"\s*:", re.MULTILINE)
+TOOL_MARKUP_RE = re.compile(r"</?tool_call>|^\s*\{\s*\"(?:name|function)\"\s*:", re.MULTILINE)
 
 
 class LLMFailure(Exception):
@@ -281,7 +281,7 @@ class LLMAgent:
             yield from self._emit(line, allowed | tools.log.mentions, tools.log, out)
         if not tools.log.calls:  # nothing was streamed yet: judge the whole text first
             text = "\n".join(out.held).strip()
-            if not text or _TOOL_MARKUP_RE.search(text):
+            if not text or TOOL_MARKUP_RE.search(text):
                 raise LLMFailure(f"the model returned no usable text: {text[:80]!r}")
             if out.removed:
                 raise LLMFailure(f"the model named movies from memory: {out.removed}")
@@ -361,7 +361,7 @@ class _Answer:
         return self._checked(rest) if rest and not self.stopped else []
 
     def _checked(self, line: str) -> list[str]:
-        if _TOOL_MARKUP_RE.search(line):
+        if TOOL_MARKUP_RE.search(line):
             self.stopped = True  # the model lost the protocol: nothing from here on is shown
             self.held.append(line)  # (a reply made only of this is judged unusable)
             return []

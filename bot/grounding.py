@@ -55,7 +55,7 @@ class Grounder:
         if not bad:
             return Verdict(line)
         for title, why in bad:
-            log.warning("grounding: removed %s title %r", why, title)
+            log.info("grounding: removed %s title %r", why, title)
         removed = [t for t, _ in bad]
         if _LIST_HEAD_RE.match(line) or (len(line) < 200 and not _SENTENCE_RE.search(line)):
             return Verdict("", removed)

@@ -942,7 +942,7 @@ class Understander:
             rest = text[start + len(span) :].lstrip()
             if rest.startswith(("/", "star", "out of", "times", "minutes", "years")):
                 return False
-            if text[:start].rstrip().endswith("/"):  # the 10 of "8/10"
+            if text[:start].rstrip().endswith(("/", "out of", "of")):  # "8/10", "10 out of 10"
                 return False
             return after_trigger or listed or bool(re.match(r"(?:was|is|were)\b", rest))
         if not ordinary:
@@ -954,7 +954,8 @@ class Understander:
                     or (len(key) >= 4 and listed)
                 )
             return True
-        if len(tokens) == 1 and capitalized and listed:  # "Up - 9/10", "Seven and Zodiac"
+        all_lower = not any(ch.isupper() for ch in text)  # "my favs r: up/wall-e/inside out"
+        if len(tokens) == 1 and (capitalized or all_lower) and listed:  # "Up - 9/10"
             return True
         if capitalized and sentence_start and span.istitle() and _judged(text, start, span):
             return True  # "Up made me cry. Loved it.", "Her was beautiful", "Get Out 🔥"
@@ -1194,7 +1195,8 @@ _LIST_BEFORE_RE = re.compile(
     r"(?:^|[,/|+;\n&•*:>=-]|\band|(?:^|\s)\d{1,2}[.)])\s*$", re.IGNORECASE
 )  # "1) Up 2) Wall-E"
 _LIST_AFTER_RE = re.compile(
-    r"^\s*(?:$|[,/|+;\n&•*<>=-]|and\b|\d+(?:\.\d)?\s*(?:/|stars?|out of)|[★⭐]|\d{1,2}[.)]\s)",
+    r"^\s*(?:$|[,/|+;\n&•*<>=-]|and\b|too\b|as well\b|\d+(?:\.\d)?\s*(?:/|stars?|out of)|[★⭐]|"
+    r"\d{1,2}[.)]\s)",
     re.IGNORECASE,
 )
 

@@ -142,9 +142,11 @@ def find_stars(text: str) -> list[Stars]:
 
 _POSITIVE = re.compile(
     r"\b(?:lov(?:e|ed|es|ing)|(?:i|we|i really|i also|i did|i do|really|also)\s+(?:\w+\s+)?likes?|"
-    r"liked|enjoy(?:ed|s)?|ador(?:e|ed|es)|favou?rites?|favs?|faves?|great|amazing|awesome|"
-    r"brilliant|fantastic|incredible|masterpiece|best|so good|(?:were|was|are|is) (?:\w+ )?good|"
-    r"obsessed|blew me away|epic|peak|wow|beautiful|stunning|sweet|hilarious|funny|classics?|"
+    r"liked|enjoy(?:ed|s)?|ador(?:e|ed|es)|favou?rites?|favs?|faves?|great|amazing|"
+    r"brilliant|fantastic|incredible|masterpiece|best|so good|awe?some|"
+    r"(?:were|was|are|is) (?:\w+ )?good|"
+    r"obsessed|blew me away|epic|peak|wow|beautiful|stunning|sweet|lovely|delightful|charming|"
+    r"enjoyable|hilarious|funny|classics?|"
     r"wrecked me|made me cry|comfort (?:movies?|films?)|childhood|go-?to|sick|cute|fan of|big fan|"
     r"could watch|(?:\d+|ten|a hundred) times|hits?|into|gorgeous|perfect|excellent|"
     r"go for|my kind of|my taste|can't get enough|genius|superb|terrific|wonderful|"
@@ -185,6 +187,7 @@ _QUESTION_RE = re.compile(
     re.I,
 )
 _NEUTRAL = re.compile(r"\b(?:(?:was|is|were) (?:fine|ok|okay|alright|decent)|meh)\b", re.I)
+_THAN_RE = re.compile(r"\bthan\s+(?:the\s+)?$", re.I)
 _SEEN_RE = re.compile(r"\b(?:already|have|'ve)\s+(?:already\s+)?(?:seen|watched)\b", re.I)
 _EMOJI_LIKE = re.compile(r"^[\s\W]{0,6}?[👍❤️😍🔥✅💯🤩🥰💕♥🤯]")
 _EMOJI_DISLIKE = re.compile(r"^[\s\W]{0,6}?[👎😴❌🙅🤮💩]")
@@ -263,6 +266,9 @@ def read_opinions(
     _carry(text, clauses, named, feelings)
     opinions = []
     for item in sorted(named, key=lambda n: n.start):
+        if _THAN_RE.search(text[max(0, item.start - 30) : item.start]):
+            opinions.append(Opinion(item.movie_id, item.text, Sentiment.NEUTRAL, explicit=False))
+            continue  # "I liked Aliens more than Alien": the comparison says nothing of Alien
         feeling = feelings[item.movie_id] or _inherited(text, clauses, item, named, feelings)
         feelings[item.movie_id] = feeling
         given = stars.get(item.movie_id)

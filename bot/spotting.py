@@ -261,8 +261,8 @@ class Spotter:
             return None
         if len(words) == 1 and is_opinion_word(span):  # "The Revenant was incredible"
             return None
-        if words[0] in self.common and not everyday:
-            return None
+        if words[0] in self.common and not everyday and not standalone:
+            return None  # "dark knigt" inside a sentence; as a list item it may stand
         if everyday:
             cutoff = FUZZY_SCORE_COMMON
         elif len(words) == 1:

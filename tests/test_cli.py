@@ -155,3 +155,31 @@ def test_console_script_matches_app_py() -> None:
         pytest.skip("moviebot is not installed in this environment")
     result = subprocess.run([script, "--help"], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0 and result.stdout == run("--help").stdout
+
+
+def test_the_terminal_chat_shows_no_library_logging(real_env: dict[str, str]) -> None:
+    """With an LLM behind it, the chat prints replies only: no httpx lines, no pydantic
+    serializer warnings, no guard diagnostics (``--verbose`` shows them)."""
+    from tests.fake_openai import Call, FakeOpenAI, Say
+
+    def script(body: dict, index: int) -> Call | Say:
+        if index % 2 == 0:
+            return Call([("recommend_for_me", {"genres": ["Comedy"]})])
+        return Say("Here you go: **Titanic (1997)** is a classic.\nEnjoy!")
+
+    with FakeOpenAI(script) as fake:
+        env = {**real_env, "OPENAI_BASE_URL": fake.url, "OPENAI_API_KEY": "test"}
+        quiet = subprocess.run(
+            [sys.executable, str(ROOT / "app.py"), "chat"],
+            input="a comedy please\n",
+            capture_output=True,
+            text=True,
+            env={**{k: v for k, v in os.environ.items() if not k.startswith("MOVIEBOT_")}, **env},
+            timeout=300,
+            cwd=ROOT,
+        )
+    assert quiet.returncode == 0, quiet.stderr
+    shown = quiet.stdout + quiet.stderr
+    assert "Enjoy!" in shown
+    for noise in ("httpx", "HTTP Request", "PydanticSerialization", "UserWarning", "grounding"):
+        assert noise not in shown, noise

@@ -279,6 +279,13 @@ OPINION_CASES = [
         {"Back to the Future": "like", "Back to the Future Part II": "like"},
     ),
     ("The Room 👎 but Tommy Wiseau documentaries 👍 lol", {"The Room": "dislike"}),
+    ("Frozen was annoying, Tangled was lovely", {"Frozen": "dislike", "Tangled": "like"}),
+    ("I liked Aliens more than Alien", {"Aliens": "like"}),
+    ("jurasic park was awsome", {"Jurassic Park": "like"}),
+    (
+        "the dark knigt, batman begins. more please",
+        {"The Dark Knight": "like", "Batman Begins": "like"},
+    ),
 ]
 
 
