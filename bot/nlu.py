@@ -1191,12 +1191,13 @@ class Understander:
 _MOODS_LIGHT = MOODS[2][0]
 
 
+_EMOJI = "[\u2600-\u27bf\U0001f300-\U0001faff]\ufe0f?"
 _LIST_BEFORE_RE = re.compile(
-    r"(?:^|[,/|+;\n&•*:>=-]|\band|(?:^|\s)\d{1,2}[.)])\s*$", re.IGNORECASE
-)  # "1) Up 2) Wall-E"
+    rf"(?:^|[,/|+;\n&•*:>=-]|\band|(?:^|\s)\d{{1,2}}[.)]|{_EMOJI})\s*$", re.IGNORECASE
+)  # "1) Up 2) Wall-E", "Coco 😭❤️ Up 😭❤️"
 _LIST_AFTER_RE = re.compile(
     r"^\s*(?:$|[,/|+;\n&•*<>=-]|and\b|too\b|as well\b|\d+(?:\.\d)?\s*(?:/|stars?|out of)|[★⭐]|"
-    r"\d{1,2}[.)]\s)",
+    rf"\d{{1,2}}[.)]\s|{_EMOJI})",
     re.IGNORECASE,
 )
 

@@ -113,9 +113,23 @@ class OfflineAgent:
             text = self._handlers[parse.intent](tools, state, parse)
             if saved:
                 text = f"{saved}\n{text}"
+        text = self._ask_which(parse, text)
         state.last_intent = str(parse.intent)
         notes = ["Your message was very long, so I read its beginning."] if parse.truncated else []
         return TurnResult(text, notes)
+
+    @staticmethod
+    def _ask_which(parse: Parse, text: str) -> str:
+        """A title the catalogue holds more than once ("Hamlet") is never guessed: the reply
+        asks which one (alone when nothing else in the message was understood)."""
+        if not parse.ambiguous:
+            return text
+        ask = f"Which one do you mean: {_or(parse.ambiguous)}? Tell me with the year."
+        if ask.split("?")[0] in text:
+            return text
+        if not parse.titles and parse.intent in {Intent.NONSENSE, Intent.UNKNOWN}:
+            return ask
+        return f"{text}\n{ask}"
 
     # --- what the message says of movies ---------------------------------------------------
 

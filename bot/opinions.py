@@ -87,7 +87,7 @@ _STAR_PATTERNS = [
     re.compile(rf"(?P<n>{_NUM})\s*/\s*(?P<of>5|10)\b(?![.,]\d)", re.I),
     re.compile(rf"(?P<n>{_NUM})\s+out\s+of\s+(?P<of>5|10)\b", re.I),
     re.compile(rf"(?P<n>{_NUM})\s*(?:stars?|points?|★|⭐)(?![\w★⭐])", re.I),
-    re.compile(r"(?P<glyphs>[★⭐](?:\ufe0f?[★⭐])*\ufe0f?)(?P<half>½)?"),
+    re.compile(r"(?P<glyphs>[★⭐](?:\ufe0f?[★⭐])*\ufe0f?)(?P<half>½|1\u20442)?"),
 ]
 # A bare number right after a title, in a message that rates: "Forrest Gump 5", "Up - 4.5".
 _BARE_RE = re.compile(
@@ -187,6 +187,9 @@ _QUESTION_RE = re.compile(
     re.I,
 )
 _NEUTRAL = re.compile(r"\b(?:(?:was|is|were) (?:fine|ok|okay|alright|decent)|meh)\b", re.I)
+_UNSEEN_RE = re.compile(  # "I haven't seen The World's End yet": nothing to store
+    r"\b(?:haven'?t|have not|never|not yet)\s+(?:\w+\s+)?(?:seen|watched)\b", re.I
+)
 _THAN_RE = re.compile(r"\bthan\s+(?:the\s+)?$", re.I)
 _SEEN_RE = re.compile(r"\b(?:already|have|'ve)\s+(?:already\s+)?(?:seen|watched)\b", re.I)
 _EMOJI_LIKE = re.compile(r"^[\s\W]{0,6}?[👍❤️😍🔥✅💯🤩🥰💕♥🤯]")
@@ -231,7 +234,7 @@ def _clauses(text: str) -> list[_Clause]:
 def _cue(text: str, clause: _Clause, near: int | None) -> Sentiment | None:
     """The opinion word of a clause nearest to ``near`` (or the clause's only kind of word)."""
     body = _QUESTION_RE.sub(lambda m: " " * len(m.group(0)), text[clause.start : clause.end])
-    if _NEUTRAL.search(body):
+    if _NEUTRAL.search(body) or _UNSEEN_RE.search(body):
         return Sentiment.NEUTRAL
     negative = [(m.start(), m.end()) for m in _NEGATIVE.finditer(body)]
     hits = [  # the "enjoy" of "didn't enjoy" is no praise
@@ -314,6 +317,15 @@ def _stars_by_title(text: str, named: Sequence[Named]) -> dict[int, float]:
 
 
 def _emoji_after(text: str, item: Named, named: Sequence[Named]) -> Sentiment | None:
+    """The 👍/👎 a title carries: after it ("Shrek 👍 Cars 👎"), or before it when the message
+    opens with one ("👍 Toy Story 👍 Shrek 👎 Cars")."""
+    first = min(n.start for n in named)
+    if _EMOJI_LIKE.match(text[:first]) or _EMOJI_DISLIKE.match(text[:first]):
+        earlier = [n.end for n in named if n.end <= item.start]
+        lead = text[max([*earlier, 0, item.start - 12]) : item.start].rstrip()[-2:]
+        if _EMOJI_DISLIKE.search(lead):
+            return Sentiment.DISLIKE
+        return Sentiment.LIKE if _EMOJI_LIKE.search(lead) else None
     following = [n.start for n in named if n.start > item.start]
     tail = text[item.end : min([*following, item.end + 12])]
     if _EMOJI_DISLIKE.match(tail):

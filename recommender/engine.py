@@ -714,12 +714,40 @@ class Engine:
         filters: Filters | None = None,
         exclude: Sequence[int] = (),
     ) -> SearchResults:
-        """Movies whose descriptions match ``query`` best (a faithful search, no priors)."""
+        """Movies whose descriptions match ``query`` best: a faithful search, no priors; only a
+        film told by its plot ("what's the movie where...") is scored with a little popularity
+        too, the way a person guesses which film was meant."""
         notes: list[str] = []
         embedded = self._embed(query, notes)
+        if read_request(query).find_one:
+            return self._find_one(embedded, k, filters or Filters(), notes, set(exclude))
         return self._nearest(
             embedded.text, embedded.vector, k, filters or Filters(), notes, set(exclude)
         )
+
+    def _find_one(
+        self, query: Any, k: int, filters: Filters, notes: list[str], exclude: set[int]
+    ) -> SearchResults:
+        """ "What's that movie where...": one film, told by its plot. Every indexed film is
+        scored by how well it matches, with a little popularity (``FIND_ONE_WEIGHTS``): of
+        the films a plot fits, the one people know is the likelier answer."""
+        indexed = self.semantic.state.indexed.copy()
+        mask, emptied = self._apply_filters(indexed, self._normalized(filters))
+        if emptied:
+            unseen = emptied.replace(" and leaving out what you have seen", "")
+            return SearchResults(query.text, [], [*notes, unseen])
+        if exclude:
+            mask[self.models.matrix.item_cols(np.array(sorted(exclude)))] = False
+        dense = self.semantic.similarities(query.vector)
+        prior = np.log1p(self.models.stats.counts.astype(float))
+        scores = standardize(dense, mask) + FIND_ONE_WEIGHTS.popularity * standardize(prior, mask)
+        documents = {d.movie_id: d.text for d in self.semantic.state.docs}
+        hits = []
+        for col in shortlist(np.where(mask, scores, -np.inf), k):
+            movie = self.catalog.movie(int(self.models.matrix.item_ids[col]))
+            text = documents.get(movie.movieId, "")
+            hits.append(SearchHit(movie, float(dense[col]), snippet(text, query.text)))
+        return SearchResults(query.text, hits, notes)
 
     def more_like(
         self,

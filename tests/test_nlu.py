@@ -282,6 +282,9 @@ OPINION_CASES = [
     ("Frozen was annoying, Tangled was lovely", {"Frozen": "dislike", "Tangled": "like"}),
     ("I liked Aliens more than Alien", {"Aliens": "like"}),
     ("jurasic park was awsome", {"Jurassic Park": "like"}),
+    ("Coco 😭❤️ Up 😭❤️ more like these", {"Coco": "like", "Up": "like"}),
+    ("👍 Toy Story 👍 Shrek 👎 Cars", {"Toy Story": "like", "Shrek": "like", "Cars": "dislike"}),
+    ("I loved Hot Fuzz, but I haven't seen The World's End yet", {"Hot Fuzz": "like"}),
     (
         "the dark knigt, batman begins. more please",
         {"The Dark Knight": "like", "Batman Begins": "like"},
@@ -298,6 +301,12 @@ def test_what_newcomers_write_is_read_title_by_title(nlu: Understander, catalog)
             if o.sentiment.value != "neutral"
         }
         assert said == expected, (text, said)
+
+
+def test_a_half_star_survives_unicode_normalization(nlu: Understander) -> None:
+    assert [o.stars for o in nlu.parse("Heat ★★★★½").opinions] == [
+        4.5
+    ]  # NFKC makes it "1", fraction slash, "2"
 
 
 def test_plot_words_and_praise_are_not_titles(nlu: Understander) -> None:

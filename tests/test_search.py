@@ -50,6 +50,18 @@ def test_search_finds_movies_by_what_they_are_about(engine: Engine) -> None:
     assert sims == sorted(sims, reverse=True)
 
 
+def test_a_film_told_by_its_plot_is_the_one_people_know(engine: Engine) -> None:
+    told = "the film where a man in a mental hospital rebels against a cruel nurse"
+    found = engine.search(told, k=3)
+    assert "One Flew Over the Cuckoo's Nest (1975)" in _titles(found)
+    assert all(h.snippet for h in found.hits)
+    faithful = engine.search("a man in a mental hospital rebels against a cruel nurse", k=3)
+    sims = [h.similarity for h in faithful.hits]  # no plot cue: the faithful search, by match
+    assert sims == sorted(sims, reverse=True)
+    narrowed = engine.search(told, k=5, filters=Filters(year_min=1990))
+    assert narrowed.hits and all(h.movie.year >= 1990 for h in narrowed.hits)
+
+
 def test_genre_and_era_queries_work(engine: Engine) -> None:
     hits = engine.search("animated movie for children", k=10).hits
     assert sum("Animation" in h.movie.genres for h in hits) >= 7

@@ -295,3 +295,13 @@ def test_the_dialogue_state_reads_any_earlier_form() -> None:
     assert state.filters == RequestFilters(genres=["Comedy"])
     assert DialogueState.from_json(state.to_json()) == state
     assert DialogueState.from_json(None) == DialogueState()
+
+
+def test_a_title_the_catalogue_holds_several_times_gets_which_one(service: ChatService) -> None:
+    alone = service.send("hamlet", "Hamlet was great").text
+    assert alone.startswith("Which one do you mean:") and "Hamlet (1996)" in alone
+    assert service.store.load("hamlet").given == {}  # nothing guessed, nothing stored
+    mixed = service.send("heat-hamlet", "I loved Heat and Hamlet, what next?").text
+    heat = service.engine.resolve("Heat (1995)")
+    assert set(service.store.load("heat-hamlet").given) == {heat}  # the known one is used
+    assert mixed.rstrip().endswith("Tell me with the year.") and "Which one" in mixed
