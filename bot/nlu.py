@@ -239,6 +239,13 @@ def _filters(parse: Parse) -> Filters:
 _PLOT_BEFORE_RE = re.compile(FIND_ONE_RE.pattern + r"[^.!?]*$", re.IGNORECASE)
 _NAME_AFTER_RE = re.compile(r"\s+[A-Z][a-z]+(?!\w*\s*[,/|+&])(?!\s+(?:and|or)\b)(?=\s+[a-z])")
 _FIRST_BEFORE_RE = re.compile(r"\b(?:the\s+)?(?:first|original)\s+$", re.IGNORECASE)
+_ITEM_RE = re.compile(  # one item of a list: between separators
+    r"(?:^|[,;/|+&•\n]|\band\b)\s*(?P<item>[^,;/|+&•\n]+?)\s*(?=$|[,;/|+&•\n?!]|\band\b)",
+    re.IGNORECASE,
+)
+_TITLE_CASE_RE = re.compile(
+    r"(?!I\b)[A-Z0-9][\w'’:-]*(?:\s+(?:[A-Z0-9][\w'’:-]*|of|the|and|a|in))*"
+)  # "Zorgblat 3000", "Return of the Zorg": how people write a title
 _PRONOUNS = frozenset({"it", "this", "that", "they", "he", "she", "we", "you", "i"})
 _PREDICATE_RE = re.compile(r"\s+(?:is|was|were|made|has|had|really|just|totally)\b", re.I)
 
@@ -808,6 +815,8 @@ class Understander:
         parse = Parse(Intent.UNKNOWN)
         parse.titles = self.find_titles(text, parse)
         parse.titles += self._franchise_refs(text, parse.titles)
+        if parse.titles and not parse.ambiguous:
+            self._unknown_item(text, parse)
         covered = self._covered(text, parse.titles)
         parse.refs = self._refs(covered)
         parse.stars = self._stars(covered)
@@ -988,6 +997,24 @@ class Understander:
                     return
         parse.unknown_title = candidate
         parse.suggestions = suggestions
+
+    def _unknown_item(self, text: str, parse: Parse) -> None:
+        """A list item written like a title that the catalogue lacks ("I loved Heat and
+        Zorgblat 3000"): the known ones are used, and the reply asks about this one."""
+        for match in _ITEM_RE.finditer(text):
+            item = match.group("item").strip(" .!?")
+            start = match.start("item")
+            words = title_key(item).split()
+            if (
+                not words
+                or any(t.start <= start < t.start + len(t.text) + 1 for t in parse.titles)
+                or all(w in COMMON_WORDS for w in words)
+                or not _TITLE_CASE_RE.fullmatch(item)
+            ):
+                continue
+            parse.unknown_title = item
+            parse.suggestions = self._titles.suggest(item)
+            return
 
     @staticmethod
     def _score(candidate: str, suggestion: str) -> float:

@@ -121,7 +121,11 @@ class OfflineAgent:
     @staticmethod
     def _ask_which(parse: Parse, text: str) -> str:
         """A title the catalogue holds more than once ("Hamlet") is never guessed: the reply
-        asks which one (alone when nothing else in the message was understood)."""
+        asks which one (alone when nothing else in the message was understood); a listed
+        title it does not know is asked about after the known ones were used."""
+        if parse.unknown_title and parse.titles and "I don't know" not in text:
+            hint = f" Did you mean {_or(parse.suggestions)}?" if parse.suggestions else ""
+            return f'{text}\nI don\'t know a movie called "{parse.unknown_title}".{hint}'
         if not parse.ambiguous:
             return text
         ask = f"Which one do you mean: {_or(parse.ambiguous)}? Tell me with the year."

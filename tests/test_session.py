@@ -305,3 +305,12 @@ def test_a_title_the_catalogue_holds_several_times_gets_which_one(service: ChatS
     heat = service.engine.resolve("Heat (1995)")
     assert set(service.store.load("heat-hamlet").given) == {heat}  # the known one is used
     assert mixed.rstrip().endswith("Tell me with the year.") and "Which one" in mixed
+
+
+def test_known_titles_are_used_and_an_unknown_one_is_asked_about(service: ChatService) -> None:
+    reply = service.send("zorg", "I loved Heat and Zorgblat 3000, what next?").text
+    heat = service.engine.resolve("Heat (1995)")
+    assert set(service.store.load("zorg").given) == {heat}
+    assert 'I don\'t know a movie called "Zorgblat 3000".' in reply
+    plain = service.send("lists", "Fight Club / Memento / The Prestige / American Psycho").text
+    assert "I don't know" not in plain
