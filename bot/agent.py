@@ -189,6 +189,15 @@ def build_tools() -> list[Any]:
     ]
 
 
+SHOWN_FOUND = 5
+
+
+def _found_lines(turn: TurnLog) -> list[str]:
+    """The movies the tools returned this turn, as lines a reply can end with."""
+    found = [t for m, t in turn.movies.items() if m not in turn.rated][:SHOWN_FOUND]
+    return ["What I actually found for you:", *(f"{i}. {t}" for i, t in enumerate(found, 1))]
+
+
 BRIEF = ("title", "predicted_stars", "because_you_liked", "similar_users_who_loved_it")
 
 
@@ -293,6 +302,12 @@ class LLMAgent:
             raise LLMFailure("the model returned no usable text after its tool calls")
         removed = out.removed
         turn = tools.log
+        if removed and turn.movies and not any(t in text for t in turn.movies.values()):
+            # every movie it named was made up: what was shown stays, the real finds follow
+            found = _found_lines(turn)
+            for line in found:
+                yield Event("text", line + "\n")
+            text = "\n".join([text, *found])
         return Reply(
             text,
             "llm",

@@ -387,3 +387,25 @@ def test_a_bad_timeout_setting_is_a_clear_error(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setenv("MOVIEBOT_LLM_TIMEOUT", "soon")
     with pytest.raises(MovieBotError, match="MOVIEBOT_LLM_TIMEOUT"):
         LLMSettings.from_env()
+
+
+def test_a_reply_whose_every_movie_was_made_up_ends_with_the_real_finds(
+    engine, understander, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    def script(body: dict[str, Any], index: int) -> Any:
+        if index == 0:
+            return Call([("recommend_for_me", {"genres": ["Comedy"]})])
+        return Say(
+            "Based on your taste you might enjoy these:\n"
+            "- **The Midnight Garden Heist (2015)**\n- **Titanic (1997)**\n"
+            "They are all great picks."
+        )
+
+    with FakeOpenAI(script) as fake:
+        service = _service(engine, understander, tmp_path, fake.url)
+        shown = [e.text for e in service.stream("bob", "a comedy please") if e.kind == "text"]
+        picks = _titles(fake.tool_results()[0])
+    reply = service.store.history("bob", 1)[-1][1]
+    assert "Titanic" not in reply and "Midnight Garden" not in reply
+    assert "What I actually found for you:" in reply and picks[0] in reply
+    assert "".join(shown).strip() == reply.strip()  # nothing shown was taken back
