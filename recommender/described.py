@@ -42,6 +42,7 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
+from recommender.catalog import Catalog
 from recommender.genres import ALIASES
 from recommender.movielens import ML100K_GENRES
 
@@ -203,6 +204,20 @@ def read_request(text: str) -> Described:
         tuple(sorted(excluded)),
         tuple(sorted(favoured - excluded)),
     )
+
+
+def catalogue_phrases(catalog: Catalog, item_ids: np.ndarray) -> list[list[str]]:
+    """Each catalogue column's TMDB keywords and MovieLens tags: the concept vocabulary."""
+    keywords = catalog.descriptions["keywords"]
+    tags: dict[int, list[str]] = {}
+    for movie_id, tag in zip(catalog.tags["movieId"], catalog.tags["tag"], strict=True):
+        tags.setdefault(int(movie_id), []).append(str(tag))
+    out = []
+    for movie_id in item_ids:
+        words = keywords.get(int(movie_id), "")
+        listed = words.split(",") if isinstance(words, str) and words else []
+        out.append([*listed, *tags.get(int(movie_id), [])])
+    return out
 
 
 class ConceptIndex:

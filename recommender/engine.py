@@ -29,6 +29,7 @@ from recommender.described import (
     FIND_ONE_WEIGHTS,
     WEIGHTS,
     ConceptIndex,
+    catalogue_phrases,
     concept_words,
     read_request,
 )
@@ -356,24 +357,11 @@ class Engine:
         with self._concepts_lock:
             if self._concepts is None:
                 self._concepts = ConceptIndex.build(
-                    self._phrases(), self.semantic.embedder.encode, self._cache_dir
+                    catalogue_phrases(self.catalog, self.models.matrix.item_ids),
+                    self.semantic.embedder.encode,
+                    self._cache_dir,
                 )
             return self._concepts
-
-    def _phrases(self) -> list[list[str]]:
-        """Each column's TMDB keywords and MovieLens tags."""
-        keywords = self.catalog.descriptions["keywords"]
-        tags: dict[int, list[str]] = {}
-        for movie_id, tag in zip(
-            self.catalog.tags["movieId"], self.catalog.tags["tag"], strict=True
-        ):
-            tags.setdefault(int(movie_id), []).append(str(tag))
-        out = []
-        for movie_id in self.models.matrix.item_ids:
-            words = keywords.get(int(movie_id), "")
-            listed = words.split(",") if isinstance(words, str) and words else []
-            out.append([*listed, *tags.get(int(movie_id), [])])
-        return out
 
     def _described(
         self, text: str, mask: np.ndarray, notes: list[str]

@@ -246,6 +246,7 @@ def open_store(settings: Settings, embedder: Any) -> Any:
 
 
 def _build_index(ctx: BuildContext) -> Any:
+    from recommender.described import ConceptIndex, catalogue_phrases
     from recommender.semantic import LexicalIndex, TextIndexState, fit_text_weights
     from vectorstore.documents import build_documents
     from vectorstore.embeddings import Embedder
@@ -276,6 +277,9 @@ def _build_index(ctx: BuildContext) -> Any:
         report.unchanged,
         report.removed,
     )
+    # the concept vocabulary is embedded now, not on the first described request
+    phrases = catalogue_phrases(catalog, models.matrix.item_ids)
+    ConceptIndex.build(phrases, embedder.encode, ctx.settings.artifacts_dir)
     ids, stored = store.vectors()
     item_ids = models.matrix.item_ids
     vectors = np.zeros((len(item_ids), embedder.dimension), dtype=np.float32)

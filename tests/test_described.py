@@ -108,3 +108,12 @@ def test_a_film_for_a_child_is_a_family_film(engine) -> None:  # type: ignore[no
     picks = engine.recommend(text="a film my 8-year-old and I would both enjoy", k=10).picks
     family = [p for p in picks if {"Children", "Animation"} & set(p.movie.genres)]
     assert len(family) >= 7 and not any("Horror" in p.movie.genres for p in picks)
+
+
+def test_the_index_stage_embeds_the_concept_vocabulary(real_build) -> None:  # type: ignore[no-untyped-def]
+    """So the first described request after a build does not wait for it."""
+    artifacts = real_build[0].settings.artifacts_dir
+    cached = list(artifacts.glob("concepts-*.npy"))
+    assert len(cached) == 1 and np.load(cached[0]).shape[1] == 384
+    # written by the index stage, before its payload (not later, by a first request)
+    assert cached[0].stat().st_mtime <= (artifacts / "index" / "payload.pkl").stat().st_mtime
