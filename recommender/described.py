@@ -100,12 +100,17 @@ class Cue:
     words: str
     genres: tuple[str, ...] = ()
     excluded: tuple[str, ...] = ()
+    required: bool = False  # the genres are a must (a film for a child), not a leaning
 
 
 def _cue(
-    pattern: str, words: str, genres: tuple[str, ...] = (), excluded: tuple[str, ...] = ()
+    pattern: str,
+    words: str,
+    genres: tuple[str, ...] = (),
+    excluded: tuple[str, ...] = (),
+    required: bool = False,
 ) -> Cue:
-    return Cue(re.compile(pattern, re.IGNORECASE), words, genres, excluded)
+    return Cue(re.compile(pattern, re.IGNORECASE), words, genres, excluded, required)
 
 
 _KID_AGES = "|".join(str(n) for n in range(2, 13))
@@ -117,6 +122,7 @@ CUES = (
         "family film kids and parents enjoy",
         ("Children", "Animation"),
         ("Horror",),
+        required=True,
     ),
     _cue(
         rf"\b(?:(?:{_TEEN_AGES})[- ](?:year|yr)s?[- ]olds?|teen(?:ager)?s?)\b",
@@ -178,6 +184,7 @@ class Described:
     genres: tuple[str, ...]
     excluded_genres: tuple[str, ...]
     favoured: tuple[str, ...] = ()  # genres an audience, occasion or feeling calls for
+    required: tuple[str, ...] = ()  # one of these it must have ("with my 8-year-old")
     find_one: bool = False  # "the one where Bill Murray keeps waking up": one film, described
 
 
@@ -192,17 +199,20 @@ def read_request(text: str) -> Described:
     excluded = {_GENRE_WORDS[g.lower()] for phrase in ruled_out for g in _GENRE_RE.findall(phrase)}
     genres = {_GENRE_WORDS[g.lower()] for g in _GENRE_RE.findall(wanted)}
     favoured: set[str] = set()
+    required: set[str] = set()
     for cue in CUES:
         if cue.pattern.search(text):
             wanted = f"{wanted}. {cue.words}"
             favoured.update(cue.genres)
             excluded.update(cue.excluded)
+            required.update(cue.genres if cue.required else ())
     return Described(
         wanted,
         ruled_out,
         tuple(sorted(genres - excluded)),
         tuple(sorted(excluded)),
         tuple(sorted(favoured - excluded)),
+        tuple(sorted(required - excluded)),
     )
 
 

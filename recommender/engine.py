@@ -382,6 +382,9 @@ class Engine:
             if genre in genre_cols:
                 narrowed = mask & (matrix[:, genre_cols[genre]].toarray().ravel() == 0)
                 mask = narrowed if narrowed.any() else mask
+        if must := [genre_cols[g] for g in request.required if g in genre_cols]:
+            narrowed = mask & (np.asarray(matrix[:, must].sum(axis=1)).ravel() > 0)
+            mask = narrowed if narrowed.sum() >= 10 else mask
         stats, concepts = self.models.stats, self.concepts
         w = FIND_ONE_WEIGHTS if request.find_one else WEIGHTS
         scores = (

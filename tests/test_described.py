@@ -117,3 +117,13 @@ def test_the_index_stage_embeds_the_concept_vocabulary(real_build) -> None:  # t
     assert len(cached) == 1 and np.load(cached[0]).shape[1] == 384
     # written by the index stage, before its payload (not later, by a first request)
     assert cached[0].stat().st_mtime <= (artifacts / "index" / "payload.pkl").stat().st_mtime
+
+
+def test_a_film_for_a_child_stays_one_when_the_person_named_grown_up_films(engine) -> None:  # type: ignore[no-untyped-def]
+    from recommender.engine import Taste
+
+    taste = Taste(None, {engine.resolve("Arrival"): 4.5, engine.resolve("Her"): 4.5})
+    picks = engine.recommend(taste, text="a film my 8-year-old and I would both enjoy", k=10).picks
+    assert len(picks) == 10
+    assert all({"Children", "Animation"} & set(p.movie.genres) for p in picks)
+    assert read_request("with my 8-year-old").required == ("Animation", "Children")
