@@ -187,6 +187,11 @@ class Engine:
             ctx.payloads["data"], ctx.payloads.get("models"), semantic, ctx.settings.artifacts_dir
         )
 
+    @cached_property
+    def _documents(self) -> dict[int, str]:
+        """Each indexed movie's document (for snippets), mapped once."""
+        return {d.movie_id: d.text for d in self.semantic.state.docs}
+
     @property
     def semantic(self) -> SemanticIndex:
         if self._semantic is None:
@@ -732,11 +737,10 @@ class Engine:
         dense = self.semantic.similarities(query.vector)
         prior = np.log1p(self.models.stats.counts.astype(float))
         scores = standardize(dense, mask) + FIND_ONE_WEIGHTS.popularity * standardize(prior, mask)
-        documents = {d.movie_id: d.text for d in self.semantic.state.docs}
         hits = []
         for col in shortlist(np.where(mask, scores, -np.inf), k):
             movie = self.catalog.movie(int(self.models.matrix.item_ids[col]))
-            text = documents.get(movie.movieId, "")
+            text = self._documents.get(movie.movieId, "")
             hits.append(SearchHit(movie, float(dense[col]), snippet(text, query.text)))
         return SearchResults(query.text, hits, notes)
 
