@@ -75,14 +75,19 @@ class WebPage:
     # --- identity ---------------------------------------------------------------------------
 
     def on_load(self, token: str | None) -> Outputs:
-        """Pick up this browser's session (or start one) and restore its conversation."""
+        """Pick up this browser's session (or start one), restore its conversation, open the box.
+
+        The message box and Send start disabled: a message sent before the session is restored
+        would be answered and then overwritten by the restored (older) conversation.
+        """
         if not token or not _TOKEN_RE.fullmatch(str(token)):
             token = new_token()
         history = [
             {"role": role, "content": content}
             for role, content in self.service.store.history(web_session(token))
         ]
-        return (token, token, history, *self.taste_view(token))
+        ready = gr.update(interactive=True)
+        return (token, token, history, ready, ready)
 
     def _session(self, token: str | None) -> tuple[str, str]:
         token = token if token and _TOKEN_RE.fullmatch(str(token)) else new_token()
@@ -283,8 +288,11 @@ class WebPage:
                 scale=8,
                 autofocus=True,
                 elem_id="message",
+                interactive=False,  # until on_load has restored this browser's session
             )
-            send = gr.Button("Send", variant="primary", scale=1, elem_id="send")
+            send = gr.Button(
+                "Send", variant="primary", scale=1, elem_id="send", interactive=False
+            )
         with gr.Row():
             clear = gr.Button("New conversation", size="sm")
             over = gr.Button("Start over (forget my ratings)", size="sm", variant="stop")
@@ -482,9 +490,9 @@ class WebPage:
         page.load(
             self.on_load,
             identity,
-            [token, identity, chat["chatbot"], *outs],
+            [token, identity, chat["chatbot"], chat["box"], chat["send"]],
             api_visibility="private",
-        )
+        ).then(self.taste_view, token, outs, api_visibility="private")
         turn = ([chat["box"], chat["chatbot"], token], [chat["chatbot"], chat["box"], token, picks])
         gr.on(
             [chat["box"].submit, chat["send"].click],
