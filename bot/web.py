@@ -290,9 +290,7 @@ class WebPage:
                 elem_id="message",
                 interactive=False,  # until on_load has restored this browser's session
             )
-            send = gr.Button(
-                "Send", variant="primary", scale=1, elem_id="send", interactive=False
-            )
+            send = gr.Button("Send", variant="primary", scale=1, elem_id="send", interactive=False)
         with gr.Row():
             clear = gr.Button("New conversation", size="sm")
             over = gr.Button("Start over (forget my ratings)", size="sm", variant="stop")
