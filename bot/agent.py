@@ -38,7 +38,7 @@ Rules:
   (or that the person named). Never invent or add titles from memory.
 - Write each title exactly as the tool gave it, with its year: "Title (Year)".
 - Give each pick one short line of why, using the tool's reasons: predicted_stars,
-  because_you_liked, similar_users_who_loved_it, tags_praise, cluster.
+  because_you_liked, similar_users_who_loved_it, watched_by_people_like_you, tags_praise, cluster.
 - If the person says they saw, liked, loved, disliked or rated a movie, call rate_movie (loved
   = 4.5, liked = 4, "not for me"/disliked = 1).
 - Fill tool arguments only with what the person actually asked for; leave the rest empty.
@@ -198,7 +198,13 @@ def _found_lines(turn: TurnLog) -> list[str]:
     return ["What I actually found for you:", *(f"{i}. {t}" for i, t in enumerate(found, 1))]
 
 
-BRIEF = ("title", "predicted_stars", "because_you_liked", "similar_users_who_loved_it")
+BRIEF = (
+    "title",
+    "predicted_stars",
+    "because_you_liked",
+    "similar_users_who_loved_it",
+    "watched_by_people_like_you",
+)
 
 
 def _brief(pick: dict[str, Any]) -> dict[str, Any]:

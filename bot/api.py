@@ -63,7 +63,10 @@ class Movie(BaseModel):
 class PickOut(Movie):
     score: float
     reasons: dict[str, Any] = Field(
-        description="predicted_stars, because_you_liked, cluster, neighbours_loved, sentiment"
+        description=(
+            "predicted_stars, because_you_liked, cluster, neighbours_loved, watched_alike, "
+            "sentiment"
+        )
     )
 
 

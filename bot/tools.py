@@ -221,6 +221,8 @@ class Toolbox:
             out["cluster_share_liking_it"] = reasons.cluster["liked_by"]
         if reasons.neighbours_loved:
             out["similar_users_who_loved_it"] = reasons.neighbours_loved
+        if reasons.watched_alike:
+            out["watched_by_people_like_you"] = True
         sentiment = reasons.sentiment
         if sentiment is not None and sentiment.n_tags:
             out["tag_sentiment"] = round(sentiment.score, 2)

@@ -77,6 +77,7 @@ NEIGHBOURS = 30
 SHORTLIST = 100
 LIKE = 4.0  # a rating at or above this is a "like"
 SEEDS = 5  # up to this many rated films, a description leads and the films steer it
+WATCHED_ALIKE_Z = 2.0  # iALS standing (z over the catalogue) that earns its reason
 AVOID = 2.0  # how far (in standardized score) the movies nearest a dislike sink
 NOTHING_RATED = (
     "You haven't rated or named any movies yet, so these are popular, well-loved picks. "
@@ -136,6 +137,15 @@ class BuildSummary:
             ],
             "seconds": round(self.seconds, 3),
         }
+
+
+def _standing(scores: np.ndarray | None, seen: np.ndarray, n_items: int) -> np.ndarray:
+    """z-scores of a component over the unseen movies (zeros when it is absent or flat)."""
+    if scores is None:
+        return np.zeros(n_items)
+    mask = np.ones(n_items, dtype=bool)
+    mask[seen] = False
+    return standardize(scores, mask)
 
 
 def build(
@@ -514,6 +524,7 @@ class Engine:
         liked = np.zeros(models.matrix.n_items, dtype=bool)
         liked[profile.items[profile.ratings >= 4.0]] = True
         text = components.get("text")
+        alike = _standing(components.get("ials"), profile.items, models.matrix.n_items)
         picks = []
         for col in cols:
             movie = self.catalog.movie(int(models.matrix.item_ids[col]))
@@ -522,6 +533,7 @@ class Engine:
                 because_you_liked=self._because(col, liked),
                 cluster=self._cluster_reason(cluster, col) if len(profile) else None,
                 neighbours_loved=int(loved_counts[col]),
+                watched_alike=bool(alike[col] >= WATCHED_ALIKE_Z),
                 sentiment=models.sentiment.of(col),
                 text_similarity=float(text[col]) if text is not None else None,
                 n_ratings=movie.n_ratings,

@@ -314,6 +314,7 @@ def ranking_holdout(catalog: Catalog, params: ModelParams, progress: bool) -> li
         "ease": lambda r, p: top_k(
             models.ease.scores(p.items, np.ones(len(p))), K, p.items
         ).tolist(),
+        "ials": lambda r, p: top_k(models.ials.scores(r, p), K, p.items).tolist(),
         "moviebot.hybrid": lambda r, p: hybrid_ranking(models, franchises, r, p),
     }
     out = []
@@ -396,6 +397,9 @@ def cold_start(catalog: Catalog, params: ModelParams, progress: bool) -> list[di
                 f"EASE λ={lam:g}": top_k(ease.scores(cols, np.ones(len(cols))), K, cols).tolist()
                 for lam, ease in eases.items()
             },
+            "iALS folded in (5 titles with their stars)": top_k(
+                cold_models.ials.scores(None, profile), K, profile.items
+            ).tolist(),
             COLD_STARS: hybrid_ranking(cold_models, franchises, None, profile),
             COLD_LIKES: hybrid_ranking(cold_models, franchises, None, likes),
             "moviebot.hybrid (warm, retrained)": hybrid_ranking(

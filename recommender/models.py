@@ -1,6 +1,6 @@
 """All learned models together, fit from a rating matrix, and the scores the ranker blends.
 
-``fit_models`` fits the rating blend (SVD + item kNN), EASE, user neighbours, taste clusters
+``fit_models`` fits the rating blend (SVD + item kNN), EASE, iALS, user neighbours, taste clusters
 and tag sentiment. The ranker's weights are chosen on the blend's own validation holdout:
 models fit on the rest score the held-out users, and coordinate ascent on NDCG@10 picks the
 weights (relevant = held-out ratings of 4 stars or more).
@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict
 from recommender.blend import BlendConfig, BlendModel, fit_blend_parts
 from recommender.clusters import ClusterConfig, ClusterModel, fit_clusters
 from recommender.ease import EASEConfig, EASEModel, fit_ease
+from recommender.ials import IALSConfig, IALSModel, fit_ials
 from recommender.matrix import Profile, RatingMatrix
 from recommender.neighbours import UserNeighbours, fit_user_neighbours
 from recommender.ranking import (
@@ -33,6 +34,7 @@ from recommender.sentiment import SentimentModel, fit_sentiment
 log = logging.getLogger(__name__)
 
 VALIDATION_USERS = 300
+RANKED = ("ease", "ials", "knn", "stars", "pop", "quality", "cluster", "sentiment")
 LIKE = 4.0
 
 
@@ -43,6 +45,7 @@ class ModelParams(BaseModel):
 
     blend: BlendConfig = BlendConfig()
     ease: EASEConfig = EASEConfig()
+    ials: IALSConfig = IALSConfig()
     clusters: ClusterConfig = ClusterConfig()
     weights: RankerWeights | None = None  # None: learn on the validation holdout
     seed: int = 0
@@ -65,6 +68,7 @@ class Models:
     matrix: RatingMatrix
     blend: BlendModel
     ease: EASEModel
+    ials: IALSModel
     neighbours: UserNeighbours
     clusters: ClusterModel
     sentiment: SentimentModel
@@ -99,6 +103,7 @@ def component_scores(
     )
     out = {
         "ease": models.ease.scores(profile.items, weights),
+        "ials": models.ials.scores(row, profile),
         "knn": spread,
         "stars": stars,
         "pop": np.log1p(models.stats.counts),
@@ -117,6 +122,7 @@ class _Parts:
 
     blend: BlendModel
     ease: EASEModel
+    ials: IALSModel
     clusters: ClusterModel
     sentiment: SentimentModel
     stats: ItemStats
@@ -139,7 +145,12 @@ def fit_models(
         val_stats = item_stats(fit_part, genres, years)
         val_clusters = fit_clusters(fit_part, parts.partial.svd.pu, genres, params.clusters)
         val = _Parts(
-            parts.partial, fit_ease(fit_part, params.ease), val_clusters, sentiment, val_stats
+            parts.partial,
+            fit_ease(fit_part, params.ease),
+            fit_ials(fit_part, params.ials),
+            val_clusters,
+            sentiment,
+            val_stats,
         )
         data = validation_set(val, fit_part, holdout, params.seed)
         weights, ndcg = fit_weights(data, RankerWeights())
@@ -152,6 +163,7 @@ def fit_models(
         matrix,
         blend,
         fit_ease(matrix, params.ease),
+        fit_ials(matrix, params.ials),
         fit_user_neighbours(matrix),
         clusters,
         sentiment,
@@ -166,7 +178,7 @@ def validation_set(
     matrix: RatingMatrix,
     holdout: tuple[np.ndarray, np.ndarray, np.ndarray],
     seed: int,
-    names: tuple[str, ...] = ("ease", "knn", "stars", "pop", "quality", "cluster", "sentiment"),
+    names: tuple[str, ...] = RANKED,
 ) -> ValidationSet:
     """Standardized components for up to ``VALIDATION_USERS`` users with liked held-out movies."""
     rows, cols, values = holdout

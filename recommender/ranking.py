@@ -3,6 +3,8 @@
 For a user and every candidate movie the ranker computes component scores
 
 - ``ease``: EASE item-item score of the profile (liked +1, disliked -1)
+- ``ials``: x_uᵀ y_i of the implicit-feedback factor model (what people who watched the same
+  movies watch), folded in for newcomers
 - ``knn``: Σ_j s_ij w_j, how similar the movie is to the profile's movies (same weights)
 - ``stars``: predicted stars from the blended SVD + kNN rating model
 - ``pop``: log(1 + number of ratings)
@@ -30,7 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from recommender.metrics import ndcg_at_k, top_k
 from recommender.titles import title_key
 
-COMPONENTS = ("ease", "knn", "stars", "pop", "quality", "cluster", "sentiment", "text")
+COMPONENTS = ("ease", "ials", "knn", "stars", "pop", "quality", "cluster", "sentiment", "text")
 QUALITY_PRIOR = 10.0
 DISLIKE = 2.0
 WEIGHT_GRID = (0.0, 0.05, 0.1, 0.2, 0.3, 0.5, 0.8, 1.2)
@@ -42,6 +44,7 @@ class RankerWeights(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     ease: float = 1.0
+    ials: float = 0.0
     knn: float = 0.3
     stars: float = 0.3
     pop: float = 0.0

@@ -34,6 +34,7 @@ class Reasons:
     because_you_liked: list[str] = field(default_factory=list)
     cluster: dict[str, Any] | None = None  # id, name, liked_by (share of the cluster)
     neighbours_loved: int = 0  # of your nearest neighbours, how many rated it 4.5+
+    watched_alike: bool = False  # iALS: people whose viewing history is like yours watch it
     sentiment: MovieSentiment | None = None
     text_similarity: float | None = None
     n_ratings: int = 0
@@ -52,6 +53,8 @@ class Reasons:
             out["cluster"] = self.cluster
         if self.neighbours_loved:
             out["neighbours_loved"] = self.neighbours_loved
+        if self.watched_alike:
+            out["watched_alike"] = True
         if self.sentiment is not None and self.sentiment.n_tags:
             out["sentiment"] = self.sentiment.as_dict()
         if self.text_similarity is not None:

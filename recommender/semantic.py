@@ -313,7 +313,15 @@ def fit_text_weights(
     """
     queries = tag_queries(tags, models.matrix.item_ids, indexed)
     base = RankerWeights(
-        ease=0.0, knn=0.0, stars=0.0, cluster=0.0, text=1.0, pop=0.0, quality=0.0, sentiment=0.0
+        ease=0.0,
+        ials=0.0,
+        knn=0.0,
+        stars=0.0,
+        cluster=0.0,
+        text=1.0,
+        pop=0.0,
+        quality=0.0,
+        sentiment=0.0,
     )
     if len(queries) < 5:
         log.info(

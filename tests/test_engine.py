@@ -31,6 +31,7 @@ def test_known_user_gets_unseen_picks_with_reasons(engine: Engine) -> None:
         assert reasons["cluster"]["name"]
     assert any(p.reasons.because_you_liked for p in result.picks)
     assert any(p.reasons.neighbours_loved for p in result.picks)
+    assert any(p.reasons.watched_alike for p in result.picks)  # the iALS component's reason
     scores = [p.score for p in result.picks]
     assert scores == sorted(scores, reverse=True)
 
@@ -208,7 +209,16 @@ def test_tag_sentiment_ranks_praise_above_complaints(engine: Engine) -> None:
 def test_components_cover_every_signal(engine: Engine) -> None:
     row = engine.models.matrix.user_row(1)
     components = engine.models.components(row, engine.models.matrix.profile(row))
-    assert set(components) == {"ease", "knn", "stars", "pop", "quality", "cluster", "sentiment"}
+    assert set(components) == {
+        "ease",
+        "ials",
+        "knn",
+        "stars",
+        "pop",
+        "quality",
+        "cluster",
+        "sentiment",
+    }
     assert all(
         len(v) == engine.models.matrix.n_items and np.isfinite(v).all() for v in components.values()
     )
@@ -217,3 +227,14 @@ def test_components_cover_every_signal(engine: Engine) -> None:
 def test_weights_were_learned_on_validation_data(engine: Engine) -> None:
     assert 0 < engine.models.validation_ndcg < 1
     assert engine.models.weights.ease == 1.0
+
+
+def test_a_newcomers_picks_carry_the_viewing_history_reason(engine: Engine) -> None:
+    taste = engine.taste(
+        ratings={"Toy Story (1995)": 5, "Finding Nemo (2003)": 5, "Up (2009)": 4.5}
+    )
+    result = engine.recommend(taste, k=10)
+    assert engine.models.weights.ials > 0
+    assert any(p.reasons.watched_alike for p in result.picks)
+    flat = [p.reasons.as_dict() for p in result.picks if p.reasons.watched_alike]
+    assert all(r["watched_alike"] is True for r in flat)

@@ -52,6 +52,7 @@ def test_eval_json_schema_and_peer_cache(subset: Settings) -> None:
         "popularity",
         "moviebot.SVD top-N",
         "ease",
+        "ials",
         "moviebot.hybrid",
     }
     assert all(
@@ -59,7 +60,7 @@ def test_eval_json_schema_and_peer_cache(subset: Settings) -> None:
     )
     assert all({"recall@10", "capped_recall@10", "ndcg@10"} <= set(r) for r in result["cold_start"])
     cold = [r["model"] for r in result["cold_start"]]
-    assert cold[0] == "popularity" and len(cold) == 5
+    assert cold[0] == "popularity" and len(cold) == 6
     assert sum(name.startswith("EASE λ=") for name in cold) == 1  # only the best λ is kept
     json.dumps(result)  # JSON-able
     assert "| moviebot.hybrid |" in markdown_report(result)
