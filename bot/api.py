@@ -2,13 +2,18 @@
 
 Calls that read or change a person's profile carry ``X-Session-Id``. Without one a new session
 is created, and its id comes back in the same header (and in the body): keep it for the next
-call. Ids are random bearer tokens; API sessions live in their own namespace, so no id sent here
-can reach a web or Telegram session. Bad input is 422 (or 404/409 for titles) with a message a
+call. Only the server makes ids: 22 random characters and their HMAC under the server's secret,
+so an id a client made up (or guessed) is refused with 401 and nobody can choose an identity.
+API sessions live in their own namespace, so no id sent here can reach a web or Telegram
+session. Bad input is 422 (or 404/409 for titles) with a message a
 person can act on; nothing a client sends gives a 500.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import logging
 import secrets
 import time
@@ -37,12 +42,41 @@ SESSION_PATTERN = r"^[A-Za-z0-9_-]{16,64}$"
 BAD_SESSION = (
     f"{SESSION_HEADER} must be 16-64 letters, digits, '-' or '_'; omit it to get a new session."
 )
+BAD_MOVIE = "movie: a title (not empty) or a MovieLens movieId (a whole number)"
 MAX_TITLE = 300
 MAX_QUERY = 1000
 
 
-def new_session_id() -> str:
-    return secrets.token_urlsafe(18)
+UNKNOWN_SESSION = (
+    f"This {SESSION_HEADER} was not issued by this server (ids are made by the server only). "
+    "Omit the header once: the response's X-Session-Id header and its session_id field carry "
+    "a new session id to send from then on."
+)
+
+
+class SessionIds:
+    """Issues API session ids and recognises only its own (signed, so they survive restarts)."""
+
+    RANDOM = 22  # characters of secrets.token_urlsafe(16)
+
+    def __init__(self, secret: str) -> None:
+        self._key = hashlib.sha256(b"moviebot api sessions\0" + secret.encode()).digest()
+
+    def issue(self) -> str:
+        nonce = secrets.token_urlsafe(16)
+        return nonce + self._mac(nonce)
+
+    def issued(self, sid: str) -> bool:
+        nonce, mac = sid[: self.RANDOM], sid[self.RANDOM :]
+        return len(nonce) == self.RANDOM and hmac.compare_digest(mac, self._mac(nonce))
+
+    def _mac(self, nonce: str) -> str:
+        digest = hmac.new(self._key, nonce.encode(), hashlib.sha256).digest()[:16]
+        return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+class UnknownSessionError(Exception):
+    """A session id the server never issued."""
 
 
 # --- schemas -------------------------------------------------------------------------------
@@ -116,8 +150,12 @@ class SimilarResponse(BaseModel):
 
 
 class RateRequest(_Strict):
-    movie: str | int = Field(description="a title as a person types it, or a MovieLens movieId")
-    stars: float = Field(ge=0.5, le=5.0, description="0.5 to 5, rounded to half stars")
+    # Strict: JSON true is neither an id nor a star count (lax mode read it as 1).
+    movie: (
+        Annotated[str, Field(strict=True, min_length=1, max_length=MAX_TITLE, pattern=r"\S")]
+        | (Annotated[int, Field(strict=True)])
+    ) = Field(description="a title as a person types it, or a MovieLens movieId")
+    stars: float = Field(strict=True, ge=0.5, le=5.0, description="0.5 to 5, rounded to half stars")
 
 
 class RateResponse(BaseModel):
@@ -169,6 +207,7 @@ class Problem(BaseModel):
 
 
 ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": Problem, "description": "A session id this server did not issue"},
     404: {"model": Problem, "description": "No such movie (with did-you-mean suggestions)"},
     409: {"model": Problem, "description": "Several movies match: add the year"},
     422: {"model": Problem, "description": "Invalid input, with what is valid"},
@@ -180,6 +219,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 
 
 def session_id(
+    request: Request,
     response: Response,
     x_session_id: Annotated[
         str,
@@ -190,7 +230,10 @@ def session_id(
     ] = "",
 ) -> str:
     """The caller's session id (a new one when none was sent); echoed in the response."""
-    sid = x_session_id or new_session_id()
+    ids: SessionIds = request.app.state.session_ids
+    if x_session_id and not ids.issued(x_session_id):
+        raise UnknownSessionError(x_session_id)
+    sid = x_session_id or ids.issue()
     response.headers[SESSION_HEADER] = sid
     return sid
 
@@ -211,6 +254,8 @@ def _problem(status: int, detail: str, suggestions: list[str] | None = None) -> 
 
 
 def _on_error(request: Request, err: Exception) -> JSONResponse:
+    if isinstance(err, UnknownSessionError):
+        return _problem(401, UNKNOWN_SESSION)
     if isinstance(err, UnknownTitleError):
         return _problem(404, str(err), err.suggestions)
     if isinstance(err, UnknownMovieError):
@@ -236,16 +281,19 @@ def _on_validation(request: Request, err: Exception) -> JSONResponse:
         if loc == ("body", "stars") and e.get("type") != "missing":
             parts.append("stars: a rating is 0.5 to 5 stars, in half stars")
             continue
+        if loc[:2] == ("body", "movie") and e.get("type") != "missing":
+            parts.append(BAD_MOVIE)
+            continue
         where = ".".join(str(p) for p in e.get("loc", ()) if p != "body")
         parts.append(f"{where}: {e.get('msg', 'invalid')}" if where else e.get("msg", "invalid"))
-    return _problem(422, "Invalid request: " + "; ".join(parts))
+    return _problem(422, "Invalid request: " + "; ".join(dict.fromkeys(parts)))
 
 
 # --- routes --------------------------------------------------------------------------------
 
 
 def api_router(service: ChatService) -> APIRouter:
-    """Every /api route, bound to one chat service."""
+    """Every /api route, bound to one chat service (session ids come from the app's state)."""
     router = APIRouter(prefix="/api", responses=ERRORS)
     engine = service.engine
     started = time.monotonic()
@@ -284,7 +332,12 @@ def api_router(service: ChatService) -> APIRouter:
     def search(
         q: Annotated[
             str,
-            Query(min_length=1, max_length=MAX_QUERY, pattern=r"\S", description="a description"),
+            Query(
+                min_length=1,
+                max_length=MAX_QUERY,
+                pattern=r"[^\W_]",  # a letter or digit somewhere: control characters are no query
+                description="a description",
+            ),
         ],
         k: Annotated[int, Query(ge=1, le=50)] = 10,
     ) -> SearchResponse:
@@ -366,9 +419,11 @@ def _with_genres(model: type[RecommendRequest], genres: list[str]) -> type[Recom
     )
 
 
-def install(app: FastAPI, service: ChatService) -> None:
-    """Add the /api routes and their error handlers to ``app``."""
+def install(app: FastAPI, service: ChatService, secret: str) -> None:
+    """Add the /api routes and their error handlers to ``app``; ``secret`` signs session ids."""
+    app.state.session_ids = SessionIds(secret)
     app.include_router(api_router(service))
     app.add_exception_handler(RequestValidationError, _on_validation)
     app.add_exception_handler(MovieBotError, _on_error)
+    app.add_exception_handler(UnknownSessionError, _on_error)
     app.add_exception_handler(Exception, _on_error)  # a bug: logged, a JSON 500, no traceback

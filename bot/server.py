@@ -27,7 +27,7 @@ QUEUE_LIMIT = 16  # turns computed at once; more wait in Gradio's queue
 
 
 def page_secret(userdata: Path) -> str:
-    """The key that encrypts each browser's session token; made once, kept private."""
+    """The key behind browser tokens and API session ids; made once, kept private."""
     path = userdata / "web_secret"
     if path.exists() and (secret := path.read_text().strip()):
         return secret
@@ -50,8 +50,9 @@ def create_app(service: ChatService, userdata: Path) -> FastAPI:
             f"`{api.SESSION_HEADER}` on calls about a person; omit it once to get one."
         ),
     )
-    api.install(app, service)
-    page = WebPage(service, page_secret(userdata)).blocks()
+    secret = page_secret(userdata)
+    api.install(app, service, secret)
+    page = WebPage(service, secret).blocks()
     page.queue(default_concurrency_limit=QUEUE_LIMIT)
     return gr.mount_gradio_app(app, page, path="/", css=CSS, footer_links=["api"], show_error=False)
 

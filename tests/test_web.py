@@ -166,6 +166,9 @@ def test_search_and_similar(http: httpx.Client) -> None:
         ("post", "/api/rate", {"movie": "Toy Strory", "stars": 4}, 404, ["Did you mean"]),
         ("post", "/api/rate", {"movie": "Heat"}, 422, ["stars"]),
         ("post", "/api/rate", {"movie": "Heat", "stars": 4, "user_id": 1}, 422, ["user_id"]),
+        ("post", "/api/rate", {"movie": True, "stars": True}, 422, ["movieId", "half stars"]),
+        ("post", "/api/rate", {"movie": "", "stars": 4}, 422, ["not empty"]),
+        ("post", "/api/rate", {"movie": "Heat", "stars": "4"}, 422, ["0.5 to 5"]),
         ("post", "/api/recommend", {"k": 0}, 422, ["k"]),
         ("post", "/api/recommend", {"genres": ["Space Opera"]}, 422, ["genres", "Sci-Fi"]),
         ("post", "/api/chat", {"message": "x" * 10_001}, 422, ["message"]),
@@ -181,6 +184,35 @@ def test_bad_input_is_a_clear_4xx(
     detail = response.json()["detail"]
     for word in words:
         assert word in detail
+
+
+@pytest.mark.parametrize(
+    "forged",
+    [
+        "aaaaaaaaaaaaaaaa",  # well-formed, never issued
+        "x" * 44,  # the shape of an issued id
+    ],
+)
+def test_a_session_id_the_server_did_not_issue_is_refused(http: httpx.Client, forged: str) -> None:
+    for method, path, payload in [
+        ("post", "/api/rate", {"movie": "Heat", "stars": 4}),
+        ("get", "/api/profile", None),
+        ("post", "/api/chat", {"message": "I loved Heat"}),
+    ]:
+        response = http.request(method, path, json=payload, headers={"X-Session-Id": forged})
+        assert response.status_code == 401, response.text
+        assert "Omit the header" in response.json()["detail"]
+        assert "X-Session-Id" not in response.headers
+
+
+def test_a_tampered_session_id_is_refused_and_writes_nothing(http: httpx.Client) -> None:
+    sid = http.get("/api/profile").headers["X-Session-Id"]
+    tampered = sid[:-1] + ("A" if sid[-1] != "A" else "B")
+    refused = http.post(
+        "/api/rate", json={"movie": "Heat", "stars": 5}, headers={"X-Session-Id": tampered}
+    )
+    assert refused.status_code == 401
+    assert http.get("/api/profile", headers={"X-Session-Id": sid}).json()["ratings"] == []
 
 
 def test_a_malformed_session_id_is_refused(http: httpx.Client) -> None:
@@ -254,3 +286,15 @@ def test_editing_the_ratings_table_saves_removes_and_survives_typos(engine, tmp_
     given = service.store.load(web_session(token)).given
     stars = {engine.catalog.display(m): g.stars for m, g in given.items()}
     assert stars == {"Heat (1995)": 4.5, "Toy Story (1995)": 4.0}  # the typo lost nothing
+
+
+def test_session_ids_are_signed_by_the_servers_secret() -> None:
+    from bot.api import SessionIds
+
+    ids = SessionIds("one secret")
+    sid = ids.issue()
+    assert len(sid) == 44 and ids.issued(sid)
+    assert SessionIds("one secret").issued(sid)  # a restart keeps it (the secret is on disk)
+    assert not SessionIds("another secret").issued(sid)
+    assert not ids.issued(sid[:22] + ids.issue()[22:])  # a signature from another id
+    assert not ids.issued(sid[:30])
