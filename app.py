@@ -77,9 +77,12 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 def cmd_web(args: argparse.Namespace) -> int:
     """Serve the web UI and the REST API (default command)."""
+    from bot.limits import ServerLimits, limit_numeric_threads
     from bot.server import serve
     from bot.session import open_service
 
+    limits = ServerLimits()
+    limit_numeric_threads(limits.numeric_threads)  # before torch loads in the warm-up
     settings = _settings(args)
     service = open_service(_engine(args), settings.userdata_dir)
     service.warm_up_in_background()  # the embedder loads while the page is built and served
@@ -95,7 +98,7 @@ def cmd_web(args: argparse.Namespace) -> int:
             flush=True,
         )
 
-    serve(service, settings.userdata_dir, args.host, args.port, args.share, on_ready=ready)
+    serve(service, settings.userdata_dir, args.host, args.port, args.share, ready, limits)
     return 0
 
 
@@ -108,9 +111,11 @@ def cmd_telegram(args: argparse.Namespace) -> int:
             "TELEGRAM_BOT_TOKEN is not set. Talk to @BotFather on Telegram "
             "(/newbot), then run: TELEGRAM_BOT_TOKEN=... python app.py telegram"
         )
+    from bot.limits import ServerLimits, limit_numeric_threads
     from bot.session import open_service
     from bot.telegram import DEFAULT_API, run
 
+    limit_numeric_threads(ServerLimits().numeric_threads)
     settings = _settings(args)
     service = open_service(_engine(args), settings.userdata_dir)
     service.warm_up_in_background()

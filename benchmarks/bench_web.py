@@ -1,19 +1,22 @@
 """The web app, offline mode: time to serve, a chat turn through the web stack, 20 clients.
 
     python -m benchmarks.bench_web [--home DIR] [--starts 3] [--turns 40] [--clients 20]
-                                   [--seconds 60]
+                                   [--seconds 60] [--burst 200]
 
 Builds the artifacts under --home first if needed (not timed), then runs the real
 ``python app.py web`` on a free loopback port. Startup is measured from process start to the
 first 200 from /api/health (and to the page, and until the embedder is warm). Chat turns go
 through gradio_client to the page's own chat endpoint (the path a browser's turn takes), and
-through POST /api/chat. The load test runs --clients gradio_client clients at once, each its own
-session, each sending the next message as soon as the last reply ends, for --seconds.
+through POST /api/chat. The burst sends --burst POST /api/recommend requests at the same
+instant (each a new session) and reports when the first and the last answer came. The load
+test runs --clients gradio_client clients at once, each its own session, each sending the next
+message as soon as the last reply ends, for --seconds.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import statistics
 import tempfile
@@ -91,6 +94,42 @@ def chat_turns(server: AppServer, turns: int) -> None:
     print(line("chat turn, POST /api/chat", api))
 
 
+def burst(server: AppServer, n: int) -> None:
+    """``n`` concurrent POST /api/recommend {"k": 10}: latencies, errors and 503s."""
+
+    async def one(client: httpx.AsyncClient, start: asyncio.Event) -> tuple[int, float]:
+        await start.wait()
+        began = time.perf_counter()
+        try:
+            response = await client.post("/api/recommend", json={"k": 10})
+        except httpx.HTTPError:
+            return -1, time.perf_counter() - began
+        return response.status_code, time.perf_counter() - began
+
+    async def run() -> list[tuple[int, float]]:
+        limits = httpx.Limits(max_connections=n + 10)
+        async with httpx.AsyncClient(base_url=server.url, timeout=120, limits=limits) as client:
+            start = asyncio.Event()
+            tasks = [asyncio.create_task(one(client, start)) for _ in range(n)]
+            await asyncio.sleep(0.5)
+            start.set()
+            return await asyncio.gather(*tasks)
+
+    results = asyncio.run(run())
+    seconds = [t for status, t in results if status == 200]
+    busy = sum(status == 503 for status, _ in results)
+    errors = sum(status not in (200, 503) for status, _ in results)
+    print(
+        f"burst of {n} POST /api/recommend: {len(seconds)} answered, {busy} told to retry (503), "
+        f"{errors} errors"
+    )
+    if seconds:
+        print(
+            f"  first {min(seconds):.2f} s, median {statistics.median(seconds):.2f} s, "
+            f"p95 {percentile(seconds, 0.95):.2f} s, last {max(seconds):.2f} s"
+        )
+
+
 def load(server: AppServer, clients: int, seconds: float) -> None:
     from gradio_client import Client
 
@@ -141,6 +180,7 @@ def main() -> None:
     parser.add_argument("--turns", type=int, default=40)
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--burst", type=int, default=200)
     args = parser.parse_args()
     home = args.home or Path(tempfile.mkdtemp(prefix="moviebot-bench-web-"))
     data = SHARED / "ml-latest-small"
@@ -152,6 +192,7 @@ def main() -> None:
     server = startup(env, home, args.starts)
     try:
         chat_turns(server, args.turns)
+        burst(server, args.burst)
         load(server, args.clients, args.seconds)
     finally:
         server.stop()

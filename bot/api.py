@@ -24,6 +24,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
+from bot.limits import numeric_threads
 from bot.session import MAX_MESSAGE_CHARS, ChatService
 from recommender.errors import (
     AmbiguousTitleError,
@@ -199,6 +200,7 @@ class HealthResponse(BaseModel):
     ratings: int
     users: int
     uptime_seconds: float
+    numeric_threads: int = Field(description="threads a numeric library (BLAS, torch) may use")
 
 
 class Problem(BaseModel):
@@ -310,6 +312,7 @@ def api_router(service: ChatService) -> APIRouter:
             ratings=len(catalog.ratings),
             users=catalog.n_users,
             uptime_seconds=round(time.monotonic() - started, 1),
+            numeric_threads=numeric_threads(),
         )
 
     request_model = _with_genres(RecommendRequest, engine.models.clusters.genres)

@@ -18,6 +18,7 @@ import gradio as gr
 from fastapi import FastAPI
 
 from bot import api
+from bot.limits import Backpressure, ServerLimits
 from bot.session import ChatService
 from bot.web import CSS, WebPage
 
@@ -39,7 +40,7 @@ def page_secret(userdata: Path) -> str:
     return secret
 
 
-def create_app(service: ChatService, userdata: Path) -> FastAPI:
+def create_app(service: ChatService, userdata: Path, limits: ServerLimits | None = None) -> FastAPI:
     """The whole web app: /api/* and /docs from FastAPI, the page at /."""
     app = FastAPI(
         title="moviebot",
@@ -52,6 +53,7 @@ def create_app(service: ChatService, userdata: Path) -> FastAPI:
     )
     secret = page_secret(userdata)
     api.install(app, service, secret)
+    app.add_middleware(Backpressure, limits=limits or ServerLimits())
     page = WebPage(service, secret).blocks()
     page.queue(default_concurrency_limit=QUEUE_LIMIT)
     return gr.mount_gradio_app(app, page, path="/", css=CSS, footer_links=["api"], show_error=False)
@@ -64,6 +66,7 @@ def serve(
     port: int,
     share: bool = False,
     on_ready: Callable[[], None] | None = None,
+    limits: ServerLimits | None = None,
 ) -> None:
     """Serve until interrupted; ``on_ready`` runs once the port accepts connections."""
     import uvicorn
@@ -77,7 +80,7 @@ def serve(
                 threading.Thread(target=_share, args=(host, port), daemon=True).start()
 
     config = uvicorn.Config(
-        create_app(service, userdata),
+        create_app(service, userdata, limits),
         host=host,
         port=port,
         log_level="warning",

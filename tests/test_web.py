@@ -110,9 +110,11 @@ def test_openapi_lists_every_endpoint(http: httpx.Client) -> None:
     assert http.get("/docs").status_code == 200
 
 
-def test_health_says_what_answers(http: httpx.Client) -> None:
+def test_health_says_what_answers(http: httpx.Client, server: AppServer) -> None:
+    server.wait_warm()  # torch is loaded by then: its threads are limited too
     body = http.get("/api/health").json()
     assert body["status"] == "ok"
+    assert body["numeric_threads"] == 1  # one per worker: a burst no longer fights itself
     assert body["backend"] == "offline mode"
     assert (body["movies"], body["ratings"], body["users"]) == (9742, 100836, 610)
 
