@@ -646,7 +646,7 @@ def _pick_line(pick: dict[str, Any]) -> str:
     if pick.get("similar_users_who_loved_it"):
         n = pick["similar_users_who_loved_it"]
         why.append(f"{n} viewer{'s' if n != 1 else ''} with your taste loved it")
-    elif pick.get("watched_by_people_like_you"):
+    elif pick.get("watched_by_people_like_you") and not pick.get("because_you_liked"):
         why.append("people with a viewing history like yours watch it")
     if pick.get("matches_mood") is not None and pick["matches_mood"] > 0.3:
         why.append("fits what you described")

@@ -8,6 +8,7 @@ end of input.
 from __future__ import annotations
 
 import contextlib
+import io
 import sys
 from pathlib import Path
 from typing import TextIO
@@ -33,6 +34,8 @@ def run_chat(
     """Read messages until the end of input; answer each one."""
     stdin = stdin or sys.stdin
     stdout = stdout or sys.stdout
+    if isinstance(stdout, io.TextIOWrapper):  # never die on a character the terminal lacks
+        stdout.reconfigure(errors="replace")
     interactive = stdin.isatty() and stdout.isatty()
     if interactive:
         _readline(history_file)
@@ -41,12 +44,17 @@ def run_chat(
         line = _read(stdin, interactive)
         if line is None:
             return 0
-        line = line.rstrip("\n")
+        line = readable(line.rstrip("\n"))
         if line.strip().startswith("/"):
             if not _command(service, session_id, line.strip(), stdout):
                 return 0
             continue
         _answer(service, session_id, line, stdout, interactive)
+
+
+def readable(line: str) -> str:
+    """Bytes that were not UTF-8 (kept as lone surrogates by Python) become U+FFFD."""
+    return line.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def _read(stdin: TextIO, interactive: bool) -> str | None:

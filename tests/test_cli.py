@@ -183,3 +183,20 @@ def test_the_terminal_chat_shows_no_library_logging(real_env: dict[str, str]) ->
     assert "Enjoy!" in shown
     for noise in ("httpx", "HTTP Request", "PydanticSerialization", "UserWarning", "grounding"):
         assert noise not in shown, noise
+
+
+def test_the_terminal_chat_survives_bytes_that_are_not_utf8(real_env: dict[str, str]) -> None:
+    """A line of invalid UTF-8 is answered like any odd message; the next lines still are."""
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "app.py"), "chat", "--session", "utf8-test"],
+        input=b"rate Heat 4\n\xff\xfe bad \xc3\n recommend something\n",
+        capture_output=True,
+        env={**{k: v for k, v in os.environ.items() if not k.startswith("MOVIEBOT_")}, **real_env},
+        timeout=300,
+        cwd=ROOT,
+    )
+    out = result.stdout.decode("utf-8")
+    assert result.returncode == 0, result.stderr.decode("utf-8", "replace")
+    assert "Heat (1995), 4 stars" in out
+    assert out.count("\n1. ") == 1  # the third line got its picks
+    assert "Traceback" not in result.stderr.decode("utf-8", "replace")
