@@ -1001,6 +1001,7 @@ class Understander:
     def _unknown_item(self, text: str, parse: Parse) -> None:
         """A list item written like a title that the catalogue lacks ("I loved Heat and
         Zorgblat 3000"): the known ones are used, and the reply asks about this one."""
+        stars = find_stars(text)
         for match in _ITEM_RE.finditer(text):
             item = match.group("item").strip(" .!?")
             start = match.start("item")
@@ -1008,6 +1009,7 @@ class Understander:
             if (
                 not words
                 or any(t.start <= start < t.start + len(t.text) + 1 for t in parse.titles)
+                or any(s.start <= start < s.end for s in stars)  # the "10" of "Heat 10/10"
                 or all(w in COMMON_WORDS for w in words)
                 or not _TITLE_CASE_RE.fullmatch(item)
             ):

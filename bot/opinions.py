@@ -82,7 +82,7 @@ _NUMBER_WORDS = {
     "nine": 9.0,
     "ten": 10.0,
 }
-_NUM = r"(?:-?\d{1,2}(?:[.,]\d)?|" + "|".join(_NUMBER_WORDS) + r")(?:\s+and\s+a\s+half)?"
+_NUM = r"(?<![\w.,])(?:-?\d{1,2}(?:[.,]\d)?|" + "|".join(_NUMBER_WORDS) + r")(?:\s+and\s+a\s+half)?"
 _STAR_PATTERNS = [
     re.compile(rf"(?P<n>{_NUM})\s*/\s*(?P<of>5|10)\b(?![.,]\d)", re.I),
     re.compile(rf"(?P<n>{_NUM})\s+out\s+of\s+(?P<of>5|10)\b", re.I),

@@ -95,8 +95,9 @@ def describe_call(call: ToolCall) -> str:
     # The movie a call was about is the first one it noted; before that, what was asked for.
     asked = call.args.get("title", call.args.get("title_or_id"))
     subject = call.found[0] if call.found and asked is not None else quoted(asked)
-    text = spec.step(call.args, subject) if spec else f"Used {call.name}"
-    return f"{text} - failed: {call.error}" if call.error else text
+    if call.error:  # never the success wording ("Saved your rating ...") for a failure
+        return f"{spec.status if spec else f'Using {call.name}'} did not work: {call.error}"
+    return spec.step(call.args, subject) if spec else f"Used {call.name}"
 
 
 def _tool(method: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:

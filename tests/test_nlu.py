@@ -322,3 +322,9 @@ def test_disliked_genres_in_passing_are_excluded(nlu: Understander) -> None:
     assert nlu.filters_for("a crime thriller from the 90s, nothing with horror").exclude_genres == [
         "Horror"
     ]
+
+
+def test_the_tens_of_a_rating_out_of_ten_are_no_unknown_title(nlu: Understander) -> None:
+    parse = nlu.parse("Heat 10/10, Up 3.5/5")
+    assert parse.unknown_title is None
+    assert sorted(o.stars for o in parse.opinions if o.stars is not None) == [3.5, 5.0]

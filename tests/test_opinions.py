@@ -114,3 +114,10 @@ def test_the_sequels_take_the_opinion_of_their_clause() -> None:
     text = "The Hangover was funny, the sequels not so much"
     opinions = read_opinions(text, named(text, "The Hangover"), LIKE, lambda m: [7, 8])
     assert [(o.movie_id, o.sentiment) for o in opinions] == [(1, LIKE), (7, DISLIKE), (8, DISLIKE)]
+
+
+def test_a_number_is_read_whole_or_not_at_all() -> None:
+    """ "1e309 stars" is not 9 stars (the tail of a longer number), nor is "2.75 stars" 75."""
+    assert find_stars("rate Heat 1e309 stars") == []
+    assert [s.value for s in find_stars("rate Heat 2.75 stars")] == []
+    assert [s.value for s in find_stars("Heat 10/10, Up 3.5/5")] == [5.0, 3.5]

@@ -35,3 +35,10 @@ def test_routing_and_wording_come_from_the_registry() -> None:
     assert describe_call(ToolCall("search_by_description", {"query": "a heist"})) == (
         "Searched descriptions for “a heist”"
     )
+
+
+def test_a_failed_call_is_never_worded_as_done() -> None:
+    call = ToolCall("rate_movie", {"title": "6", "stars": 309.0}, error="309 stars is outside")
+    text = describe_call(call)
+    assert not text.startswith("Saved") and "309.0★" not in text
+    assert text == "Saving your rating did not work: 309 stars is outside"
