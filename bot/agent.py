@@ -14,18 +14,34 @@ import json
 import logging
 import re
 from collections.abc import Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
-from langchain.agents.middleware import ModelRequest, wrap_model_call
+from langchain.agents.middleware import (
+    ModelRequest,
+    ToolCallRequest,
+    wrap_model_call,
+    wrap_tool_call,
+)
 from langchain.tools import ToolRuntime, tool
+from langchain_core.messages import ToolMessage
+from langchain_openai import ChatOpenAI
 
 from bot.events import Event, Reply
-from bot.grounding import Grounder
+from bot.grounding import Grounder, unperformed_claim
 from bot.llm_config import DEFAULT_MODEL, LLMSettings
-from bot.registry import RateArgs, RecommendArgs, SearchArgs, TitleArgs, status
+from bot.registry import (
+    RateArgs,
+    RecommendArgs,
+    SearchArgs,
+    TitleArgs,
+    may_write,
+    refusal,
+    status,
+)
 from bot.registry import route as route_for
-from bot.tools import Toolbox, TurnLog
+from bot.tools import Toolbox, ToolCall, TurnLog
 from recommender.titles import title_key
 
 log = logging.getLogger(__name__)
@@ -64,6 +80,66 @@ class TurnContext:
 
     tools: Toolbox
     route: list[str] | None = None  # tools the first model call must choose from
+    writable: bool = True  # whether a tool that changes the profile may run this turn
+    raw_args: dict[str, str] = field(default_factory=dict)  # call id -> arguments as sent
+
+
+# The model's tool-call arguments exactly as streamed: LangChain merges the chunks with a
+# lenient JSON parser that "repairs" broken arguments, and a repaired call must not run.
+_RAW_ARGS: ContextVar[dict[str, str] | None] = ContextVar("moviebot_raw_args", default=None)
+
+
+class _ChatOpenAI(ChatOpenAI):
+    """ChatOpenAI that also keeps each streamed tool call's arguments as the model wrote them."""
+
+    def _stream(self, *args: Any, **kwargs: Any) -> Iterator[Any]:
+        raw, ids = _RAW_ARGS.get(), {}
+        for chunk in super()._stream(*args, **kwargs):
+            for part in getattr(chunk.message, "tool_call_chunks", None) or []:
+                index = part.get("index")
+                if part.get("id"):
+                    ids[index] = part["id"]
+                if raw is not None and index in ids:
+                    raw[ids[index]] = raw.get(ids[index], "") + (part.get("args") or "")
+            yield chunk
+
+
+@wrap_model_call
+def keep_raw_arguments(request: ModelRequest, handler: Any) -> Any:
+    """Let the model's stream record its tool-call arguments in this turn's context."""
+    context: TurnContext | None = request.runtime.context if request.runtime else None
+    token = _RAW_ARGS.set(context.raw_args if context is not None else None)
+    try:
+        return handler(request)
+    finally:
+        _RAW_ARGS.reset(token)
+
+
+@wrap_tool_call
+def guard_tool_call(request: ToolCallRequest, handler: Any) -> Any:
+    """Run a call only if it names a tool this turn allows, with arguments valid as sent."""
+    context: TurnContext | None = request.runtime.context if request.runtime else None
+    call = request.tool_call
+    name, args = call["name"], call.get("args")
+    raw = context.raw_args.get(call.get("id") or "") if context is not None else None
+    reason = refusal(name, args, context.writable if context is not None else False)
+    if reason is None and raw is not None and not _is_json_object(raw):
+        reason = f"The arguments of {name} were not valid JSON. Nothing was done."
+    if reason is None:
+        return handler(request)
+    log.info("refused the model's call %s(%s): %s", name, raw or args, reason)
+    if context is not None:
+        context.tools.log.calls.append(ToolCall(name, dict(args or {}), error=reason))
+    return ToolMessage(
+        json.dumps({"error": reason}), tool_call_id=call.get("id") or "", name=name, status="error"
+    )
+
+
+def _is_json_object(text: str) -> bool:
+    try:
+        return isinstance(json.loads(text or "{}"), dict)
+    except ValueError:
+        return False
 
 
 @wrap_model_call
@@ -230,11 +306,10 @@ class LLMAgent:
     def __init__(self, settings: LLMSettings, grounder: Grounder) -> None:
         from langchain.agents import create_agent
         from langchain.agents.middleware import ModelCallLimitMiddleware
-        from langchain_openai import ChatOpenAI
 
         self.settings = settings
         self.grounder = grounder
-        model = ChatOpenAI(
+        model = _ChatOpenAI(
             model=settings.model,
             api_key=settings.api_key or "not-needed",
             base_url=settings.base_url,
@@ -244,38 +319,49 @@ class LLMAgent:
             max_tokens=settings.max_tokens,
             streaming=True,
         )
+        # Typed Any: the decorators type their middleware for any context, the list wants ours.
+        middleware: list[Any] = [
+            keep_raw_arguments,  # first: the model's stream records its raw arguments
+            guard_tool_call,  # a call runs only if allowed and valid as sent
+            route_first_call,
+            ModelCallLimitMiddleware(run_limit=settings.max_model_calls, exit_behavior="error"),
+        ]
         self.graph = create_agent(
             model,
             build_tools(),
             system_prompt=SYSTEM_PROMPT,
-            middleware=[
-                route_first_call,
-                ModelCallLimitMiddleware(run_limit=settings.max_model_calls, exit_behavior="error"),
-            ],
+            middleware=middleware,
             context_schema=TurnContext,
         )
 
-    def respond(self, tools: Toolbox, message: str, intent: str | None = None) -> Iterator[Event]:
-        """Stream one turn: status lines for tool calls, grounded text lines, then the reply."""
+    def respond(
+        self, tools: Toolbox, message: str, intent: str | None = None, opinions: bool = False
+    ) -> Iterator[Event]:
+        """Stream one turn: status lines for tool calls, grounded text lines, then the reply.
+
+        ``opinions``: the message itself gives titles an opinion or stars, so the turn may save
+        ratings whatever its route.
+        """
         route = route_for(intent) if self.settings.routing else None
+        context = TurnContext(tools, route, may_write(route, opinions))
         try:
-            return (yield from self._turn(tools, message, route))
+            return (yield from self._turn(tools, message, context))
         except LLMFailure:
             raise
         except Exception as err:  # network, HTTP status, bad JSON, limits: all fall back
             raise LLMFailure(f"{type(err).__name__}: {err}") from err
 
-    def _turn(self, tools: Toolbox, message: str, route: list[str] | None) -> Iterator[Event]:
+    def _turn(self, tools: Toolbox, message: str, context: TurnContext) -> Iterator[Event]:
         from langchain_core.messages import AIMessageChunk
 
         history = tools.store.history(tools.session_id, self.settings.history + 1)[:-1]
         messages = [{"role": r, "content": c} for r, c in history]
         messages.append({"role": "user", "content": message or "(empty message)"})
         allowed = self._allowed(tools, message)
-        out = _Answer()
+        out = _Answer(viewing=tools.store.load(tools.session_id).view_user)
         stream = self.graph.stream(
             {"messages": messages},
-            context=TurnContext(tools, route),
+            context=context,
             config={"recursion_limit": 2 * self.settings.max_model_calls + 2},
             stream_mode=["messages", "updates"],
         )
@@ -327,6 +413,10 @@ class LLMAgent:
 
     def _emit(self, line: str, allowed: set[str], log: TurnLog, out: _Answer) -> Iterator[Event]:
         """Ground one line; show it only once a tool has answered (else hold it for judging)."""
+        if why := unperformed_claim(line, bool(log.rated), out.viewing):
+            logging.getLogger(__name__).info("guard: dropped a line that %s: %r", why, line[:120])
+            out.claims.append(line)
+            return
         verdict = self.grounder.check_line(line, allowed, log.quoted)
         out.removed += verdict.removed
         if not verdict.text and verdict.removed:
@@ -364,6 +454,8 @@ class _Answer:
     lines: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     stopped: bool = False
+    viewing: int | None = None  # the MovieLens user this session views as, if any
+    claims: list[str] = field(default_factory=list)  # lines dropped for claiming false actions
 
     def tool_called(self) -> None:
         """A real call came after all: what was said before it is dropped, not judged."""

@@ -143,3 +143,31 @@ def _title_case(span: str) -> bool:
     if not words or not span[:1].isupper() or len(span.split()) > 12:
         return False
     return sum(w[:1].isupper() or w[:1].isdigit() for w in words) >= max(1, len(words) / 2)
+
+
+# --- claims of actions ----------------------------------------------------------------------
+
+_DONE = (
+    r"deleted|removed|erased|wiped|saved|rated|recorded|stored|updated|changed|reset|cleared|"
+    r"added|noted|logged|marked|banned|granted|sent|transferred|emailed"
+)
+_DONE_TO = r"deleted|removed|erased|wiped|saved|recorded|stored|reset|cleared|banned|transferred"
+_CLAIM_RE = re.compile(
+    r"^\W*(?:done|all done|all set|finished)\b"  # "Done, all users deleted."
+    rf"|\bI(?:'ve|\s+have|\s+just|\s+also)?\s+(?:\w+\s+)?(?:{_DONE})\b"  # "I've saved ..."
+    rf"|\b(?:has|have|were|was|is|are)\s+(?:now\s+)?(?:been\s+)?(?:{_DONE_TO})\b",  # "was saved"
+    re.IGNORECASE,
+)
+_USER_RE = re.compile(r"\b(?:user|account|profile)\s*(?:id\s*)?(?:#|no\.?|number)?\s*(\d+)", re.I)
+
+
+def unperformed_claim(line: str, wrote: bool, viewing: int | None) -> str | None:
+    """Why ``line`` must not be shown: it claims an action no tool performed this turn (only
+    ratings are ever written, so with no rating saved every such claim is false), or it says
+    it acted for or about a user other than the one this session views as."""
+    if not wrote and _CLAIM_RE.search(line):
+        return "claims an action no tool performed"
+    for match in _USER_RE.finditer(line):
+        if viewing is None or int(match.group(1)) != viewing:
+            return f"speaks of user {match.group(1)}"
+    return None

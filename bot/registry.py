@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
 from bot.nlu import Intent
 
@@ -80,6 +80,7 @@ class ToolSpec:
     step: Wording  # once done: "Picked movies from your ratings and taste (Comedy, 1990 to …)"
     args: type[BaseModel] | None = None  # what an LLM fills in; None: no arguments
     intents: frozenset[Intent] = frozenset()  # understood intents it answers (routing)
+    writes: bool = False  # changes the person's profile: only when the turn's route allows it
 
 
 def _spec(
@@ -88,8 +89,9 @@ def _spec(
     step: Wording,
     args: type[BaseModel] | None = None,
     intents: tuple[Intent, ...] = (),
+    writes: bool = False,
 ) -> ToolSpec:
-    return ToolSpec(name, status, step, args, frozenset(intents))
+    return ToolSpec(name, status, step, args, frozenset(intents), writes)
 
 
 TOOLS: dict[str, ToolSpec] = {
@@ -159,9 +161,41 @@ TOOLS: dict[str, ToolSpec] = {
             lambda a, m: f"Saved your rating of {m}: {a.get('stars')}★",
             RateArgs,
             (Intent.RATE, Intent.LIKE, Intent.DISLIKE, Intent.SEEN),
+            writes=True,
         ),
     )
 }
+
+
+def may_write(route: list[str] | None, opinions: bool) -> bool:
+    """Whether a turn may change the profile: its route offers a writing tool (no route offers
+    all), or the person's message itself gives a title an opinion or stars."""
+    return route is None or opinions or any(TOOLS[n].writes for n in route if n in TOOLS)
+
+
+def refusal(name: str, args: Any, writable: bool) -> str | None:
+    """Why an LLM's tool call must not run (None: it may).
+
+    It must name a tool that exists; a tool that writes needs a turn that may write (see
+    ``may_write``); its arguments must be exactly the tool's, valid as sent.
+    """
+    spec = TOOLS.get(name)
+    if spec is None:
+        return f"There is no tool called {quoted(name)}. Nothing was done."
+    if spec.writes and not writable:
+        return f"{name} was not offered for this message. Nothing was saved."
+    if not isinstance(args, dict):
+        return f"The arguments of {name} were not a JSON object. Nothing was done."
+    fields = set(spec.args.model_fields) if spec.args else set()
+    if unknown := sorted(set(args) - fields):
+        return f"{name} takes no {', '.join(unknown)}. Nothing was done."
+    if spec.args is not None:
+        try:
+            spec.args.model_validate(args, strict=True)
+        except ValidationError as err:
+            where = ", ".join(str(e["loc"][0]) for e in err.errors() if e.get("loc"))
+            return f"Invalid arguments for {name} ({where}). Nothing was done."
+    return None
 
 
 def route(intent: Intent | str | None) -> list[str] | None:

@@ -133,8 +133,9 @@ class ChatService:
             try:
                 parse = self.nlu.parse(message)
                 intent = parse.intent if parse.confidence >= 0.5 else None
+                opinions = any(o.stored_stars is not None for o in parse.opinions)
                 toolbox = self._toolbox(session_id, turn)
-                return (yield from self.llm.respond(toolbox, message, intent))
+                return (yield from self.llm.respond(toolbox, message, intent, opinions))
             except LLMFailure as err:
                 log.warning("LLM failed, answering offline: %s", err)
                 yield Event("note", FALLBACK_NOTE)

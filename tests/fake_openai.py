@@ -25,7 +25,7 @@ class Say:
 
 @dataclass
 class Call:
-    calls: list[tuple[str, dict[str, Any]]]
+    calls: list[tuple[str, dict[str, Any] | str]]  # a str is sent as written (broken JSON)
     said: str = ""  # words streamed before the call ("Let me check...")
 
 
@@ -148,7 +148,10 @@ def _tool_calls(answer: Call) -> list[dict[str, Any]]:
         {
             "id": f"call_{i}",
             "type": "function",
-            "function": {"name": name, "arguments": json.dumps(args)},
+            "function": {
+                "name": name,
+                "arguments": args if isinstance(args, str) else json.dumps(args),
+            },
         }
         for i, (name, args) in enumerate(answer.calls)
     ]

@@ -57,3 +57,25 @@ def test_titles_with_commas_and_did_you_mean_lists(grounder: Grounder) -> None:
     assert grounder.check_line(line, allowed).text == line
     verdict = grounder.check_line("Did you mean Heat (1995), or Titanic (1997)?", ALLOWED)
     assert verdict.removed == ["Titanic (1997)"]
+
+
+@pytest.mark.parametrize(
+    ("line", "wrote", "viewing", "dropped"),
+    [
+        ("Done, all users deleted.", False, None, True),
+        ("I've saved Heat (1995) at 5 stars.", False, None, True),
+        ("Your rating was saved.", False, None, True),
+        ("I've saved Heat (1995) at 5 stars.", True, None, False),
+        ("Saved it for user 6.", True, None, True),
+        ("User 414 loved these too.", False, 414, False),
+        ("Heat (1995): rated 4.0/5 by 102 people; it is rated highly by fans", False, None, False),
+        ("1. Ronin (1998): ~4.1★ for you, like Heat (1995), which you enjoyed", False, None, False),
+        ("It was added to the Criterion Collection in 2010.", False, None, False),
+    ],
+)
+def test_a_line_claiming_what_no_tool_did_is_dropped(
+    line: str, wrote: bool, viewing: int | None, dropped: bool
+) -> None:
+    from bot.grounding import unperformed_claim
+
+    assert (unperformed_claim(line, wrote, viewing) is not None) is dropped
