@@ -45,6 +45,7 @@ BAD_SESSION = (
 )
 BAD_MOVIE = "movie: a title (not empty) or a MovieLens movieId (a whole number)"
 MAX_TITLE = 300
+MAX_BODY = 64 * 1024  # bytes: the largest valid request (a 10,000-character chat) is far less
 MAX_QUERY = 1000
 
 
@@ -209,11 +210,13 @@ class Problem(BaseModel):
 
 
 ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": Problem, "description": "The body is not valid JSON"},
     401: {"model": Problem, "description": "A session id this server did not issue"},
     404: {"model": Problem, "description": "No such movie (with did-you-mean suggestions)"},
     409: {"model": Problem, "description": "Several movies match: add the year"},
     422: {"model": Problem, "description": "Invalid input, with what is valid"},
-    503: {"model": Problem, "description": "The data or index is not built yet"},
+    413: {"model": Problem, "description": f"A body over {MAX_BODY // 1024} KiB (refused unread)"},
+    503: {"model": Problem, "description": "The data or index is not built yet, or too busy"},
 }
 
 
@@ -296,7 +299,7 @@ def _on_validation(request: Request, err: Exception) -> JSONResponse:
 
 def api_router(service: ChatService) -> APIRouter:
     """Every /api route, bound to one chat service (session ids come from the app's state)."""
-    router = APIRouter(prefix="/api", responses=ERRORS)
+    router = APIRouter(prefix="/api", responses=ERRORS, max_body_size=MAX_BODY)
     engine = service.engine
     started = time.monotonic()
 

@@ -24,6 +24,7 @@ from bot.web import CSS, WebPage
 
 log = logging.getLogger(__name__)
 
+PAGE_MAX_BODY = 8 * 1024 * 1024  # bytes: a long conversation's history goes up with each turn
 QUEUE_LIMIT = 16  # turns computed at once; more wait in Gradio's queue
 
 
@@ -43,6 +44,7 @@ def page_secret(userdata: Path) -> str:
 def create_app(service: ChatService, userdata: Path, limits: ServerLimits | None = None) -> FastAPI:
     """The whole web app: /api/* and /docs from FastAPI, the page at /."""
     app = FastAPI(
+        max_body_size=PAGE_MAX_BODY,  # the page's own calls; /api has a far lower limit
         title="moviebot",
         version="0.1.0",
         description=(

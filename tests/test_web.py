@@ -300,3 +300,30 @@ def test_session_ids_are_signed_by_the_servers_secret() -> None:
     assert not SessionIds("another secret").issued(sid)
     assert not ids.issued(sid[:22] + ids.issue()[22:])  # a signature from another id
     assert not ids.issued(sid[:30])
+
+
+def test_a_huge_body_is_refused_with_413_before_it_is_read(http: httpx.Client) -> None:
+    big = b'{"message": "' + b"x" * (1024 * 1024) + b'"}'
+    sized = http.post("/api/chat", content=big, headers={"content-type": "application/json"})
+    assert sized.status_code == 413
+
+    def chunks():  # type: ignore[no-untyped-def]
+        yield b'{"message": "'
+        for _ in range(64):  # no Content-Length: counted as it arrives
+            yield b"y" * 16384
+        yield b'"}'
+
+    streamed = http.post(
+        "/api/chat", content=chunks(), headers={"content-type": "application/json"}
+    )
+    assert streamed.status_code == 413
+    assert http.get("/api/health").status_code == 200
+
+
+def test_every_status_the_api_answers_is_documented(http: httpx.Client) -> None:
+    responses = http.get("/openapi.json").json()["paths"]["/api/chat"]["post"]["responses"]
+    assert {"400", "401", "413", "422", "503"} <= set(responses)
+    broken = http.post(
+        "/api/chat", content=b'{"message": "hi",,,', headers={"content-type": "application/json"}
+    )
+    assert broken.status_code in (400, 422) and str(broken.status_code) in responses
