@@ -9,10 +9,10 @@ offline mode, with a short visible note when the LLM failed.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 import threading
-from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_MESSAGE_CHARS = 10_000
+LOCK_STRIPES = 64  # turns of one session never overlap; of two sessions, rarely wait
 FALLBACK_NOTE = (
     "(The language model isn't answering right now, so this reply comes from my offline mode.)"
 )
@@ -66,7 +67,8 @@ class ChatService:
         self.llm = llm
         self.nlu = understander or Understander(engine.catalog, _embedder(engine))
         self.offline = OfflineAgent(self.nlu)
-        self._locks: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
+        # Striped, not one per session: a lock per session ever seen grew without bound.
+        self._locks = tuple(threading.Lock() for _ in range(LOCK_STRIPES))
         self.warm = threading.Event()  # set once warm_up has loaded the slow parts
 
     @property
@@ -112,9 +114,14 @@ class ChatService:
         assert reply is not None
         return reply
 
+    def _lock(self, session_id: str) -> threading.Lock:
+        """The lock that serializes this session's turns (shared with 1/LOCK_STRIPES of all)."""
+        digest = hashlib.blake2b(session_id.encode(), digest_size=4).digest()
+        return self._locks[int.from_bytes(digest, "big") % LOCK_STRIPES]
+
     def stream(self, session_id: str, message: str) -> Iterator[Event]:
         """Status lines, text deltas and notes as they come, then ``done`` with the reply."""
-        with self._locks[session_id]:
+        with self._lock(session_id):
             message = (message or "")[:MAX_MESSAGE_CHARS]
             self.store.append(session_id, "user", message or "(empty message)")
             reply = yield from self._answer(session_id, message)

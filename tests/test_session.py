@@ -314,3 +314,13 @@ def test_known_titles_are_used_and_an_unknown_one_is_asked_about(service: ChatSe
     assert 'I don\'t know a movie called "Zorgblat 3000".' in reply
     plain = service.send("lists", "Fight Club / Memento / The Prestige / American Psycho").text
     assert "I don't know" not in plain
+
+
+def test_the_turn_locks_stay_bounded_over_many_sessions(engine, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from bot.profiles import ProfileStore
+    from bot.session import LOCK_STRIPES, ChatService
+
+    service = ChatService(engine, ProfileStore(tmp_path / "p.sqlite3"))
+    locks = {id(service._lock(f"api:session-{i}")) for i in range(2000)}
+    assert len(locks) == LOCK_STRIPES  # every stripe used, none added
+    assert service._lock("api:a") is service._lock("api:a")
