@@ -135,7 +135,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
     engine = _engine(args)
     settings = _settings(args)
-    service = open_service(engine, settings.userdata_dir)
+    service = open_service(engine, settings.userdata_dir, view_as_users=True)  # one's own terminal
     service.warm_up()
     session = args.session or f"terminal:{getpass.getuser()}"
     return run_chat(service, session, settings.userdata_dir / "chat_history")

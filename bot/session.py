@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import re
 import threading
 from collections.abc import Iterator
@@ -35,7 +36,12 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_MESSAGE_CHARS = 10_000
+VIEW_AS_OFF = (
+    "Here you can't view someone else's ratings. Tell me a few films you like (or rate some) "
+    "and I'll work from those."
+)
 LOCK_STRIPES = 64  # turns of one session never overlap; of two sessions, rarely wait
+TRUE = {"1", "true", "yes", "on"}
 FALLBACK_NOTE = (
     "(The language model isn't answering right now, so this reply comes from my offline mode.)"
 )
@@ -61,10 +67,13 @@ class ChatService:
         store: ProfileStore,
         llm: LLMAgent | None = None,
         understander: Understander | None = None,
+        view_as_users: bool = True,
     ) -> None:
         self.engine = engine
         self.store = store
         self.llm = llm
+        # "I'm user 414": fine for a demo on public data, not on a platform with real people.
+        self.view_as_users = view_as_users
         self.nlu = understander or Understander(engine.catalog, _embedder(engine))
         self.offline = OfflineAgent(self.nlu)
         # Striped, not one per session: a lock per session ever seen grew without bound.
@@ -190,6 +199,8 @@ class ChatService:
     def _switch(self, session_id: str, message: str) -> str | None:
         """Handle "I'm user 414" and "I'm new" here, never in a model."""
         if match := _SWITCH_RE.search(message):
+            if not self.view_as_users:
+                return VIEW_AS_OFF
             user = int(match["id"])
             try:
                 self.engine.check_user(user)
@@ -277,12 +288,19 @@ def _embedder(engine: Engine) -> Any:
     return lambda texts: semantic.embedder.encode(list(texts))
 
 
-def open_service(engine: Engine, userdata: Any, llm_settings: Any = None) -> ChatService:
-    """The chat service over ``engine``: profiles under ``userdata``; the LLM when configured."""
+def open_service(
+    engine: Engine, userdata: Any, llm_settings: Any = None, view_as_users: bool = False
+) -> ChatService:
+    """The chat service over ``engine``: profiles under ``userdata``; the LLM when configured.
+
+    ``view_as_users``: whether "I'm user 414" shows a MovieLens user's ratings (the terminal
+    passes True; public front ends leave it off unless ``MOVIEBOT_VIEW_AS_USERS=1``).
+    """
     from bot.llm_config import LLMSettings
 
     settings = llm_settings or LLMSettings.from_env()
-    service = ChatService(engine, ProfileStore.in_folder(userdata))
+    allowed = view_as_users or os.environ.get("MOVIEBOT_VIEW_AS_USERS", "").lower() in TRUE
+    service = ChatService(engine, ProfileStore.in_folder(userdata), view_as_users=allowed)
     if settings.enabled:
         from bot.agent import LLMAgent
         from bot.grounding import Grounder

@@ -33,8 +33,8 @@ EXAMPLES = [
     "something cosy for a rainy evening",
     "what is my taste?",
     "a heist film with a twist",
-    "I'm user 414",
 ]
+VIEW_AS_EXAMPLE = "I'm user 414"  # offered only where viewing as a dataset user is on
 YOU = "★ You are here"
 PALETTE = [  # Tableau 10, minus the black-ish grey kept for "you"
     "#4e79a7",
@@ -71,6 +71,10 @@ class WebPage:
         self.service = service
         self.engine = service.engine
         self.secret = secret
+
+    @property
+    def _examples(self) -> list[str]:
+        return [*EXAMPLES, VIEW_AS_EXAMPLE] if self.service.view_as_users else EXAMPLES
 
     # --- identity ---------------------------------------------------------------------------
 
@@ -225,7 +229,9 @@ class WebPage:
 
     def _cluster_text(self, session: str, placed: bool) -> str:
         if not placed:
-            return "Rate a few movies (or say *I'm user 414*) and I'll find your taste cluster."
+            if self.service.view_as_users:
+                return "Rate a few movies (or say *I'm user 414*) and I'll find your taste cluster."
+            return "Rate a few movies and I'll find your taste cluster."
         info = self.service.taste_group(session)
         if "error" in info:
             return info["error"]
@@ -277,7 +283,7 @@ class WebPage:
         chatbot = gr.Chatbot(
             label="moviebot",
             height=480,
-            examples=[{"text": e} for e in EXAMPLES],
+            examples=[{"text": e} for e in self._examples],
             placeholder="**Tell me what you like** - a few films, a mood, or a plot.",
             buttons=["copy"],
         )

@@ -324,3 +324,22 @@ def test_the_turn_locks_stay_bounded_over_many_sessions(engine, tmp_path) -> Non
     locks = {id(service._lock(f"api:session-{i}")) for i in range(2000)}
     assert len(locks) == LOCK_STRIPES  # every stripe used, none added
     assert service._lock("api:a") is service._lock("api:a")
+
+
+def test_viewing_as_a_dataset_user_is_off_unless_the_server_allows_it(
+    engine, tmp_path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    from bot.llm_config import LLMSettings
+    from bot.session import VIEW_AS_OFF, open_service
+
+    monkeypatch.delenv("MOVIEBOT_VIEW_AS_USERS", raising=False)
+    public = open_service(engine, tmp_path / "a", LLMSettings())
+    assert public.send("s", "I'm user 414").text == VIEW_AS_OFF
+    assert public.store.load("s").view_user is None
+    terminal = open_service(engine, tmp_path / "b", LLMSettings(), view_as_users=True)
+    assert "414" in terminal.send("s", "I'm user 414").text
+    monkeypatch.setenv("MOVIEBOT_VIEW_AS_USERS", "1")  # a demo server turns it on
+    demo = open_service(engine, tmp_path / "c", LLMSettings())
+    assert demo.store.load("s").view_user is None
+    demo.send("s", "I'm user 414")
+    assert demo.store.load("s").view_user == 414

@@ -327,3 +327,13 @@ def test_every_status_the_api_answers_is_documented(http: httpx.Client) -> None:
         "/api/chat", content=b'{"message": "hi",,,', headers={"content-type": "application/json"}
     )
     assert broken.status_code in (400, 422) and str(broken.status_code) in responses
+
+
+def test_the_public_api_does_not_let_anyone_view_a_dataset_user(http: httpx.Client) -> None:
+    from bot.session import VIEW_AS_OFF
+
+    reply = http.post("/api/chat", json={"message": "I'm user 414"})
+    sid = reply.headers["X-Session-Id"]
+    assert reply.json()["reply"] == VIEW_AS_OFF
+    profile = http.get("/api/profile", headers={"X-Session-Id": sid}).json()
+    assert profile["viewing_as_movielens_user"] is None
