@@ -171,12 +171,15 @@ class ChatRequest(_Strict):
     message: str = Field(max_length=MAX_MESSAGE_CHARS)
 
 
+PLAIN = "plain text (light Markdown) that may quote the person's words: escape it to render HTML"
+
+
 class ChatResponse(BaseModel):
     session_id: str
-    reply: str
+    reply: str = Field(description=f"the answer; {PLAIN}")
     mode: str = Field(description='"llm", "offline" or "session"')
-    notes: list[str]
-    steps: list[str] = Field(description="what the bot did, in words")
+    notes: list[str] = Field(description=PLAIN)
+    steps: list[str] = Field(description=f"what the bot did, in words; {PLAIN}")
     movies: list[Movie] = Field(description="the movies the reply is about")
 
 

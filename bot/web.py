@@ -87,7 +87,7 @@ class WebPage:
         if not token or not _TOKEN_RE.fullmatch(str(token)):
             token = new_token()
         history = [
-            {"role": role, "content": content}
+            {"role": role, "content": plain(content)}
             for role, content in self.service.store.history(web_session(token))
         ]
         ready = gr.update(interactive=True)
@@ -104,7 +104,7 @@ class WebPage:
     ) -> Iterator[Outputs]:
         """Stream one turn: a live "working" step, the text as it comes, then the steps."""
         token, session = self._session(token)
-        history = [*(history or []), {"role": "user", "content": message or ""}]
+        history = [*(history or []), {"role": "user", "content": plain(message or "")}]
         work: dict[str, Any] = {
             "role": "assistant",
             "content": "",
@@ -114,9 +114,9 @@ class WebPage:
         yield [*history, work], "", token, gr.skip()
         for event in self.service.stream(session, message or ""):
             if event.kind == "status":
-                work["metadata"]["title"] = event.text
+                work["metadata"]["title"] = plain(event.text)
             elif event.kind == "text":
-                text += event.text
+                text += plain(event.text)
             elif event.kind == "done":
                 reply = event.reply
                 continue
@@ -551,17 +551,26 @@ def _toast(result: dict[str, Any], ok: str) -> None:
         gr.Info(ok)
 
 
+def plain(text: str) -> str:
+    """Text from the chat (the person's words, replies that quote them) as text, never HTML.
+
+    Replies, notes and steps are plain text with light Markdown everywhere (API fields, stored
+    history); each front end escapes them where it renders: here, Telegram's ``_escape``.
+    """
+    return html.escape(text, quote=False)
+
+
 def _finished(reply: Reply) -> list[dict[str, Any]]:
     """The answer, its notes, then one collapsed step per tool call."""
-    text = reply.text + "".join(f"\n\n*{note}*" for note in reply.notes)
+    text = plain(reply.text) + "".join(f"\n\n*{plain(note)}*" for note in reply.notes)
     messages: list[dict[str, Any]] = [{"role": "assistant", "content": text}]
     for step in reply.steps:
         more = f" and {len(step.found) - 8} more" if len(step.found) > 8 else ""
         messages.append(
             {
                 "role": "assistant",
-                "content": (" · ".join(step.found[:8]) + more) or "Done.",
-                "metadata": {"title": f"🔧 {step.text}", "status": "done"},
+                "content": plain(" · ".join(step.found[:8]) + more) or "Done.",
+                "metadata": {"title": f"🔧 {plain(step.text)}", "status": "done"},
             }
         )
     return messages

@@ -337,3 +337,15 @@ def test_the_public_api_does_not_let_anyone_view_a_dataset_user(http: httpx.Clie
     assert reply.json()["reply"] == VIEW_AS_OFF
     profile = http.get("/api/profile", headers={"X-Session-Id": sid}).json()
     assert profile["viewing_as_movielens_user"] is None
+
+
+def test_user_text_is_escaped_where_the_page_renders_it() -> None:
+    from bot.events import Reply
+    from bot.web import _finished, plain
+
+    reply = Reply('I don\'t know a movie called "<script>alert(1)</script>".', "offline")
+    reply.notes.append("<img src=x onerror=alert(1)>")
+    shown = " ".join(m["content"] for m in _finished(reply))
+    assert "<script>" not in shown and "<img" not in shown
+    assert "&lt;script&gt;" in shown and '"' in shown  # quotes stay readable
+    assert plain("Fast & Furious") == "Fast &amp; Furious"  # Markdown shows it as "&"
