@@ -168,9 +168,10 @@ TOOLS: dict[str, ToolSpec] = {
 
 
 def may_write(route: list[str] | None, opinions: bool) -> bool:
-    """Whether a turn may change the profile: its route offers a writing tool (no route offers
-    all), or the person's message itself gives a title an opinion or stars."""
-    return route is None or opinions or any(TOOLS[n].writes for n in route if n in TOOLS)
+    """Whether a turn may change the profile: the person's message itself rates or gives a
+    title an opinion (``opinions``), or its route offers a writing tool. An unrouted message
+    ("what did the other person rate?") never lets a model write on its own initiative."""
+    return opinions or any(TOOLS[n].writes for n in route or () if n in TOOLS)
 
 
 def refusal(name: str, args: Any, writable: bool) -> str | None:

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 from bot.dialogue import DialogueState
 from bot.events import Event, Reply
-from bot.nlu import Understander
+from bot.nlu import Intent, Understander
 from bot.offline import LLM_HINT, OfflineAgent, describe_profile
 from bot.profiles import ProfileStore
 from bot.tools import Toolbox, TurnLog
@@ -40,6 +40,7 @@ VIEW_AS_OFF = (
     "Here you can't view someone else's ratings. Tell me a few films you like (or rate some) "
     "and I'll work from those."
 )
+RATING_INTENTS = {Intent.RATE, Intent.LIKE, Intent.DISLIKE, Intent.SEEN}
 LOCK_STRIPES = 64  # turns of one session never overlap; of two sessions, rarely wait
 TRUE = {"1", "true", "yes", "on"}
 FALLBACK_NOTE = (
@@ -149,7 +150,9 @@ class ChatService:
             try:
                 parse = self.nlu.parse(message)
                 intent = parse.intent if parse.confidence >= 0.5 else None
-                opinions = any(o.stored_stars is not None for o in parse.opinions)
+                opinions = parse.intent in RATING_INTENTS or any(
+                    o.stored_stars is not None for o in parse.opinions
+                )
                 toolbox = self._toolbox(session_id, turn)
                 return (yield from self.llm.respond(toolbox, message, intent, opinions))
             except LLMFailure as err:

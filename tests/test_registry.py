@@ -42,3 +42,17 @@ def test_a_failed_call_is_never_worded_as_done() -> None:
     text = describe_call(call)
     assert not text.startswith("Saved") and "309.0★" not in text
     assert text == "Saving your rating did not work: 309 stars is outside"
+
+
+def test_a_call_is_refused_unless_it_exists_may_write_and_validates_as_sent() -> None:
+    from bot.registry import may_write, refusal
+
+    heat = {"title": "Heat", "stars": 4.5}
+    assert refusal("rate_movie", heat, writable=True) is None
+    assert "not offered" in (refusal("rate_movie", heat, writable=False) or "")
+    assert "no tool called" in (refusal("drop_database", {}, writable=True) or "")
+    assert "user_id" in (refusal("rate_movie", {**heat, "user_id": 6}, writable=True) or "")
+    assert refusal("rate_movie", {"title": "Heat", "stars": True}, writable=True)
+    assert refusal("movie_details", {"title": "Heat"}, writable=False) is None  # reads may
+    assert may_write(["rate_movie"], opinions=False) and may_write(None, opinions=True)
+    assert not may_write(None, opinions=False) and not may_write(["recommend_for_me"], False)
