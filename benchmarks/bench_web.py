@@ -130,6 +130,48 @@ def burst(server: AppServer, n: int) -> None:
         )
 
 
+def api_load(server: AppServer, clients: int, seconds: float) -> None:
+    """``clients`` threads, each its own API session, posting chat turns back to back."""
+    latencies: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+    go = threading.Barrier(clients + 1)
+
+    def worker(n: int) -> None:
+        with httpx.Client(base_url=server.url, timeout=60) as http:
+            sid = http.get("/api/profile").headers["X-Session-Id"]
+            go.wait()
+            end, i = time.monotonic() + seconds, n
+            while time.monotonic() < end:
+                began = time.perf_counter()
+                response = http.post(
+                    "/api/chat",
+                    json={"message": MESSAGES[i % len(MESSAGES)]},
+                    headers={"X-Session-Id": sid},
+                )
+                with lock:
+                    if response.status_code == 200 and response.json()["reply"]:
+                        latencies.append(time.perf_counter() - began)
+                    else:
+                        errors.append(f"{response.status_code}: {response.text[:100]}")
+                i += 1
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(clients)]
+    for t in threads:
+        t.start()
+    go.wait()
+    began = time.monotonic()
+    for t in threads:
+        t.join()
+    elapsed = time.monotonic() - began
+    print(
+        f"{clients} API clients for {elapsed:.0f} s: {len(latencies)} turns, "
+        f"{len(latencies) / elapsed:.1f} turns/s, errors {len(errors)}"
+    )
+    if latencies:
+        print(line(f"  POST /api/chat under load ({clients} clients)", latencies))
+
+
 def load(server: AppServer, clients: int, seconds: float) -> None:
     from gradio_client import Client
 
@@ -193,6 +235,7 @@ def main() -> None:
     try:
         chat_turns(server, args.turns)
         burst(server, args.burst)
+        api_load(server, args.clients, args.seconds)
         load(server, args.clients, args.seconds)
     finally:
         server.stop()
