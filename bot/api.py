@@ -428,10 +428,41 @@ def _with_genres(model: type[RecommendRequest], genres: list[str]) -> type[Recom
     )
 
 
+class MethodCheck:
+    """ASGI middleware: a method an /api path does not take is 405 with ``Allow``.
+
+    Without it a TRACE or PUT to an /api path fell through to the page mounted at "/" and came
+    back 404, as if the path did not exist.
+    """
+
+    def __init__(self, app: Any, allowed: dict[str, set[str]]) -> None:
+        self.app = app
+        self.allowed = allowed
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        methods = self.allowed.get(scope.get("path", "")) if scope["type"] == "http" else None
+        if methods is None or scope["method"] in methods:
+            await self.app(scope, receive, send)
+            return
+        allow = ", ".join(sorted(methods))
+        response = _problem(405, f"{scope['method']} is not allowed here; use {allow}.")
+        response.headers["Allow"] = allow
+        await response(scope, receive, send)
+
+
 def install(app: FastAPI, service: ChatService, secret: str) -> None:
     """Add the /api routes and their error handlers to ``app``; ``secret`` signs session ids."""
     app.state.session_ids = SessionIds(secret)
-    app.include_router(api_router(service))
+    router = api_router(service)
+    app.include_router(router)
+    allowed: dict[str, set[str]] = {}
+    for route in router.routes:
+        path, methods = getattr(route, "path", None), getattr(route, "methods", None)
+        if path and methods:
+            allowed.setdefault(path, set()).update(methods)
+    for methods in allowed.values():
+        methods.update({"HEAD"} if "GET" in methods else set())
+    app.add_middleware(MethodCheck, allowed=allowed)
     app.add_exception_handler(RequestValidationError, _on_validation)
     app.add_exception_handler(MovieBotError, _on_error)
     app.add_exception_handler(UnknownSessionError, _on_error)

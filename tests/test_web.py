@@ -349,3 +349,17 @@ def test_user_text_is_escaped_where_the_page_renders_it() -> None:
     assert "<script>" not in shown and "<img" not in shown
     assert "&lt;script&gt;" in shown and '"' in shown  # quotes stay readable
     assert plain("Fast & Furious") == "Fast &amp; Furious"  # Markdown shows it as "&"
+
+
+def test_a_method_an_api_path_does_not_take_is_405(http: httpx.Client) -> None:
+    for method, path, allow in [
+        ("TRACE", "/api/health", "GET, HEAD"),
+        ("PUT", "/api/chat", "POST"),
+        ("DELETE", "/api/rate", "POST"),
+    ]:
+        response = http.request(method, path)
+        assert response.status_code == 405, (method, path, response.status_code)
+        assert response.headers["allow"] == allow
+        assert "not allowed" in response.json()["detail"]
+    assert http.get("/api/health").status_code == 200
+    assert http.get("/").status_code == 200  # the page is untouched
