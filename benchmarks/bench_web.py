@@ -22,11 +22,14 @@ import statistics
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
 
 from benchmarks.common import DESCRIPTIONS, SHARED
+from bot.api import SESSION_HEADER as SESSION
 from recommender.config import Settings
 from recommender.engine import build
 from tests.app_server import AppServer
@@ -130,65 +133,30 @@ def burst(server: AppServer, n: int) -> None:
         )
 
 
-def api_load(server: AppServer, clients: int, seconds: float) -> None:
-    """``clients`` threads, each its own API session, posting chat turns back to back."""
+def run_clients(
+    label: str,
+    clients: int,
+    seconds: float,
+    connect: Callable[[], Any],
+    turn: Callable[[Any, str], None],
+) -> None:
+    """``clients`` threads, each connected once, sending turns back to back for ``seconds``.
+
+    ``turn(client, message)`` raises when the answer is wrong; that counts as an error.
+    """
     latencies: list[float] = []
     errors: list[str] = []
     lock = threading.Lock()
     go = threading.Barrier(clients + 1)
 
     def worker(n: int) -> None:
-        with httpx.Client(base_url=server.url, timeout=60) as http:
-            sid = http.get("/api/profile").headers["X-Session-Id"]
-            go.wait()
-            end, i = time.monotonic() + seconds, n
-            while time.monotonic() < end:
-                began = time.perf_counter()
-                response = http.post(
-                    "/api/chat",
-                    json={"message": MESSAGES[i % len(MESSAGES)]},
-                    headers={"X-Session-Id": sid},
-                )
-                with lock:
-                    if response.status_code == 200 and response.json()["reply"]:
-                        latencies.append(time.perf_counter() - began)
-                    else:
-                        errors.append(f"{response.status_code}: {response.text[:100]}")
-                i += 1
-
-    threads = [threading.Thread(target=worker, args=(n,)) for n in range(clients)]
-    for t in threads:
-        t.start()
-    go.wait()
-    began = time.monotonic()
-    for t in threads:
-        t.join()
-    elapsed = time.monotonic() - began
-    print(
-        f"{clients} API clients for {elapsed:.0f} s: {len(latencies)} turns, "
-        f"{len(latencies) / elapsed:.1f} turns/s, errors {len(errors)}"
-    )
-    if latencies:
-        print(line(f"  POST /api/chat under load ({clients} clients)", latencies))
-
-
-def load(server: AppServer, clients: int, seconds: float) -> None:
-    from gradio_client import Client
-
-    latencies: list[float] = []
-    errors: list[str] = []
-    lock = threading.Lock()
-    go = threading.Barrier(clients + 1)
-
-    def worker(n: int) -> None:
-        client = Client(server.url + "/", verbose=False)
+        client = connect()
         go.wait()
         end, i = time.monotonic() + seconds, n
         while time.monotonic() < end:
             began = time.perf_counter()
             try:
-                history, _ = client.predict(MESSAGES[i % len(MESSAGES)], [], api_name="/chat")
-                assert any(m["role"] == "assistant" for m in history), "no answer"
+                turn(client, MESSAGES[i % len(MESSAGES)])
             except Exception as err:
                 with lock:
                     errors.append(f"{type(err).__name__}: {err}")
@@ -206,13 +174,42 @@ def load(server: AppServer, clients: int, seconds: float) -> None:
         t.join()
     elapsed = time.monotonic() - began
     print(
-        f"{clients} clients for {elapsed:.0f} s: {len(latencies)} turns, "
+        f"{clients} {label} for {elapsed:.0f} s: {len(latencies)} turns, "
         f"{len(latencies) / elapsed:.1f} turns/s, errors {len(errors)}"
     )
     if latencies:
-        print(line(f"  turn latency under load ({clients} clients)", latencies))
+        print(line(f"  turn latency under load ({clients} {label})", latencies))
     for err in errors[:5]:
         print("  error:", err)
+
+
+def api_load(server: AppServer, clients: int, seconds: float) -> None:
+    """Each client its own API session, posting chat turns to POST /api/chat."""
+
+    def connect() -> tuple[httpx.Client, str]:
+        http = httpx.Client(base_url=server.url, timeout=60)
+        return http, http.get("/api/profile").headers["X-Session-Id"]
+
+    def turn(client: tuple[httpx.Client, str], message: str) -> None:
+        http, sid = client
+        response = http.post("/api/chat", json={"message": message}, headers={SESSION: sid})
+        response.raise_for_status()
+        assert response.json()["reply"], "no answer"
+
+    run_clients("API clients", clients, seconds, connect, turn)
+
+
+def load(server: AppServer, clients: int, seconds: float) -> None:
+    """Each client a gradio_client on the page's own chat endpoint (a browser's path)."""
+    from gradio_client import Client
+
+    def turn(client: Client, message: str) -> None:
+        history, _ = client.predict(message, [], api_name="/chat")
+        assert any(m["role"] == "assistant" for m in history), "no answer"
+
+    run_clients(
+        "page clients", clients, seconds, lambda: Client(server.url + "/", verbose=False), turn
+    )
 
 
 def main() -> None:

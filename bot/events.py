@@ -4,6 +4,7 @@ other for them."""
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -41,3 +42,12 @@ class Event:
     kind: Literal["status", "text", "note", "done"]
     text: str = ""
     reply: Reply | None = None
+
+
+def plain(text: str) -> str:
+    """Chat text (replies, notes and steps may quote the person's words) as text, never HTML.
+
+    Replies are plain text with light Markdown everywhere (API fields, stored history); each
+    front end escapes them where it renders HTML: the page and the Telegram bot.
+    """
+    return html.escape(text, quote=False)

@@ -43,7 +43,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.events import Reply
+from bot.events import Reply, plain
 from bot.session import ChatService
 
 log = logging.getLogger(__name__)
@@ -79,9 +79,7 @@ SORRY = "Sorry, something went wrong on my side. Please try again in a moment."
 _RATE_RE = re.compile(r"^(?P<title>.+?)\s+(?P<stars>\d+(?:[.,]\d+)?)\s*(?:★|stars?|/5)?\s*$")
 
 
-def _escape(text: str) -> str:
-    """Escape for Telegram's HTML mode (quotes may stay as they are)."""
-    return html.escape(text, quote=False)
+_escape = plain  # Telegram's HTML mode: quotes may stay as they are
 
 
 def session_of(chat_id: int) -> str:

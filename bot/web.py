@@ -18,7 +18,7 @@ from typing import Any
 import gradio as gr
 import pandas as pd
 
-from bot.events import Reply
+from bot.events import Reply, plain
 from bot.session import ChatService
 from recommender.errors import MovieBotError
 
@@ -549,15 +549,6 @@ def _toast(result: dict[str, Any], ok: str) -> None:
         gr.Warning(result["error"])
     else:
         gr.Info(ok)
-
-
-def plain(text: str) -> str:
-    """Text from the chat (the person's words, replies that quote them) as text, never HTML.
-
-    Replies, notes and steps are plain text with light Markdown everywhere (API fields, stored
-    history); each front end escapes them where it renders: here, Telegram's ``_escape``.
-    """
-    return html.escape(text, quote=False)
 
 
 def _finished(reply: Reply) -> list[dict[str, Any]]:

@@ -340,8 +340,8 @@ def test_the_public_api_does_not_let_anyone_view_a_dataset_user(http: httpx.Clie
 
 
 def test_user_text_is_escaped_where_the_page_renders_it() -> None:
-    from bot.events import Reply
-    from bot.web import _finished, plain
+    from bot.events import Reply, plain
+    from bot.web import _finished
 
     reply = Reply('I don\'t know a movie called "<script>alert(1)</script>".', "offline")
     reply.notes.append("<img src=x onerror=alert(1)>")
