@@ -15,6 +15,7 @@ import base64
 import hashlib
 import hmac
 import logging
+import os
 import secrets
 import time
 from typing import Annotated, Any, Literal
@@ -25,6 +26,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from bot.limits import numeric_threads
+from bot.linking import ACCOUNT_PATTERN, DEFAULT_TTL, MAX_TTL
 from bot.session import MAX_MESSAGE_CHARS, ChatService
 from recommender.errors import (
     AmbiguousTitleError,
@@ -79,6 +81,20 @@ class SessionIds:
 
 class UnknownSessionError(Exception):
     """A session id the server never issued."""
+
+
+class PlatformOnlyError(Exception):
+    """A link-token request without the platform's shared secret (or linking is off)."""
+
+
+LINK_SECRET_ENV = "MOVIEBOT_LINK_SECRET"
+LINKING_OFF = (
+    f"Account linking is off on this server: its operator sets {LINK_SECRET_ENV} and gives "
+    "the same secret to the platform's backend."
+)
+NOT_PLATFORM = (
+    "Only the platform's backend may ask for link tokens: send Authorization: Bearer <secret>."
+)
 
 
 # --- schemas -------------------------------------------------------------------------------
@@ -194,6 +210,31 @@ class ProfileResponse(BaseModel):
     viewing_as_movielens_user: int | None
     ratings: list[GivenOut]
     cluster: str | None
+    account: str | None = Field(None, description="the platform account this session is linked to")
+
+
+class LinkTokenRequest(_Strict):
+    account: str = Field(pattern=ACCOUNT_PATTERN, description="the platform's id for the person")
+    ttl_seconds: int = Field(DEFAULT_TTL, strict=True, ge=30, le=MAX_TTL)
+
+
+class LinkTokenResponse(BaseModel):
+    token: str = Field(description="give it to the signed-in person to redeem once")
+    account: str
+    expires_at: float = Field(description="Unix time")
+    expires_in: int = Field(description="seconds")
+    web_path: str = Field(description="the page, linking the browser that opens it")
+    telegram_command: str
+
+
+class LinkRequest(_Strict):
+    token: str = Field(min_length=1, max_length=200)
+
+
+class LinkResponse(BaseModel):
+    session_id: str
+    account: str
+    ratings_given: int = Field(description="the account's ratings, this session's included")
 
 
 class HealthResponse(BaseModel):
@@ -215,6 +256,7 @@ class Problem(BaseModel):
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": Problem, "description": "The body is not valid JSON"},
     401: {"model": Problem, "description": "A session id this server did not issue"},
+    403: {"model": Problem, "description": "Link tokens: a wrong platform secret, or linking off"},
     404: {"model": Problem, "description": "No such movie (with did-you-mean suggestions)"},
     409: {"model": Problem, "description": "Several movies match: add the year"},
     422: {"model": Problem, "description": "Invalid input, with what is valid"},
@@ -247,6 +289,20 @@ def session_id(
 
 
 Session = Annotated[str, Depends(session_id)]
+PlatformAuth = Annotated[
+    str, Header(max_length=500, description="Bearer and the shared link secret")
+]
+
+
+def _check_platform(authorization: str) -> None:
+    expected = os.environ.get(LINK_SECRET_ENV, "")
+    if not expected:
+        raise PlatformOnlyError(LINKING_OFF)
+    scheme, _, given = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(
+        given.strip().encode(), expected.encode()
+    ):
+        raise PlatformOnlyError(NOT_PLATFORM)
 
 
 def _key(sid: str) -> str:
@@ -264,6 +320,8 @@ def _problem(status: int, detail: str, suggestions: list[str] | None = None) -> 
 def _on_error(request: Request, err: Exception) -> JSONResponse:
     if isinstance(err, UnknownSessionError):
         return _problem(401, UNKNOWN_SESSION)
+    if isinstance(err, PlatformOnlyError):
+        return _problem(403, str(err))
     if isinstance(err, UnknownTitleError):
         return _problem(404, str(err), err.suggestions)
     if isinstance(err, UnknownMovieError):
@@ -401,7 +459,33 @@ def api_router(service: ChatService) -> APIRouter:
             viewing_as_movielens_user=stored.view_user,
             ratings=ratings,
             cluster=cluster,
+            account=stored.account,
         )
+
+    @router.post("/link-token", tags=["accounts"])
+    def link_token(body: LinkTokenRequest, authorization: PlatformAuth = "") -> LinkTokenResponse:
+        """For the platform's backend: a short-lived, single-use token linking a chat to an account.
+
+        Send the shared secret as ``Authorization: Bearer <MOVIEBOT_LINK_SECRET>``. The person
+        redeems the token once, before it expires: on the page at ``web_path``, with Telegram's
+        ``telegram_command``, or with ``POST /api/link``.
+        """
+        _check_platform(authorization)
+        issued = service.links.issue(body.account, body.ttl_seconds)
+        return LinkTokenResponse(
+            token=issued.token,
+            account=issued.account,
+            expires_at=round(issued.expires_at, 3),
+            expires_in=body.ttl_seconds,
+            web_path=f"/?link={issued.token}",
+            telegram_command=f"/link {issued.token}",
+        )
+
+    @router.post("/link", tags=["accounts"])
+    def link(body: LinkRequest, sid: Session) -> LinkResponse:
+        """Redeem a link token: this session's ratings become the account's, shared from now on."""
+        linked = service.link(_key(sid), body.token)
+        return LinkResponse(session_id=sid, account=linked.account, ratings_given=linked.ratings)
 
     @router.post("/chat", tags=["chat"])
     def chat(body: ChatRequest, sid: Session) -> ChatResponse:
@@ -466,4 +550,5 @@ def install(app: FastAPI, service: ChatService, secret: str) -> None:
     app.add_exception_handler(RequestValidationError, _on_validation)
     app.add_exception_handler(MovieBotError, _on_error)
     app.add_exception_handler(UnknownSessionError, _on_error)
+    app.add_exception_handler(PlatformOnlyError, _on_error)
     app.add_exception_handler(Exception, _on_error)  # a bug: logged, a JSON 500, no traceback

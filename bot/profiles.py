@@ -9,6 +9,8 @@ with ``synchronous=FULL`` and one transaction per write: once a write returns, i
 from __future__ import annotations
 
 import json
+import os
+import secrets
 import sqlite3
 import threading
 import time
@@ -45,7 +47,21 @@ CREATE TABLE IF NOT EXISTS messages (
     at REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS messages_by_session ON messages(session_id, id);
+CREATE TABLE IF NOT EXISTS links (
+    session_id TEXT PRIMARY KEY REFERENCES sessions(session_id) ON DELETE CASCADE,
+    account TEXT NOT NULL,        -- a platform account: its ratings live under 'account:<id>'
+    at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS link_tokens (
+    nonce TEXT PRIMARY KEY,
+    account TEXT NOT NULL,
+    expires REAL NOT NULL,
+    used REAL,                    -- when it was redeemed: a token links one session, once
+    used_by TEXT
+);
 """
+
+TokenState = Literal["ok", "again", "unknown", "used", "expired"]
 
 
 @dataclass(frozen=True)
@@ -65,6 +81,7 @@ class Profile:
     view_user: int | None = None
     given: dict[int, Given] = field(default_factory=dict)
     state: dict[str, Any] = field(default_factory=dict)
+    account: str | None = None  # the platform account this session is linked to
 
     @property
     def ratings(self) -> dict[int, float]:
@@ -108,6 +125,11 @@ class ProfileStore:
                 raise
             self._db.execute("COMMIT")
 
+    def _owner(self, db: sqlite3.Connection, session_id: str) -> str:
+        """Whose ratings a session reads and writes: its linked account's, or its own."""
+        row = db.execute("SELECT account FROM links WHERE session_id = ?", (session_id,)).fetchone()
+        return session_id if row is None else account_key(row[0])
+
     def _ensure(self, db: sqlite3.Connection, session_id: str) -> None:
         now = time.time()
         db.execute(
@@ -120,11 +142,14 @@ class ProfileStore:
         """The profile of a session (an empty one for a session never seen)."""
         with self._lock:
             row = self._db.execute(
-                "SELECT view_user, state FROM sessions WHERE session_id = ?", (session_id,)
+                "SELECT view_user, state, account FROM sessions "
+                "LEFT JOIN links USING (session_id) WHERE session_id = ?",
+                (session_id,),
             ).fetchone()
+            owner = session_id if row is None or row[2] is None else account_key(row[2])
             given = self._db.execute(
                 "SELECT movie_id, stars, kind FROM ratings WHERE session_id = ? ORDER BY at",
-                (session_id,),
+                (owner,),
             ).fetchall()
         if row is None:
             return Profile(session_id)
@@ -133,6 +158,7 @@ class ProfileStore:
             row[0],
             {m: Given(m, s, k) for m, s, k in given},
             json.loads(row[1]),
+            row[2],
         )
 
     def give(self, session_id: str, movie_id: int, stars: float, kind: Kind = "rating") -> None:
@@ -144,14 +170,15 @@ class ProfileStore:
                 "VALUES (?, ?, ?, ?, ?) "
                 "ON CONFLICT(session_id, movie_id) DO UPDATE SET stars = excluded.stars, "
                 "kind = excluded.kind, at = excluded.at",
-                (session_id, movie_id, stars, kind, time.time()),
+                (self._owner(db, session_id), movie_id, stars, kind, time.time()),
             )
 
     def forget(self, session_id: str, movie_id: int) -> bool:
         """Take back a rating; True when there was one."""
         with self._write() as db:
             cursor = db.execute(
-                "DELETE FROM ratings WHERE session_id = ? AND movie_id = ?", (session_id, movie_id)
+                "DELETE FROM ratings WHERE session_id = ? AND movie_id = ?",
+                (self._owner(db, session_id), movie_id),
             )
             return cursor.rowcount > 0
 
@@ -202,6 +229,89 @@ class ProfileStore:
             db.execute("UPDATE sessions SET state = '{}' WHERE session_id = ?", (session_id,))
 
     def reset(self, session_id: str) -> None:
-        """Forget everything about a session: ratings, history, state, view."""
+        """Forget everything about a session: ratings, history, state, view, link.
+
+        A linked account's ratings stay: they belong to the account, not to this session.
+        """
         with self._write() as db:
             db.execute("DELETE FROM sessions WHERE session_id = ?", (session_id,))
+
+    # --- platform accounts --------------------------------------------------------------------
+
+    def keep_link_token(self, nonce: str, account: str, expires: float) -> None:
+        """Remember an issued link token (and drop those expired a day ago or more)."""
+        with self._write() as db:
+            db.execute("DELETE FROM link_tokens WHERE expires < ?", (time.time() - 86400,))
+            db.execute(
+                "INSERT INTO link_tokens (nonce, account, expires) VALUES (?, ?, ?)",
+                (nonce, account, expires),
+            )
+
+    def take_link_token(self, nonce: str, session_id: str) -> tuple[TokenState, str | None]:
+        """Use a link token up: ("ok", its account) the first time, before it expires.
+
+        The same session redeeming it again (a page reloaded with the token in its address)
+        gets ("again", account); any other session gets ("used", account).
+        """
+        now = time.time()
+        with self._write() as db:
+            row = db.execute(
+                "SELECT account, expires, used_by FROM link_tokens WHERE nonce = ?", (nonce,)
+            ).fetchone()
+            if row is None:
+                return "unknown", None
+            if row[2] is not None:
+                return ("again" if row[2] == session_id else "used"), row[0]
+            if row[1] <= now:
+                return "expired", row[0]
+            db.execute(
+                "UPDATE link_tokens SET used = ?, used_by = ? WHERE nonce = ?",
+                (now, session_id, nonce),
+            )
+            return "ok", row[0]
+
+    def link(self, session_id: str, account: str) -> int:
+        """Link a session to an account; its own ratings join the account's (newest wins).
+
+        Returns how many ratings the account holds now.
+        """
+        owner = account_key(account)
+        with self._write() as db:
+            self._ensure(db, session_id)
+            self._ensure(db, owner)
+            db.execute(
+                "INSERT INTO ratings (session_id, movie_id, stars, kind, at) "
+                "SELECT ?, movie_id, stars, kind, at FROM ratings WHERE session_id = ? AND true "
+                "ON CONFLICT(session_id, movie_id) DO UPDATE SET stars = excluded.stars, "
+                "kind = excluded.kind, at = excluded.at WHERE excluded.at > ratings.at",
+                (owner, session_id),
+            )
+            db.execute("DELETE FROM ratings WHERE session_id = ?", (session_id,))
+            db.execute(
+                "INSERT INTO links (session_id, account, at) VALUES (?, ?, ?) "
+                "ON CONFLICT(session_id) DO UPDATE SET account = excluded.account, "
+                "at = excluded.at",
+                (session_id, account, time.time()),
+            )
+            (count,) = db.execute(
+                "SELECT count(*) FROM ratings WHERE session_id = ?", (owner,)
+            ).fetchone()
+        return int(count)
+
+
+def account_key(account: str) -> str:
+    """The store's key for a platform account's ratings (no session id has this form)."""
+    return f"account:{account}"
+
+
+def userdata_secret(userdata: Path) -> str:
+    """The key behind browser tokens, API session ids and link tokens; made once, kept private."""
+    path = userdata / "web_secret"
+    if path.exists() and (secret := path.read_text().strip()):
+        return secret
+    userdata.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_urlsafe(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(secret)
+    return secret

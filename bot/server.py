@@ -7,7 +7,6 @@ browser-state secret lives in the user-data folder so sessions survive restarts.
 from __future__ import annotations
 
 import logging
-import os
 import secrets
 import threading
 from collections.abc import Callable
@@ -19,6 +18,7 @@ from fastapi import FastAPI
 
 from bot import api
 from bot.limits import Backpressure, ServerLimits
+from bot.profiles import userdata_secret as page_secret
 from bot.session import ChatService
 from bot.web import CSS, WebPage
 
@@ -26,19 +26,6 @@ log = logging.getLogger(__name__)
 
 PAGE_MAX_BODY = 8 * 1024 * 1024  # bytes: a long conversation's history goes up with each turn
 QUEUE_LIMIT = 16  # turns computed at once; more wait in Gradio's queue
-
-
-def page_secret(userdata: Path) -> str:
-    """The key behind browser tokens and API session ids; made once, kept private."""
-    path = userdata / "web_secret"
-    if path.exists() and (secret := path.read_text().strip()):
-        return secret
-    userdata.mkdir(parents=True, exist_ok=True)
-    secret = secrets.token_urlsafe(32)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as out:
-        out.write(secret)
-    return secret
 
 
 def create_app(service: ChatService, userdata: Path, limits: ServerLimits | None = None) -> FastAPI:

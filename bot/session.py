@@ -13,6 +13,7 @@ import hashlib
 import logging
 import os
 import re
+import secrets
 import threading
 from collections.abc import Iterator
 from dataclasses import replace
@@ -21,9 +22,10 @@ from urllib.parse import urlsplit
 
 from bot.dialogue import DialogueState
 from bot.events import Event, Reply
+from bot.linking import Linked, LinkTokens
 from bot.nlu import Intent, Understander
 from bot.offline import LLM_HINT, OfflineAgent, describe_profile
-from bot.profiles import ProfileStore
+from bot.profiles import ProfileStore, userdata_secret
 from bot.tools import Toolbox, TurnLog
 from recommender.engine import Engine
 from recommender.errors import MovieBotError
@@ -69,12 +71,14 @@ class ChatService:
         llm: LLMAgent | None = None,
         understander: Understander | None = None,
         view_as_users: bool = True,
+        links: LinkTokens | None = None,
     ) -> None:
         self.engine = engine
         self.store = store
         self.llm = llm
         # "I'm user 414": fine for a demo on public data, not on a platform with real people.
         self.view_as_users = view_as_users
+        self.links = links or LinkTokens(secrets.token_urlsafe(32), store)
         self.nlu = understander or Understander(engine.catalog, _embedder(engine))
         self.offline = OfflineAgent(self.nlu)
         # Striped, not one per session: a lock per session ever seen grew without bound.
@@ -274,6 +278,10 @@ class ChatService:
         """Everyone on the 2-D taste map, and where this session's person stands."""
         return self.engine.taste_map(self._toolbox(session_id, TurnLog()).taste())
 
+    def link(self, session_id: str, token: str) -> Linked:
+        """Redeem a platform's link token: this session shares the account's ratings from now."""
+        return self.links.redeem(token, session_id)
+
     def reset(self, session_id: str, everything: bool = False) -> None:
         """Start the conversation afresh; with ``everything``, forget the profile too."""
         if everything:
@@ -303,7 +311,9 @@ def open_service(
 
     settings = llm_settings or LLMSettings.from_env()
     allowed = view_as_users or os.environ.get("MOVIEBOT_VIEW_AS_USERS", "").lower() in TRUE
-    service = ChatService(engine, ProfileStore.in_folder(userdata), view_as_users=allowed)
+    store = ProfileStore.in_folder(userdata)
+    links = LinkTokens(userdata_secret(userdata), store)
+    service = ChatService(engine, store, view_as_users=allowed, links=links)
     if settings.enabled:
         from bot.agent import LLMAgent
         from bot.grounding import Grounder

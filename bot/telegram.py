@@ -44,7 +44,9 @@ from telegram.ext import (
 )
 
 from bot.events import Reply, plain
+from bot.linking import linked_text
 from bot.session import ChatService
+from recommender.errors import MovieBotError
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +63,7 @@ COMMANDS = [
     ("rate", "Rate a movie: /rate Heat 4.5"),
     ("profile", "Your ratings and taste cluster"),
     ("reset", "Forget this chat's ratings and conversation"),
+    ("link", "Link this chat to your account: /link TOKEN"),
     ("help", "What I can do"),
 ]
 WELCOME = (
@@ -73,6 +76,10 @@ HELP = (
     "<i>I loved Heat</i>, <i>what is my taste?</i>\n\n"
     + "\n".join(f"/{name} - {html.escape(text, quote=False)}" for name, text in COMMANDS)
     + "\n\nUnder each pick: 👍 / 👎 or 1-5 ⭐ to rate it; your next picks take it into account."
+)
+LINK_HOW = (
+    "Send /link and the token from your account page, e.g. /link AbC123... "
+    "(a token works once, for a few minutes)."
 )
 TEXT_ONLY = "I understand text only - tell me about movies you like, or send /help."
 SORRY = "Sorry, something went wrong on my side. Please try again in a moment."
@@ -95,7 +102,9 @@ class TelegramBot:
     # --- onboarding -------------------------------------------------------------------------
 
     async def start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-        """/start: greet and ask for a few loved films or a description."""
+        """/start: greet and ask for a few loved films (a deep link's token links the chat)."""
+        if context.args:  # https://t.me/<bot>?start=TOKEN from the platform's account page
+            await self.link(update, context)
         await _reply(update.effective_message, WELCOME)
         return ONBOARDING
 
@@ -152,6 +161,19 @@ class TelegramBot:
             update, self.service.rate, session_of(chat_id), match["title"], stars
         )
         text = result.get("error") or f"Saved: {result['title']}, {result['your_rating']:g}★."
+        await _reply(update.effective_message, _escape(text))
+
+    async def link(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/link TOKEN: share the ratings of the platform account that issued the token."""
+        token = " ".join(context.args or []).strip()
+        if not token:
+            await _reply(update.effective_message, LINK_HOW)
+            return
+        session = session_of(update.effective_chat.id)
+        try:
+            text = linked_text(await self._work(update, self.service.link, session, token))
+        except MovieBotError as err:
+            text = str(err)
         await _reply(update.effective_message, _escape(text))
 
     async def profile(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -271,6 +293,7 @@ class TelegramBot:
             ("rate", self.rate),
             ("profile", self.profile),
             ("reset", self.reset),
+            ("link", self.link),
         ]:
             app.add_handler(CommandHandler(name, handler))
         app.add_handler(CallbackQueryHandler(self.button))

@@ -19,6 +19,7 @@ import gradio as gr
 import pandas as pd
 
 from bot.events import Reply, plain
+from bot.linking import linked_text
 from bot.session import ChatService
 from recommender.errors import MovieBotError
 
@@ -78,20 +79,34 @@ class WebPage:
 
     # --- identity ---------------------------------------------------------------------------
 
-    def on_load(self, token: str | None) -> Outputs:
+    def on_load(self, token: str | None, request: gr.Request | None = None) -> Outputs:
         """Pick up this browser's session (or start one), restore its conversation, open the box.
 
         The message box and Send start disabled: a message sent before the session is restored
-        would be answered and then overwritten by the restored (older) conversation.
+        would be answered and then overwritten by the restored (older) conversation. A page
+        opened at ``/?link=TOKEN`` (from a platform's account page) links this browser first.
         """
         if not token or not _TOKEN_RE.fullmatch(str(token)):
             token = new_token()
+        link = request.query_params.get("link") if request is not None else None
+        if link:
+            self._link(web_session(token), link)
         history = [
             {"role": role, "content": plain(content)}
             for role, content in self.service.store.history(web_session(token))
         ]
         ready = gr.update(interactive=True)
         return (token, token, history, ready, ready)
+
+    def _link(self, session: str, link: str) -> None:
+        """Redeem a link token; the outcome is said in the conversation."""
+        try:
+            linked = self.service.link(session, link)
+        except MovieBotError as err:
+            self.service.store.append(session, "assistant", str(err))
+            return
+        if linked.fresh:  # not again on every reload of the same address
+            self.service.store.append(session, "assistant", linked_text(linked))
 
     def _session(self, token: str | None) -> tuple[str, str]:
         token = token if token and _TOKEN_RE.fullmatch(str(token)) else new_token()

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from tests.app_server import AppServer, linked_home
@@ -32,6 +33,7 @@ CHROMIUM_ARGS = [
 # Rendered Markdown: list numbers are markers, not text.
 PICK_RE = re.compile(r"^(?:\d+\.\s*)?(.+? \(\d{4}\)): ~", re.MULTILINE)
 TIMEOUT = 60_000  # ms
+LINK_SECRET = "shared with the platform's backend"
 
 
 def _chromium() -> str:
@@ -76,6 +78,17 @@ def _answers(page: Any) -> list[str]:
     return [t for t in texts if PICK_RE.search(t)]
 
 
+def _link_token(server: AppServer, account: str) -> str:
+    """What the platform's backend does for a signed-in person: ask for a link token."""
+    response = httpx.post(
+        server.url + "/api/link-token",
+        json={"account": account},
+        headers={"Authorization": f"Bearer {LINK_SECRET}"},
+    )
+    response.raise_for_status()
+    return str(response.json()["token"])
+
+
 def _in_my_ratings(page: Any, title: str) -> Any:
     """A visible cell of the "My ratings" table (the grid also keeps hidden copies)."""
     return page.locator("#my-ratings").get_by_text(title, exact=True).filter(visible=True).first
@@ -85,7 +98,7 @@ def test_chat_rate_reload_and_restart_in_a_real_browser(
     browser: Any, real_env, real_build, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
     home = linked_home(real_build[0].settings.artifacts_dir, tmp_path / "home")
-    server = AppServer(real_env, home).start()
+    server = AppServer({**real_env, "MOVIEBOT_LINK_SECRET": LINK_SECRET}, home).start()
     try:
         context = browser.new_context(viewport={"width": 1280, "height": 1000})
         page = context.new_page()
@@ -122,6 +135,15 @@ def test_chat_rate_reload_and_restart_in_a_real_browser(
         page.get_by_role("tab", name="My taste").click()
         _in_my_ratings(page, picks[0]).wait_for(timeout=TIMEOUT)
         page.screenshot(path=str(tmp_path / "taste.png"), full_page=True)
+
+        # The platform links this browser, then a second device, to one account.
+        page.goto(server.url + f"/?link={_link_token(server, 'acct-7')}")
+        page.get_by_text("Linked to your account (acct-7)").wait_for(timeout=TIMEOUT)
+        other = browser.new_context(viewport={"width": 1280, "height": 1000}).new_page()
+        other.goto(server.url + f"/?link={_link_token(server, 'acct-7')}")
+        other.get_by_text("Linked to your account (acct-7)").wait_for(timeout=TIMEOUT)
+        other.get_by_role("tab", name="My taste").click()
+        _in_my_ratings(other, picks[1]).wait_for(timeout=TIMEOUT)  # rated on the first device
         context.close()
     finally:
         server.stop()

@@ -144,6 +144,36 @@ def test_commands_similar_rate_profile_help_reset(service, fake) -> None:  # typ
     run_bot(service, fake, scenario)
 
 
+def test_link_and_a_deep_link_join_a_platform_account(service, fake) -> None:  # type: ignore[no-untyped-def]
+    heat = service.engine.resolve("Heat (1995)")
+    service.store.give("web:browser", heat, 5.0)
+    service.link("web:browser", service.links.issue("acct-9").token)  # rated on the web first
+    token, deep = service.links.issue("acct-9").token, service.links.issue("acct-9").token
+
+    def scenario() -> None:
+        replies = iter(range(1, 100))
+        for text, expected in [
+            ("/link", "Send /link and the token"),
+            ("/link not-a-token", "not a link token from this service"),
+            (f"/link {token}", "Linked to your account (acct-9)"),
+            (f"/link {token}", "Linked to your account (acct-9)"),  # this chat, again: fine
+            ("/profile", "Heat (1995)"),
+        ]:
+            fake.text(11, text)
+            reply = fake.wait_replies(11, next(replies))[-1]
+            assert expected in reply.text.replace("&#x27;", "'"), (text, reply.text)
+        fake.text(12, f"/link {token}")  # another chat with the same token
+        assert "used already" in fake.wait_replies(12, 1)[0].text
+        fake.text(13, f"/start {deep}")  # https://t.me/<bot>?start=TOKEN
+        linked, welcome = fake.wait_replies(13, 2)
+        assert "Linked to your account (acct-9)" in linked.text
+        assert "Tell me a few films you love" in welcome.text
+
+    run_bot(service, fake, scenario)
+    assert service.store.load("telegram:13").ratings == {heat: 5.0}
+    assert service.store.load("telegram:12").ratings == {}
+
+
 def test_a_long_message_a_sticker_and_html_in_titles(service, fake) -> None:  # type: ignore[no-untyped-def]
     def scenario() -> None:
         fake.text(6, "I loved Heat. " + "x" * 10_000)

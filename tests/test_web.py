@@ -21,12 +21,13 @@ from tests.app_server import AppServer, linked_home
 pytestmark = pytest.mark.slow
 
 PICK_RE = re.compile(r"^\d+\. (.+? \(\d{4}\)):", re.MULTILINE)
+LINK_SECRET = "the platform and moviebot share this"
 
 
 @pytest.fixture(scope="module")
 def server(real_env, real_build, tmp_path_factory) -> Iterator[AppServer]:  # type: ignore[no-untyped-def]
     home = linked_home(real_build[0].settings.artifacts_dir, tmp_path_factory.mktemp("web-home"))
-    app = AppServer(real_env, home).start()
+    app = AppServer({**real_env, "MOVIEBOT_LINK_SECRET": LINK_SECRET}, home).start()
     yield app
     app.stop()
 
@@ -221,6 +222,61 @@ def test_a_malformed_session_id_is_refused(http: httpx.Client) -> None:
     response = http.get("/api/profile", headers={"X-Session-Id": "web:../../etc"})
     assert response.status_code == 422
     assert "X-Session-Id" in response.json()["detail"]
+
+
+# --- linking a chat to a platform account ----------------------------------------------------
+
+
+def _token(http: httpx.Client, account: str) -> str:
+    response = http.post(
+        "/api/link-token",
+        json={"account": account},
+        headers={"Authorization": f"Bearer {LINK_SECRET}"},
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["expires_in"] == 600 and body["web_path"] == f"/?link={body['token']}"
+    return str(body["token"])
+
+
+def test_only_the_platform_gets_link_tokens(http: httpx.Client) -> None:
+    for auth in ({}, {"Authorization": "Bearer guess"}, {"Authorization": LINK_SECRET}):
+        response = http.post("/api/link-token", json={"account": "alice"}, headers=auth)
+        assert response.status_code == 403, (auth, response.text)
+        assert "Bearer" in response.json()["detail"]
+    bad = http.post(
+        "/api/link-token",
+        json={"account": "<b>", "ttl_seconds": 10**6},
+        headers={"Authorization": f"Bearer {LINK_SECRET}"},
+    )
+    assert bad.status_code == 422 and "account" in bad.text and "ttl_seconds" in bad.text
+
+
+def test_two_linked_sessions_share_ratings_and_a_token_works_once(http: httpx.Client) -> None:
+    phone = http.post("/api/rate", json={"movie": "Heat", "stars": 5})
+    phone_sid = phone.headers["X-Session-Id"]
+    token = _token(http, "acct-42")
+    linked = http.post("/api/link", json={"token": token}, headers={"X-Session-Id": phone_sid})
+    assert linked.status_code == 200, linked.text
+    assert linked.json() == {"session_id": phone_sid, "account": "acct-42", "ratings_given": 1}
+
+    laptop = http.get("/api/profile")
+    laptop_sid = laptop.headers["X-Session-Id"]
+    stolen = http.post("/api/link", json={"token": token}, headers={"X-Session-Id": laptop_sid})
+    assert stolen.status_code == 422 and "used already" in stolen.json()["detail"]
+    forged = http.post(
+        "/api/link", json={"token": token[:-2] + "xx"}, headers={"X-Session-Id": laptop_sid}
+    )
+    assert forged.status_code == 422 and "not a link token" in forged.json()["detail"]
+    assert http.get("/api/profile", headers={"X-Session-Id": laptop_sid}).json()["ratings"] == []
+
+    token = _token(http, "acct-42")
+    http.post("/api/link", json={"token": token}, headers={"X-Session-Id": laptop_sid})
+    profile = http.get("/api/profile", headers={"X-Session-Id": laptop_sid}).json()
+    assert profile["account"] == "acct-42"
+    assert [g["movie"]["display"] for g in profile["ratings"]] == ["Heat (1995)"]
+    picks = http.post("/api/recommend", json={"k": 5}, headers={"X-Session-Id": laptop_sid})
+    assert picks.json()["basis"] != "popular"  # the phone's rating already shapes the laptop's
 
 
 # --- schemathesis over the OpenAPI document ----------------------------------------------
