@@ -1,7 +1,7 @@
 """The web app, offline mode: time to serve, a chat turn through the web stack, 20 clients.
 
     python -m benchmarks.bench_web [--home DIR] [--starts 3] [--turns 40] [--clients 20]
-                                   [--seconds 60] [--burst 200]
+                                   [--seconds 60] [--burst 200] [--workers N] [--skip-page]
 
 Builds the artifacts under --home first if needed (not timed), then runs the real
 ``python app.py web`` on a free loopback port. Startup is measured from process start to the
@@ -220,6 +220,8 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--burst", type=int, default=200)
+    parser.add_argument("--workers", type=int, help="MOVIEBOT_WORKERS for the server")
+    parser.add_argument("--skip-page", action="store_true", help="no gradio_client load test")
     args = parser.parse_args()
     home = args.home or Path(tempfile.mkdtemp(prefix="moviebot-bench-web-"))
     data = SHARED / "ml-latest-small"
@@ -227,13 +229,15 @@ def main() -> None:
     env = {
         "MOVIEBOT_DATA_DIR": str(data),
         "MOVIEBOT_DESCRIPTIONS": os.pathsep.join(map(str, DESCRIPTIONS)),
+        **({"MOVIEBOT_WORKERS": str(args.workers)} if args.workers else {}),
     }
     server = startup(env, home, args.starts)
     try:
         chat_turns(server, args.turns)
         burst(server, args.burst)
         api_load(server, args.clients, args.seconds)
-        load(server, args.clients, args.seconds)
+        if not args.skip_page:
+            load(server, args.clients, args.seconds)
     finally:
         server.stop()
 

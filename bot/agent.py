@@ -441,11 +441,12 @@ class LLMAgent:
         out.removed += verdict.removed
         if not verdict.text and verdict.removed:
             return
+        text = out.numbered(verdict.text)
         if not log.calls:
-            out.held.append(verdict.text)
+            out.held.append(text)
             return
-        out.lines.append(verdict.text)
-        yield Event("text", verdict.text + "\n")
+        out.lines.append(text)
+        yield Event("text", text + "\n")
 
     def _allowed(self, tools: Toolbox, message: str) -> set[str]:
         """Titles a reply may name besides the tools' results: the person's own."""
@@ -458,6 +459,9 @@ class LLMAgent:
             if movie_id in catalog.movies.index:
                 keys.add(title_key(catalog.movie(movie_id).title))
         return keys
+
+
+_ITEM_RE = re.compile(r"^(?P<indent>[ \t]*)\d{1,3}(?P<dot>[.)])(?=\s)")
 
 
 @dataclass
@@ -476,7 +480,18 @@ class _Answer:
     stopped: bool = False
     viewing: int | None = None  # the MovieLens user this session views as, if any
     claims: list[str] = field(default_factory=list)  # lines dropped for claiming false actions
+    listed: int = 0  # items shown so far in the current numbered list
     shown: int = 0  # characters of the reply read so far
+
+    def numbered(self, line: str) -> str:
+        """Number list items as shown, so a dropped item leaves no gap ("1." then "3.")."""
+        item = _ITEM_RE.match(line)
+        if item is None:
+            if line.strip() and not line[:1].isspace():
+                self.listed = 0
+            return line
+        self.listed += 1
+        return f"{item['indent']}{self.listed}{item['dot']}{line[item.end() :]}"
 
     def tool_called(self) -> None:
         """A real call came after all: what was said before it is dropped, not judged."""

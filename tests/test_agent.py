@@ -75,10 +75,10 @@ def test_right_tool_right_arguments_and_a_grounded_reply(engine, understander, t
             )
         picks = _titles(fake.tool_results()[0])
         return Say(
-            f"Here you go:\n1. **{picks[0]}** - about 4 stars for you.\n"
-            f"2. **{picks[1]}** - people tag it fun.\n"
-            "3. **The Midnight Garden Heist (2015)** - a hidden gem.\n"
-            "4. **Titanic (1997)** - a classic.\nEnjoy!"
+            "Here you go:\n1. **The Midnight Garden Heist (2015)** - a hidden gem.\n"
+            f"2. **{picks[0]}** - about 4 stars for you.\n"
+            "3. **Titanic (1997)** - a classic.\n"
+            f"4. **{picks[1]}** - people tag it fun.\nEnjoy!"
         )
 
     with FakeOpenAI(script) as fake:
@@ -100,6 +100,8 @@ def test_right_tool_right_arguments_and_a_grounded_reply(engine, understander, t
     assert "Titanic" not in reply.text  # real, but no tool returned it
     assert set(reply.removed) == {"The Midnight Garden Heist (2015)", "Titanic (1997)"}
     assert "Enjoy!" in reply.text
+    # the list is numbered as shown: no gap where the two were taken out
+    assert f"1. **{picks[0]}**" in reply.text and f"2. **{picks[1]}**" in reply.text
 
 
 def test_titles_in_prose_are_checked_sentence_by_sentence(engine, understander, tmp_path) -> None:  # type: ignore[no-untyped-def]
