@@ -464,7 +464,9 @@ def _parser() -> argparse.ArgumentParser:
     search.add_argument("--json", action="store_true", help="print JSON only")
     evaluate = add("eval", cmd_eval)
     evaluate.add_argument("--folds", type=int, default=5, help="cross-validation folds (default 5)")
-    evaluate.add_argument("--skip-slow", action="store_true", help="leave out surprise's SVDpp")
+    evaluate.add_argument(
+        "--skip-slow", action="store_true", help="leave out surprise's SVDpp and SLIM"
+    )
     evaluate.add_argument(
         "--only",
         action="append",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any, ClassVar
 
 import pandas as pd
 import pytest
@@ -12,8 +13,22 @@ from recommender.config import Settings
 from recommender.engine import build
 from recommender.evaluation import evaluate, favourites, markdown_report
 from recommender.models import ModelParams
+from recommender.peer_eval import cache_file
+from recommender.peers import SLIM, ItemKNN, Peer, RP3beta
 from recommender.pipeline import TUNED_FILE, tuned_params
 from recommender.svd import SVDConfig
+
+
+class TinyKNN(ItemKNN):
+    grid: ClassVar[dict[str, list[Any]]] = {"k": [20, 50], "shrink": [10]}
+
+
+class TinyRP3(RP3beta):
+    grid: ClassVar[dict[str, list[Any]]] = {"alpha": [1.0], "beta": [0.3], "k": [100]}
+
+
+TINY: tuple[type[Peer], ...] = (TinyKNN, TinyRP3, SLIM)
+SKIPPED = "not run (--skip-slow)"
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +54,7 @@ def test_eval_json_schema_and_peer_cache(subset: Settings) -> None:
         }
     )
     cache = subset.artifacts_dir / "eval-cache.json"
-    result = evaluate(catalog, fast, cache, folds=2, skip_slow=True, progress=False)
+    result = evaluate(catalog, fast, cache, folds=2, skip_slow=True, progress=False, peers=TINY)
     assert {r["model"] for r in result["rating"]} == {
         "surprise.SVD",
         "surprise.KNNBaseline",
@@ -48,16 +63,16 @@ def test_eval_json_schema_and_peer_cache(subset: Settings) -> None:
         "moviebot.Blend",
     }
     assert all({"rmse", "mae", "fit_seconds"} <= set(r) for r in result["rating"])
-    assert {r["model"] for r in result["ranking"]} == {
-        "popularity",
-        "moviebot.SVD top-N",
-        "ease",
-        "ials",
-        "moviebot.hybrid",
-    }
-    assert all(
-        {"precision@10", "recall@10", "ndcg@10", "coverage"} <= set(r) for r in result["ranking"]
-    )
+    ranked = {r["model"]: r for r in result["ranking"]}
+    assert {"popularity", "moviebot.SVD top-N", "ease", "ials", "moviebot.hybrid"} < set(ranked)
+    assert "  hybrid without ease" in ranked  # the ablation: each weighted component dropped
+    assert ranked["SLIM ElasticNet"] == {"model": "SLIM ElasticNet", "skipped": SKIPPED}
+    scored = [r for r in result["ranking"] if "skipped" not in r]
+    assert all({"precision@10", "recall@10", "ndcg@10", "coverage"} <= set(r) for r in scored)
+    knn = ranked["ItemKNN cosine"]
+    assert knn["params"] in {"k 20, shrink 10", "k 50, shrink 10"}  # chosen on validation
+    low, high = knn["vs_hybrid_ndcg@10"]
+    assert low <= knn["ndcg@10"] - ranked["moviebot.hybrid"]["ndcg@10"] <= high
     assert all({"recall@10", "capped_recall@10", "ndcg@10"} <= set(r) for r in result["cold_start"])
     cold = [r["model"] for r in result["cold_start"]]
     assert cold[0] == "popularity" and len(cold) == 6
@@ -66,6 +81,8 @@ def test_eval_json_schema_and_peer_cache(subset: Settings) -> None:
     assert "| moviebot.hybrid |" in markdown_report(result)
     cached = json.loads(cache.read_text())
     assert len(cached) == 3  # the three peers, keyed by dataset, folds and surprise version
+    top_n = json.loads(cache_file(cache).read_text())
+    assert len(top_n) == 2 and all(k.startswith(catalog.fingerprint) for k in top_n)
     again = evaluate(
         catalog, fast, cache, folds=2, skip_slow=True, progress=False, parts=("rating",)
     )
