@@ -402,24 +402,35 @@ def _add_serving(cmd: argparse.ArgumentParser, default: Any) -> None:
     )
 
 
-def _parser() -> argparse.ArgumentParser:
+def _common(after_command: bool) -> argparse.ArgumentParser:
+    """The options every command takes, before or after its name.
+
+    After the name they default to "not given" (SUPPRESS), so a value given before the name
+    is kept: ``app.py --data-dir X eval`` and ``app.py eval --data-dir X`` are the same.
+    """
+    unset = {"default": argparse.SUPPRESS} if after_command else {}
     common = argparse.ArgumentParser(add_help=False)
     group = common.add_argument_group("data and storage (default: the MOVIEBOT_* variables)")
-    group.add_argument("--data-dir", help="MovieLens folder (MOVIEBOT_DATA_DIR)")
+    group.add_argument("--data-dir", help="MovieLens folder (MOVIEBOT_DATA_DIR)", **unset)
     group.add_argument(
         "--descriptions",
         nargs="*",
         metavar="CSV",
         help="description files (MOVIEBOT_DESCRIPTIONS, os.pathsep-separated)",
+        **unset,
     )
-    group.add_argument("--home", help="artifacts and user data (MOVIEBOT_HOME)")
-    common.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    group.add_argument("--home", help="artifacts and user data (MOVIEBOT_HOME)", **unset)
+    common.add_argument("-v", "--verbose", action="store_true", help="debug logging", **unset)
     common.add_argument(
-        "-q", "--quiet", action="store_true", help="warnings only, no progress bars"
+        "-q", "--quiet", action="store_true", help="warnings only, no progress bars", **unset
     )
+    return common
 
-    parser = argparse.ArgumentParser(prog="moviebot", description=__doc__, parents=[common])
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="moviebot", description=__doc__, parents=[_common(False)])
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    common = _common(True)
 
     def add(name: str, handler: Callable[[argparse.Namespace], int]) -> argparse.ArgumentParser:
         doc = (handler.__doc__ or "").strip()

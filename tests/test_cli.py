@@ -142,6 +142,21 @@ def test_web_is_the_default_and_takes_host_port_share(argv: list[str], where: tu
     assert (args.host, args.port, args.share) == where
 
 
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--data-dir", "D", "--home", "H", "-q", "eval"],
+        ["eval", "--data-dir", "D", "--home", "H", "-q"],
+        ["--data-dir", "D", "eval", "--home", "H", "-q"],
+    ],
+)
+def test_common_options_count_before_or_after_the_command(argv: list[str]) -> None:
+    import app
+
+    args = app._parser().parse_args(argv)  # before the fix, "--data-dir D eval" lost D
+    assert (args.data_dir, args.home, args.quiet, args.verbose) == ("D", "H", True, False)
+
+
 def test_telegram_without_a_token_says_how_to_get_one(real_env: dict[str, str]) -> None:
     result = run("telegram", env=real_env)
     assert result.returncode == 1 and "@BotFather" in result.stderr
