@@ -408,7 +408,7 @@ def _common(after_command: bool) -> argparse.ArgumentParser:
     After the name they default to "not given" (SUPPRESS), so a value given before the name
     is kept: ``app.py --data-dir X eval`` and ``app.py eval --data-dir X`` are the same.
     """
-    unset = {"default": argparse.SUPPRESS} if after_command else {}
+    unset: dict[str, Any] = {"default": argparse.SUPPRESS} if after_command else {}
     common = argparse.ArgumentParser(add_help=False)
     group = common.add_argument_group("data and storage (default: the MOVIEBOT_* variables)")
     group.add_argument("--data-dir", help="MovieLens folder (MOVIEBOT_DATA_DIR)", **unset)

@@ -56,7 +56,7 @@ def catalogue_titles(movies_csv: Path) -> list[str]:
 
 def messages(n: int, titles: list[str], seed: int = 7) -> Iterator[str]:
     """``n`` different messages (duplicates are skipped), reproducible for one seed."""
-    rng, seen = random.Random(seed), set()
+    rng, seen = random.Random(seed), set[str]()
     letters = "abcdefghijklmnopqrstuvwxyz"
     while len(seen) < n:
         fields = {
@@ -92,7 +92,7 @@ def soak(server: AppServer, n: int, clients: int, per_session: int, every: int) 
     titles = catalogue_titles(SHARED / "ml-latest-small" / "movies.csv")
     todo = iter(list(messages(n, titles)))
     lock = threading.Lock()
-    done, errors, latencies = [0], [], []
+    done, errors, latencies = [0], list[str](), list[float]()
     began = time.monotonic()
     print(f"{'messages':>9} {'RSS MB':>8} {'turns/s':>8} {'errors':>7}")
     print(f"{0:>9} {rss_mb(pid):>8.0f} {'':>8} {0:>7}")

@@ -43,14 +43,12 @@ def binary(csr: sp.csr_matrix) -> sp.csr_matrix:
     return out
 
 
-def keep_top_k(W: sp.spmatrix | np.ndarray, k: int) -> sp.csr_matrix:
-    """Each row's ``k`` largest entries (the diagonal dropped), as CSR float32."""
+def keep_top_k(W: np.ndarray, k: int) -> sp.csr_matrix:
+    """Each row's ``k`` largest positive entries (the diagonal dropped), as CSR float32."""
     n = W.shape[0]
     rows, cols, vals = [], [], []
     for start in range(0, n, CHUNK):
-        block = W[start : start + CHUNK]
-        block = block.toarray() if sp.issparse(block) else np.array(block)
-        block = block.astype(np.float32, copy=False)
+        block = np.array(W[start : start + CHUNK], dtype=np.float32)
         idx = np.arange(block.shape[0])
         block[idx, start + idx] = 0.0
         kk = min(k, block.shape[1])

@@ -216,7 +216,16 @@ MODELS = Stage(
     run=_build_models,
     params=_models_params,
     depends=("data",),
-    libraries=("numpy", "pandas", "scipy", "scikit-surprise", "scikit-learn", "vaderSentiment"),
+    libraries=(
+        "numpy",
+        "pandas",
+        "scipy",
+        "scikit-surprise",
+        "scikit-learn",
+        "vaderSentiment",
+        "implicit",
+    ),
+    version=2,  # 2: the ranker's weight grid reaches 6 (iALS wanted more than 1.2)
 )
 
 

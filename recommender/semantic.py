@@ -53,7 +53,7 @@ META_TAGS = frozenset(
     }
 )
 MAX_TAG_QUERIES = 200
-PERSONAL_TEXT_GRID = (0.0, 0.3, 0.5, 1.0, 1.5, 2.0, 3.0, 5.0)
+PERSONAL_TEXT_GRID = (0.0, 0.3, 0.5, 1.0, 1.5, 2.0, 3.0, 5.0, 8.0, 12.0)
 _WORD_RE = re.compile(r"[a-z0-9']+")
 STOP = frozenset(
     {
