@@ -3,11 +3,13 @@
 Every peer learns from the training users x items matrix and scores a batch of its users'
 rows over the whole catalogue. X is binary (1 = rated) unless a peer says otherwise.
 
-- **ItemKNN** (cosine with shrinkage h, the k nearest items kept per item):
+- **ItemKNN** (cosine with shrinkage h over binary or starred columns, the k nearest items
+  kept per item):
   s_ij = x_iᵀx_j / (|x_i| |x_j| + h);   score(u, j) = Σ_i∈u s_ij
 - **RP3beta** (Paudel et al. 2017), a random walk user → item → user → item, popularity
   penalized: with P_ui the row-normalized X and P_iu the row-normalized Xᵀ,
   W = (P_iu^α · P_ui^α) ⊙ pop_j^-β, the k largest per row kept;  score(u, ·) = x_u W
+  (the walk over every rating, or over ratings of 4 stars or more only)
 - **EASE** (Steck 2019), closed form: ``recommender.ease`` with a tuned λ.
 - **iALS** (Hu, Koren & Volinsky 2008) by ``implicit``: ``recommender.ials``, stars as
   confidence, tuned factors, λ and α.
@@ -86,7 +88,10 @@ class Peer(ABC):
             yield dict(zip(cls.grid, values, strict=True))
 
     def describe(self) -> str:
-        return ", ".join(f"{k} {v:g}" for k, v in self.params.items())
+        return ", ".join(
+            f"{k} {v:g}" if isinstance(v, int | float) else f"{k} {v}"
+            for k, v in self.params.items()
+        )
 
 
 class ItemPeer(Peer):
@@ -100,10 +105,14 @@ class ItemPeer(Peer):
 
 class ItemKNN(ItemPeer):
     name = "ItemKNN cosine"
-    grid: ClassVar[dict[str, list[Any]]] = {"k": [50, 100, 200, 400], "shrink": [0, 10, 50, 100]}
+    grid: ClassVar[dict[str, list[Any]]] = {
+        "k": [50, 100, 200, 400],
+        "shrink": [0, 10, 50, 100],
+        "values": ["binary", "stars"],
+    }
 
     def fit(self, matrix: RatingMatrix) -> ItemKNN:
-        X = binary(matrix.csr)
+        X = binary(matrix.csr) if self.params.get("values", "binary") == "binary" else matrix.csr
         norms = np.sqrt(np.asarray(X.multiply(X).sum(axis=0)).ravel())
         sims = (X.T @ X).toarray()
         sims /= np.outer(norms, norms) + self.params["shrink"] + 1e-9
@@ -117,10 +126,13 @@ class RP3beta(ItemPeer):
         "alpha": [0.5, 0.75, 1.0],
         "beta": [0.2, 0.35, 0.45, 0.6],
         "k": [200, 1000],
+        "min_stars": [0.0, 4.0],  # 4: the walk goes through liked movies only
     }
 
     def fit(self, matrix: RatingMatrix) -> RP3beta:
         X = binary(matrix.csr)
+        X.data[matrix.csr.data < self.params.get("min_stars", 0.0)] = 0.0
+        X.eliminate_zeros()
         alpha, beta = self.params["alpha"], self.params["beta"]
         user_deg = np.asarray(X.sum(axis=1)).ravel()
         item_deg = np.asarray(X.sum(axis=0)).ravel()
