@@ -168,8 +168,12 @@ def test_console_script_matches_app_py() -> None:
         if IN_CI:
             pytest.fail("the moviebot console script is not installed")
         pytest.skip("moviebot is not installed in this environment")
-    result = subprocess.run([script, "--help"], capture_output=True, text=True, timeout=60)
-    assert result.returncode == 0 and result.stdout == run("--help").stdout
+    # Help wraps at the terminal's width: both entry points get the same one, whatever the
+    # terminal pytest runs in (a 200-column one made them differ).
+    width = {"COLUMNS": "100"}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MOVIEBOT_")} | width
+    result = subprocess.run([script, "--help"], capture_output=True, text=True, timeout=60, env=env)
+    assert result.returncode == 0 and result.stdout == run("--help", env=width).stdout
 
 
 def test_the_terminal_chat_shows_no_library_logging(real_env: dict[str, str]) -> None:
