@@ -300,7 +300,7 @@ class OfflineAgent:
         lines += [f"{i}. {_pick_line(p)}" for i, p in enumerate(picks, 1)]
         lines += notes
         lines.append(self._follow_up(result))
-        return "\n".join(lines)
+        return _blocks(lines)
 
     @staticmethod
     def _opening(result: dict[str, Any], filters: RequestFilters) -> str:
@@ -480,7 +480,7 @@ class OfflineAgent:
             else:
                 lines.insert(0, f"{best['title']} is the better loved:")
         state.focus = targets[0]
-        return "\n".join(lines)
+        return _blocks(lines)
 
     # --- discovery -------------------------------------------------------------------------
 
@@ -510,7 +510,7 @@ class OfflineAgent:
             return f"I couldn't find movies like {result['movie']} yet."
         state.shown = [tools.engine.resolve(t) for t in shown]
         state.focus = targets[0]
-        return "\n".join(lines)
+        return _blocks(lines)
 
     def _on_search(self, tools: Toolbox, state: DialogueState, parse: Parse) -> str:
         if not _FIND_ONE_RE.search(parse.raw):  # describing what they want: recommend
@@ -535,7 +535,7 @@ class OfflineAgent:
         lines = ["These match your description best:"]
         lines += [f"{i}. {h['title']}{_avg(h)}: {h['snippet']}" for i, h in enumerate(hits, 1)]
         lines += result.get("notes", [])
-        return "\n".join(lines)
+        return _blocks(lines)
 
     def _on_taste(self, tools: Toolbox, state: DialogueState, parse: Parse) -> str:
         result = tools.my_taste_cluster()
@@ -563,9 +563,11 @@ class OfflineAgent:
                 "three or four movies you've seen."
             )
         loved = result["they_loved"]
+        n = result["similar_users"]
         lines = [
-            f"I found {result['similar_users']} MovieLens users with taste close to yours "
-            f"(closest similarity {result['closest_similarity']:.2f})."
+            f"I found {n} MovieLens user{'s' if n != 1 else ''} who rated at least three of "
+            f"your movies and agree with you on them (closest similarity "
+            f"{result['closest_similarity']:.2f})."
         ]
         if loved:
             lines.append("Movies they loved that you haven't rated:")
@@ -574,7 +576,7 @@ class OfflineAgent:
                 for i, m in enumerate(loved[:SHOWN], 1)
             ]
             state.shown = [tools.engine.resolve(m["title"]) for m in loved[:SHOWN]]
-        return "\n".join(lines)
+        return _blocks(lines)
 
     def _on_profile(self, tools: Toolbox, state: DialogueState, parse: Parse) -> str:
         return describe_profile(tools.my_profile())
@@ -631,11 +633,27 @@ def describe_profile(profile: dict[str, Any]) -> str:
         lines.append("You haven't rated anything here yet.")
     else:
         lines.append(f"You've rated {len(given)} movie{'s' if len(given) != 1 else ''}:")
-        lines += [f"- {g['title']}: {_stars(g['stars'])}" for g in given[-15:]]
+        lines += [
+            f"- {g['title']}: " + ("not for me" if g["kind"] == "dislike" else _stars(g["stars"]))
+            for g in given[-15:]
+        ]
     return "\n".join(lines)
 
 
 # --- wording helpers --------------------------------------------------------------------
+
+_ITEM_RE = re.compile(r"^(?:\d+\.|-) ")
+
+
+def _blocks(lines: list[str]) -> str:
+    """Lines as Markdown: a blank line after a list, so what follows is not part of its last
+    item (renderers put "Rate any of them..." inside item 5 otherwise)."""
+    out: list[str] = []
+    for line in lines:
+        if out and _ITEM_RE.match(out[-1]) and not _ITEM_RE.match(line):
+            out.append("")
+        out.append(line)
+    return "\n".join(out)
 
 
 def _pick_line(pick: dict[str, Any]) -> str:
@@ -653,7 +671,8 @@ def _pick_line(pick: dict[str, Any]) -> str:
     if pick.get("tags_praise"):
         why.append(f'tagged "{_and(pick["tags_praise"][:2])}"')
     elif pick.get("avg_rating") and not pick.get("because_you_liked"):
-        why.append(f"rated {pick['avg_rating']:.1f}/5 by {pick['n_ratings']} people")
+        n = pick["n_ratings"]
+        why.append(f"rated {pick['avg_rating']:.1f}/5 by {n:,} {'person' if n == 1 else 'people'}")
     return f"{pick['title']}: " + "; ".join(why[:3])
 
 
@@ -710,7 +729,7 @@ def _describe_filters(filters: RequestFilters) -> str:
 
 
 def _avg(movie: dict[str, Any]) -> str:
-    return f" ({movie['avg_rating']:.1f}/5)" if movie.get("avg_rating") else ""
+    return f" (MovieLens average {movie['avg_rating']:.1f}/5)" if movie.get("avg_rating") else ""
 
 
 def _stars(value: float) -> str:

@@ -55,6 +55,7 @@ CSS = """
 #banner { padding: 6px 12px; border-radius: 8px; }
 """
 Outputs = tuple[Any, ...]
+NOT_FOR_ME = "not for me"
 
 
 def web_session(token: str) -> str:
@@ -212,6 +213,8 @@ class WebPage:
             if _cleared(cell):
                 self.service.forget(session, movie_id)
                 continue
+            if str(cell).strip().lower() == NOT_FOR_ME.lower():
+                continue  # left as it was
             stars = pd.to_numeric(pd.Series([str(cell).replace(",", ".")]), errors="coerce").iloc[0]
             if pd.isna(stars):  # a typo keeps the rating as it was
                 problems.append(f"{row['Movie']}: {cell!r} is not a number of stars (0.5 to 5).")
@@ -265,11 +268,16 @@ class WebPage:
             return ""
         info = self.service.people_like_me(session)
         if "error" in info or not info.get("similar_users"):
-            return info.get("error") or "Rate a few more movies to find people like you."
+            return info.get("error") or (
+                "Nobody in MovieLens rated three of your movies the way you did yet: rate a few "
+                "more to find people like you."
+            )
         loved = "\n".join(f"- {m['title']} (loved by {m['loved_by']})" for m in info["they_loved"])
+        n = info["similar_users"]
         return (
-            f"**{info['similar_users']} MovieLens users** share your taste "
-            f"(closest similarity {info['closest_similarity']:.2f}). They loved:\n\n{loved}"
+            f"**{n} MovieLens user{'s' if n != 1 else ''}** rated at least three of your movies "
+            f"and agree with you on them (closest similarity {info['closest_similarity']:.2f}). "
+            f"They loved:\n\n{loved}"
         )
 
     # --- the page ---------------------------------------------------------------------------
@@ -354,7 +362,7 @@ class WebPage:
             with gr.Column(scale=3):
                 table = gr.Dataframe(
                     headers=["Movie", "Stars"],
-                    datatype=["str", "number"],
+                    datatype=["str", "str"],  # half stars, or "not for me"
                     interactive=True,
                     static_columns=[0],
                     label="My ratings (edit the stars; clear a cell to remove)",
@@ -596,7 +604,11 @@ def _summary(profile: dict[str, Any], placement: Any) -> str:
 
 
 def _ratings_table(given: list[dict[str, Any]]) -> pd.DataFrame:
-    rows = [{"Movie": g["title"], "Stars": g["stars"]} for g in given]
+    """A "not for me" shows as that, not as the low stars it is stored at."""
+    rows = [
+        {"Movie": g["title"], "Stars": NOT_FOR_ME if g["kind"] == "dislike" else f"{g['stars']:g}"}
+        for g in given
+    ]
     return pd.DataFrame(rows, columns=["Movie", "Stars"])
 
 

@@ -44,6 +44,7 @@ from recommender.explore import DataOverview, overview
 from recommender.genres import normalize_genre
 from recommender.matrix import Profile
 from recommender.models import Models
+from recommender.neighbours import SHARED
 from recommender.pipeline import STAGES, BuildContext, StageReport, open_store, run_pipeline
 from recommender.ranking import (
     Filters,
@@ -605,9 +606,13 @@ class Engine:
         return results[:k]
 
     def people_like(self, taste: Taste, k: int = 10, n_movies: int = 10) -> PeopleLikeYou:
-        """The most similar MovieLens users and the movies they loved that this taste lacks."""
+        """The most similar MovieLens users and the movies they loved that this taste lacks.
+
+        Only users who rated at least ``SHARED`` (3) of the same movies and agree on them
+        (positive similarity) count: one movie in common is no shared taste.
+        """
         _, profile, own = self._profile(taste)
-        neighbours = self.models.neighbours.similar(profile, k, exclude_row=own)
+        neighbours = self.models.neighbours.similar(profile, k, exclude_row=own, min_common=SHARED)
         weights, counts = self.models.neighbours.loved_by(neighbours)
         weights[profile.items] = 0
         order = [int(c) for c in np.argsort(-weights)[:n_movies] if weights[c] > 0]

@@ -18,6 +18,7 @@ from recommender.matrix import Profile, RatingMatrix
 
 SIGNIFICANCE = 10.0
 LOVED = 4.5
+SHARED = 3  # "shares your taste": rated at least this many of the same movies, and agrees
 
 
 @dataclass(frozen=True)
@@ -37,8 +38,10 @@ class UserNeighbours:
     rated: sp.csc_matrix  # binary users x items
     loved: sp.csr_matrix  # binary users x items, rating >= LOVED
 
-    def similar(self, profile: Profile, k: int, exclude_row: int | None = None) -> list[Neighbour]:
-        """The ``k`` users most similar to ``profile``, best first."""
+    def similar(
+        self, profile: Profile, k: int, exclude_row: int | None = None, min_common: int = 1
+    ) -> list[Neighbour]:
+        """The ``k`` users most similar to ``profile`` who rated ``min_common`` of its movies."""
         if len(profile) < 2:
             return []
         x = profile.ratings - profile.ratings.mean()
@@ -48,6 +51,7 @@ class UserNeighbours:
         sims = np.asarray(self.centred[:, profile.items] @ (x / norm)).ravel()
         common = np.asarray(self.rated[:, profile.items].sum(axis=1)).ravel()
         sims *= np.minimum(common, SIGNIFICANCE) / SIGNIFICANCE
+        sims[common < min_common] = -np.inf
         if exclude_row is not None:
             sims[exclude_row] = -np.inf
         k = min(k, len(sims))

@@ -178,7 +178,10 @@ def test_people_like_you(engine: Engine) -> None:
     cold = engine.people_like(
         engine.taste(likes=["Toy Story", "Aladdin", "The Lion King"], dislikes=["Saw"]), k=5
     )
-    assert cold.neighbours
+    assert cold.neighbours and all(n["common"] >= 3 for n in cold.neighbours)
+    # Two movies in common is no shared taste (it used to show users at similarity 0.01).
+    two = engine.people_like(engine.taste(likes=["Superbad", "Step Brothers"]), k=5)
+    assert two.neighbours == [] and two.loved == []
 
 
 def test_clusters_describe_people_in_words(engine: Engine) -> None:

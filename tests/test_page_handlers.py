@@ -1,0 +1,35 @@
+"""The page's handlers called directly (no browser): what "My taste" shows and how edits land."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from bot.web import NOT_FOR_ME, WebPage, web_session
+
+
+@pytest.fixture
+def page(engine, tmp_path: Path) -> WebPage:  # type: ignore[no-untyped-def]
+    from bot.llm_config import LLMSettings
+    from bot.session import open_service
+
+    return WebPage(open_service(engine, tmp_path / "userdata", LLMSettings()), "secret")
+
+
+def test_not_for_me_shows_as_that_and_survives_an_edit(page: WebPage) -> None:
+    token = "t" * 24
+    session = web_session(token)
+    page.service.rate(session, "Heat", 4.5)
+    page.service.not_for_me(session, "Saw")
+    table = page.taste_view(token)[1]
+    shown = dict(zip(table["Movie"], table["Stars"], strict=True))
+    assert shown == {"Heat (1995)": "4.5", "Saw (2004)": NOT_FOR_ME}
+    edited = pd.DataFrame({"Movie": ["Heat (1995)", "Saw (2004)"], "Stars": ["3.5", NOT_FOR_ME]})
+    message = page.edit_table(edited, token)[0]
+    assert message == "Saved your changes."
+    given = page.service.store.load(session).given
+    saw = page.engine.resolve("Saw (2004)")
+    assert given[page.engine.resolve("Heat")].stars == 3.5
+    assert given[saw].kind == "dislike" and given[saw].stars <= 2.5  # stored as before
