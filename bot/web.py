@@ -424,6 +424,7 @@ class WebPage:
                 data.rating_distribution,
                 x="stars",
                 y="ratings",
+                y_lim=_from_zero(data.rating_distribution["ratings"]),
                 title="How people rate",
                 sort="x",
                 tooltip="all",
@@ -440,6 +441,7 @@ class WebPage:
                 data.genre_popularity,
                 x="genre",
                 y="ratings",
+                y_lim=_from_zero(data.genre_popularity["ratings"]),
                 title="Ratings per genre",
                 sort="-y",
                 x_label_angle=-45,
@@ -452,7 +454,7 @@ class WebPage:
                 title="Mean rating per genre",
                 sort="-y",
                 x_label_angle=-45,
-                y_lim=[3.0, 4.0],
+                y_lim=[0, 5],  # from zero: 3.4 against 3.9 is not a 1:6 difference
                 tooltip="all",
             )
         with gr.Row():
@@ -461,6 +463,7 @@ class WebPage:
                     data.activity,
                     x="ratings",
                     y=who,
+                    y_lim=_from_zero(data.activity[who]),
                     title=f"The long tail: {who} by how many ratings they have",
                     sort=list(data.activity["ratings"]),
                     tooltip="all",
@@ -470,6 +473,7 @@ class WebPage:
                 data.cluster_sizes,
                 x="cluster",
                 y="users",
+                y_lim=_from_zero(data.cluster_sizes["users"]),
                 title="Taste clusters",
                 x_label_angle=-20,
                 tooltip="all",
@@ -480,6 +484,7 @@ class WebPage:
                 data.tag_sentiment,
                 x="score",
                 y="movies",
+                y_lim=_from_zero(data.tag_sentiment["movies"]),
                 sort=list(data.tag_sentiment["score"]),
                 x_label_angle=-45,
                 title="Tag sentiment per movie (VADER, shrunk to neutral)",
@@ -497,6 +502,7 @@ class WebPage:
                 lifts[lifts["cluster"] == (names[0] if names else "")],
                 x="genre",
                 y="lift",
+                y_lim=_from_zero(lifts["lift"]),  # the same scale for every cluster
                 title="What the cluster likes, relative to everyone (1 = same)",
                 sort="-y",
                 x_label_angle=-45,
@@ -601,6 +607,11 @@ def _summary(profile: dict[str, Any], placement: Any) -> str:
     else:
         parts.append("Rate a few movies to see where you stand among everyone's taste.")
     return " ".join(parts)
+
+
+def _from_zero(values: pd.Series) -> list[float]:
+    """A bar chart's y range from zero (bars that start at 80 make 87 vs 165 look like 1:8)."""
+    return [0, float(values.max()) * 1.05 if len(values) else 1.0]
 
 
 def _ratings_table(given: list[dict[str, Any]]) -> pd.DataFrame:

@@ -33,3 +33,12 @@ def test_not_for_me_shows_as_that_and_survives_an_edit(page: WebPage) -> None:
     saw = page.engine.resolve("Saw (2004)")
     assert given[page.engine.resolve("Heat")].stars == 3.5
     assert given[saw].kind == "dislike" and given[saw].stars <= 2.5  # stored as before
+
+
+def test_every_bar_chart_starts_at_zero(page: WebPage) -> None:
+    import gradio as gr
+
+    bars = [b for b in page.blocks().blocks.values() if isinstance(b, gr.BarPlot)]
+    assert len(bars) >= 6
+    for bar in bars:
+        assert bar.y_lim is not None and bar.y_lim[0] == 0, (bar.title, bar.y_lim)
