@@ -434,6 +434,7 @@ class WebPage:
                 x="year",
                 y="ratings",
                 title="Ratings per year",
+                x_label_angle=-45,  # 1996...2018 side by side ran together
                 tooltip="all",
             )
         with gr.Row():
@@ -469,12 +470,15 @@ class WebPage:
                     tooltip="all",
                 )
         with gr.Row():
+            sizes = data.cluster_sizes.assign(  # "Horror & Mystery fans, cool on ..." was cut off
+                cluster=data.cluster_sizes["cluster"].str.split(",").str[0]
+            )
             gr.BarPlot(
-                data.cluster_sizes,
+                sizes,
                 x="cluster",
                 y="users",
-                y_lim=_from_zero(data.cluster_sizes["users"]),
-                title="Taste clusters",
+                y_lim=_from_zero(sizes["users"]),
+                title="Taste clusters (users in each)",
                 x_label_angle=-20,
                 tooltip="all",
             )
