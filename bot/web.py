@@ -53,6 +53,11 @@ CSS = """
 .pick-row .pick-title p { margin: 0; font-weight: 600; }
 .pick-stars .wrap { gap: 4px !important; }
 #banner { padding: 6px 12px; border-radius: 8px; }
+@media (max-width: 640px) {  /* phones: the title on a line of its own, never letter by letter */
+  .pick-row { flex-wrap: wrap !important; }
+  .pick-row .pick-title { flex: 1 1 100% !important; min-width: 100% !important; }
+  .pick-row .pick-stars { flex: 1 1 auto !important; }
+}
 """
 Outputs = tuple[Any, ...]
 NOT_FOR_ME = "not for me"

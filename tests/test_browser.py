@@ -144,6 +144,16 @@ def test_chat_rate_reload_and_restart_in_a_real_browser(
         other.get_by_text("Linked to your account (acct-7)").wait_for(timeout=TIMEOUT)
         other.get_by_role("tab", name="My taste").click()
         _in_my_ratings(other, picks[1]).wait_for(timeout=TIMEOUT)  # rated on the first device
+
+        # A phone: every suggested title keeps a line of its own (it wrapped letter by letter)
+        phone = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
+        phone.goto(server.url + "/")
+        _send(phone, "recommend me something")
+        titles = phone.locator(".pick-title").filter(visible=True)
+        titles.first.wait_for(timeout=TIMEOUT)
+        widths = [box["width"] for box in (t.bounding_box() for t in titles.all()) if box]
+        assert widths and min(widths) > 300, widths
+        phone.screenshot(path=str(tmp_path / "phone.png"), full_page=True)
         context.close()
     finally:
         server.stop()
