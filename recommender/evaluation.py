@@ -53,12 +53,13 @@ from recommender.peer_eval import cache_file, peer_rows
 from recommender.peers import PEERS as TOP_N_PEERS
 from recommender.peers import Peer
 from recommender.ranking import combine, diverse_top, franchise_key, shortlist
+from recommender.splits import holdout_split
 from recommender.svd import fit_svd
 
 log = logging.getLogger(__name__)
 
 K = 10
-HOLDOUT = 0.2
+
 LIKE = 4.0
 COLD_SHARE = 0.2
 COLD_GIVEN = 5
@@ -268,17 +269,6 @@ def _write_cache(path: Path, data: dict[str, Any]) -> None:
 
 
 # --- ranking ------------------------------------------------------------------------------
-
-
-def holdout_split(ratings: pd.DataFrame, share: float = HOLDOUT, seed: int = 0) -> np.ndarray:
-    """Boolean mask of held-out rows: ``share`` of each user's ratings, at random."""
-    rng = np.random.default_rng(seed)
-    held = np.zeros(len(ratings), dtype=bool)
-    for idx in ratings.groupby("userId", sort=True).indices.values():
-        n = round(share * len(idx))
-        if n:
-            held[rng.choice(idx, n, replace=False)] = True
-    return held
 
 
 def _fit(catalog: Catalog, train: pd.DataFrame, params: ModelParams) -> Models:

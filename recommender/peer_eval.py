@@ -29,6 +29,7 @@ from tqdm import tqdm
 from recommender.matrix import RatingMatrix
 from recommender.metrics import coverage, ndcg_at_k, precision_at_k, recall_at_k
 from recommender.peers import PEERS, Peer
+from recommender.splits import holdout_split
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +111,7 @@ def peer_result(
     cls: type[Peer], train: pd.DataFrame, test: pd.DataFrame, items: np.ndarray, progress: bool
 ) -> dict[str, Any]:
     """Tune on a split of ``train``, refit on all of it, score on ``test`` (per user)."""
-    held = holdout_mask(train, VALIDATION_SEED)
+    held = holdout_split(train, seed=VALIDATION_SEED)
     fit_part = RatingMatrix.from_frame(train[~held], items)
     started = time.perf_counter()
     params, val_ndcg = tune(cls, fit_part, Truth.from_frames(fit_part, train[held]), progress)
@@ -126,17 +127,6 @@ def peer_result(
         "coverage": round(coverage(lists, matrix.n_items, K), 4),
         "seconds": round(time.perf_counter() - started, 1),
     }
-
-
-def holdout_mask(ratings: pd.DataFrame, seed: int, share: float = 0.2) -> np.ndarray:
-    """``share`` of each user's ratings at random (the ranking holdout's own rule)."""
-    rng = np.random.default_rng(seed)
-    held = np.zeros(len(ratings), dtype=bool)
-    for idx in ratings.groupby("userId", sort=True).indices.values():
-        n = round(share * len(idx))
-        if n:
-            held[rng.choice(idx, n, replace=False)] = True
-    return held
 
 
 def cache_key(fingerprint: str, cls: type[Peer]) -> str:
