@@ -566,8 +566,7 @@ class OfflineAgent:
         n = result["similar_users"]
         lines = [
             f"I found {n} MovieLens user{'s' if n != 1 else ''} who rated at least three of "
-            f"your movies and agree with you on them (closest similarity "
-            f"{result['closest_similarity']:.2f})."
+            f"your movies and agree with you on them (up to {result['most_in_common']} in common)."
         ]
         if loved:
             lines.append("Movies they loved that you haven't rated:")

@@ -317,6 +317,7 @@ class Toolbox:
         return {
             "similar_users": len(result.neighbours),
             "closest_similarity": result.neighbours[0]["similarity"] if result.neighbours else 0,
+            "most_in_common": max((n["common"] for n in result.neighbours), default=0),
             "they_loved": [self._movie(m, loved_by=n) for m, n in result.loved],
             "based_on": self._basis(),
         }

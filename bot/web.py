@@ -281,7 +281,7 @@ class WebPage:
         n = info["similar_users"]
         return (
             f"**{n} MovieLens user{'s' if n != 1 else ''}** rated at least three of your movies "
-            f"and agree with you on them (closest similarity {info['closest_similarity']:.2f}). "
+            f"and agree with you on them (up to {info['most_in_common']} in common). "
             f"They loved:\n\n{loved}"
         )
 
