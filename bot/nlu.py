@@ -247,6 +247,13 @@ _TITLE_CASE_RE = re.compile(
     r"(?!I\b)[A-Z0-9][\w'’:-]*(?:\s+(?:[A-Z0-9][\w'’:-]*|of|the|and|a|in))*"
 )  # "Zorgblat 3000", "Return of the Zorg": how people write a title
 _PRONOUNS = frozenset({"it", "this", "that", "they", "he", "she", "we", "you", "i"})
+# "Her: 5/5", "Birdman three" (in a message that rates): stars right after a span mark a title.
+_RATED_AFTER_RE = re.compile(
+    r"\s*[:=–-]?\s*(?:\d{1,2}(?:[.,]5)?\s*(?:/\s*(?:5|10)\b|stars?\b|★)|[★⭐]|"
+    r"(?:one|two|three|four|five)(?:\s+and\s+a\s+half)?(?:\s+stars?)?\s*(?:$|[,.;!]|and\b))",
+    re.I,
+)
+_YEAR_BEFORE_RE = re.compile(r"\b(?P<year>(?:19|20)\d{2})(?:'s|’s)?\s+$")  # "the 2005 King Kong"
 _PREDICATE_RE = re.compile(r"\s+(?:is|was|were|made|has|had|really|just|totally)\b", re.I)
 
 
@@ -545,7 +552,7 @@ COMMON_WORDS = frozenset(
         crime western musical mystery fantasy adventure animation documentary children genre
         genres story stories plot ending twist more less else another other others picks
         pick funnier scarier sadder happier darker lighter newer older shorter longer
-        quicker calmer gentler cheerier btw
+        quicker calmer gentler cheerier btw stuff things
         """
     )
 )
@@ -723,6 +730,9 @@ class Understander:
             return Intent.RECOMMEND
         if intent in {Intent.SEARCH, Intent.NONSENSE, Intent.PEOPLE, Intent.SENTIMENT} and explicit:
             return Intent.RECOMMEND
+        judged = [o for o in explicit if o.sentiment is not Sentiment.NEUTRAL or o.stars]
+        if intent == Intent.SEEN and judged:
+            return Intent.RECOMMEND  # "I watched Lost in Translation and it was exactly right"
         if (
             intent in {Intent.SEARCH, Intent.NONSENSE}
             and len(Understander.descriptive(_blank(text, parse))) <= 3
@@ -909,6 +919,11 @@ class Understander:
                 continue
             year_end = self._year_after(text, words, j)
             movie = self._resolve(text[start:year_end] if year_end else span, parse)
+            year = _YEAR_BEFORE_RE.search(text[max(0, start - 12) : start])
+            if movie is None and year and not year_end:
+                movie = self._resolve(f"{span} ({year['year']})", None)
+                if movie is not None and parse is not None:
+                    parse.ambiguous = []
             if movie is None:
                 return None
             return movie, j + (1 if year_end else 0)
@@ -928,11 +943,12 @@ class Understander:
     def _loosely_named(text: str, start: int, span: str, one_word: bool) -> bool:
         """A part of a title counts where a writer marks a title: a capital (for a one-word
         part, "Anchorman", only in a list or after a cue: "Weird, right?" is no title)."""
-        capitalized = (span[:1].isupper() or span[:1].isdigit()) and not one_word
+        capitalized = span[:1].isupper() or span[:1].isdigit()
         return (
-            capitalized
+            (capitalized and not one_word)
             or _listed(text, start, start + len(span))
             or bool(_STRONG_TRIGGER_RE.search(text[:start]))
+            or (capitalized and _rated_after(text, start + len(span)))
         )
 
     def _plausible(self, text: str, start: int, span: str, key: str) -> bool:
@@ -955,6 +971,9 @@ class Understander:
                 return False
             return after_trigger or listed or bool(re.match(r"(?:was|is|were)\b", rest))
         if not ordinary:
+            writer_capitalizes = any(ch.isupper() for ch in text)
+            if span.islower() and writer_capitalizes and not (after_trigger or listed):
+                return False  # "I'm home alone." where the writer capitalizes titles
             if len(tokens) == 1:
                 strong = bool(_STRONG_TRIGGER_RE.search(text[:start]))
                 return (
@@ -965,6 +984,8 @@ class Understander:
             return True
         all_lower = not any(ch.isupper() for ch in text)  # "my favs r: up/wall-e/inside out"
         if len(tokens) == 1 and (capitalized or all_lower) and listed:  # "Up - 9/10"
+            return True
+        if capitalized and _rated_after(text, start + len(span)):  # "Her: 5/5"
             return True
         if capitalized and sentence_start and span.istitle() and _judged(text, start, span):
             return True  # "Up made me cry. Loved it.", "Her was beautiful", "Get Out 🔥"
@@ -1237,7 +1258,8 @@ def _listed(text: str, start: int, end: int) -> bool:
 
 
 _COMPARE_QUESTION_RE = re.compile(
-    r"\bwhich (?:one|is|was|of)\b|\bcompare\b|\bvs\.?|\bversus\b|\bor\b[^,.;!?]{0,40}\?|"
+    r"\bwhich (?:one|is|was|of)\b[^.!]*(?:\?|$)|\bcompare\b|\bvs\.?|\bversus\b|"
+    r"\bor\b[^,.;!?]{0,40}\?|"
     r"\b(?:better|worse|more|less)\s+(?:\w+\s+)?than\b|^\s*(?:is|was|are|were)\b[^.!]*\?",
     re.IGNORECASE,
 )
@@ -1259,6 +1281,14 @@ def _similar_to_title(text: str, parse: Parse) -> bool:
     if any(_LIKE_TARGET_RE.search(text[max(0, t.start - 30) : t.start]) for t in parse.titles):
         return True
     return bool(re.search(r"\blike (?:it|that|this|that one|this one)\b", text, re.I))
+
+
+def _rated_after(text: str, end: int) -> bool:
+    """Stars written right after ``end``; a bare number word only where the message rates."""
+    match = _RATED_AFTER_RE.match(text[end : end + 40])
+    if match is None:
+        return False
+    return bool(re.search(r"\d|★|⭐", match.group(0))) or _looks_like_rating(text)
 
 
 def _looks_like_rating(text: str) -> bool:

@@ -150,6 +150,8 @@ _POSITIVE = re.compile(
     r"wrecked me|made me cry|comfort (?:movies?|films?)|childhood|go-?to|sick|cute|fan of|big fan|"
     r"could watch|(?:\d+|ten|a hundred) times|hits?|into|gorgeous|perfect|excellent|"
     r"go for|my kind of|my taste|can't get enough|genius|superb|terrific|wonderful|"
+    r"phenomenal|outstanding|(?:was|is|so|really) fun|exactly right|just right|hit the spot|"
+    r"stuck with me|grabbed me|(?:way|much|far|so much) better|right up my alley|spot on|"
     r"j'?ad(?:ore|oré)|ador[oé]|encant\w*|gust[oó]\w*|me gusta\w*|liebe|mag|geliebt|piace|amo)\b"
     r"|[👍❤️😍🔥✅💯🤩🥰💕♥🤯]|<3",
     re.I,
@@ -188,13 +190,24 @@ _QUESTION_RE = re.compile(
 )
 _NEUTRAL = re.compile(r"\b(?:(?:was|is|were) (?:fine|ok|okay|alright|decent)|meh)\b", re.I)
 _UNSEEN_RE = re.compile(  # "I haven't seen The World's End yet": nothing to store
-    r"\b(?:haven'?t|have not|never|not yet)\s+(?:\w+\s+)?(?:seen|watched)\b", re.I
+    r"\b(?:haven'?t|have not|never|not yet)\s+(?:\w+\s+)?(?:seen|watched)\b"
+    # "my brother says I should start with The Godfather", "I've been meaning to watch Drive"
+    r"|\b(?:i|we) (?:should|need to|have to|want to|wanna|plan to|am going to|'m going to)\s+"
+    r"(?:\w+\s+)?(?:watch|see|start with|check out|try)\b"
+    r"|\b(?:meaning|planning|going|supposed|told|telling|tells)(?: me)? to (?:\w+\s+)?"
+    r"(?:watch|see|start with|check out|try)\b",
+    re.I,
 )
 _THAN_RE = re.compile(r"\bthan\s+(?:the\s+)?$", re.I)
 _SEEN_RE = re.compile(r"\b(?:already|have|'ve)\s+(?:already\s+)?(?:seen|watched)\b", re.I)
 _EMOJI_LIKE = re.compile(r"^[\s\W]{0,6}?[👍❤️😍🔥✅💯🤩🥰💕♥🤯]")
 _EMOJI_DISLIKE = re.compile(r"^[\s\W]{0,6}?[👎😴❌🙅🤮💩]")
-_CARRY_RE = re.compile(r"\b(?:it|them|both|those|these|that one|the sequels?|the rest)\b", re.I)
+_CARRY_RE = re.compile(
+    r"\b(?:it|them|both|those|these|that one|which|the sequels?|the rest|the (?:story|plot|"
+    r"ending|acting|script|writing|dialogue|characters|pacing|soundtrack|music))\b",
+    re.I,
+)
+_SHORT_VERDICT_WORDS = 5  # "Alien 3, not so much", "Infinity War on the other hand I loved"
 _SEQUELS_RE = re.compile(r"\b(?:the )?(?:sequels?|rest|other ones|follow-?ups)\b", re.I)
 
 _SENTENCE_RE = re.compile(r"[.!?;\n]+(?=\s|$)|\n")
@@ -346,15 +359,21 @@ def _carry(
         if i == 0 or any(clause.holds(n.start) for n in named):
             continue
         body = text[clause.start : clause.end]
-        if not _CARRY_RE.search(body) or _SEQUELS_RE.search(body):
+        if _SEQUELS_RE.search(body):
+            continue
+        previous = clauses[i - 1]
+        same_sentence = previous.sentence == clause.sentence
+        refers = bool(_CARRY_RE.search(body))
+        short = same_sentence and len(body.split()) <= _SHORT_VERDICT_WORDS
+        if not refers and not short:
             continue
         cue = _cue(text, clause, None)
         if cue is None:
             continue
-        previous = clauses[i - 1]
         for item in named:
-            same_sentence = previous.sentence == clause.sentence
-            if previous.holds(item.start) and (same_sentence or feelings[item.movie_id] is None):
+            if not previous.holds(item.start):
+                continue
+            if (same_sentence and refers) or feelings[item.movie_id] is None:
                 feelings[item.movie_id] = cue
 
 

@@ -60,7 +60,8 @@ _ALIAS_RE = re.compile(
     re.IGNORECASE,
 )
 _FRANCHISE_RE = re.compile(
-    r"\b(?:all|both|each)\s+(?:of\s+)?the\s+(?P<a>[\w'’:&. -]{2,40}?)\s+(?:films|movies|trilogy)\b"
+    r"\b(?:all|both|each)\s+(?:of\s+)?(?:the\s+|(?:two|three|four|five|six|\d)\s+)"
+    r"(?P<a>[\w'’:&. -]{2,40}?)\s+(?:films|movies|trilogy)\b"
     r"|\bthe\s+(?P<b>[\w'’:&. -]{2,40}?)\s+(?:trilogy|films|movies|series|franchise)\b",
     re.IGNORECASE,
 )

@@ -289,6 +289,18 @@ OPINION_CASES = [
         "the dark knigt, batman begins. more please",
         {"The Dark Knight": "like", "Batman Begins": "like"},
     ),
+    ("Her: 5/5. Lost in Translation: 4/5", {"Her": "like", "Lost in Translation": "like"}),
+    (
+        "I'd give The Revenant 4.5 stars and Birdman three",
+        {"The Revenant": "like", "Birdman: Or": "like"},
+    ),
+    ("I enjoyed the 2005 King Kong more than people seem to", {"King Kong": "like"}),
+    (
+        "Loved all three Toy Story films",
+        {"Toy Story": "like", "Toy Story 2": "like", "Toy Story 3": "like"},
+    ),
+    ("i like stuff with great music, like whiplash", {"Whiplash": "like"}),
+    ("I'm home alone. Last time I watched Heat and loved it", {"Heat": "like"}),
 ]
 
 

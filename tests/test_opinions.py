@@ -121,3 +121,20 @@ def test_a_number_is_read_whole_or_not_at_all() -> None:
     assert find_stars("rate Heat 1e309 stars") == []
     assert [s.value for s in find_stars("rate Heat 2.75 stars")] == []
     assert [s.value for s in find_stars("Heat 10/10, Up 3.5/5")] == [5.0, 3.5]
+
+
+def test_a_short_verdict_after_a_bare_title_is_its_verdict() -> None:
+    text = "Alien and Aliens are both perfect. Alien 3, not so much"
+    assert read(text, "Alien", "Aliens", "Alien 3") == [(LIKE, None), (LIKE, None), (DISLIKE, None)]
+    text = "Avatar looked great but the story was boring. Infinity War on the other hand I loved"
+    assert read(text, "Avatar", "Infinity War") == [(DISLIKE, None), (LIKE, None)]
+    text = "watched The Hangover, which I found pretty dumb, then Superbad which was way better"
+    assert read(text, "The Hangover", "Superbad") == [(DISLIKE, None), (LIKE, None)]
+
+
+def test_films_someone_says_to_watch_are_not_yet_judged() -> None:
+    text = "My brother says I should start with The Godfather but it's three hours long"
+    assert read(text, "The Godfather") == [(NEUTRAL, None)]
+    text = "I've been meaning to watch Drive for ages"
+    assert read(text, "Drive") == [(NEUTRAL, None)]
+    assert read("Get Out was phenomenal", "Get Out") == [(LIKE, None)]
