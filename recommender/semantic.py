@@ -193,6 +193,11 @@ class SemanticIndex:
         with self._store_lock:
             if self._store_checked:
                 return
+            if self.store.is_new():  # a fresh home with a built index: fill it, quietly
+                self.restore()
+                log.info("filled the vector index at %s from the built artifact", self.store.where)
+                self._store_checked = True
+                return
             problem = self.store.check(self.state.dimension)
             if not problem:
                 count = self.store.collection().count()
@@ -201,6 +206,8 @@ class SemanticIndex:
             if problem:
                 self.store.reset(problem)
                 self.restore()
+                where = self.store.where
+                log.warning("restored the vector index at %s from the built artifact", where)
             self._store_checked = True
 
     def restore(self) -> None:
@@ -216,7 +223,6 @@ class SemanticIndex:
                 metadatas=[{**d.metadata, "hash": d.hash} for d in batch],
             )
         self.store._write_manifest(self.state.dimension, len(self.state.docs))
-        log.warning("restored the vector index at %s from the built artifact", self.store.where)
 
 
 def chroma_where(filters: Filters) -> dict[str, Any] | None:

@@ -139,6 +139,10 @@ class MovieStore:
             )
         return self._collection
 
+    def is_new(self) -> bool:
+        """An embedded store never created here (a fresh home); a server's is never new."""
+        return self.url is None and self.path is not None and not self.path.exists()
+
     def check(self, dimension: int) -> str:
         """'' when the store is usable with this model; otherwise why it must be rebuilt."""
         manifest = self._manifest()
