@@ -25,6 +25,7 @@ from bot.opinions import (
     Opinion,
     Sentiment,
     find_stars,
+    is_opinion_word,
     judges,
     read_opinions,
 )
@@ -253,8 +254,18 @@ _RATED_AFTER_RE = re.compile(
     r"(?:one|two|three|four|five)(?:\s+and\s+a\s+half)?(?:\s+stars?)?\s*(?:$|[,.;!]|and\b))",
     re.I,
 )
+_RATING_AFTER_NUMBER_RE = re.compile(r"\s*(?:stars?\b|/\s*(?:5|10)\b|out of\b)", re.I)
 _YEAR_BEFORE_RE = re.compile(r"\b(?P<year>(?:19|20)\d{2})(?:'s|’s)?\s+$")  # "the 2005 King Kong"
-_PREDICATE_RE = re.compile(r"\s+(?:is|was|were|made|has|had|really|just|totally)\b", re.I)
+_PREDICATE_RE = re.compile(
+    r"\s+(?:is|was|were|made|has|had|really|just|totally|deserves|gets|earns)\b", re.I
+)
+_SMALL_WORDS = frozenset({"of", "the", "and", "a", "an", "in", "on", "for", "to", "at", "with"})
+
+
+def _title_cased(span: str) -> bool:
+    """ "Children of Men", "Up": every word capitalized but the small ones."""
+    words = span.split()
+    return bool(words) and all(w[:1].isupper() or w.lower() in _SMALL_WORDS for w in words)
 
 
 _FRANCHISE_REF_RE = re.compile(
@@ -274,7 +285,8 @@ def _judged(text: str, start: int, span: str) -> bool:
     rest = text[start + len(span) :]
     if re.match(r"\s*[^\w\s]", rest):  # an emoji verdict right after: "Get Out 🔥🔥"
         return judges(rest.lstrip()[:2])
-    return bool(_PREDICATE_RE.match(rest)) and judges(re.split(r"[.!?\n]", rest, maxsplit=1)[0])
+    clause = re.split(r"[.!?\n]", rest, maxsplit=1)[0]
+    return bool(_PREDICATE_RE.match(rest)) and (judges(clause) or bool(find_stars(clause)))
 
 
 def _decade_start(match: re.Match[str]) -> int:
@@ -863,12 +875,14 @@ class Understander:
             if movie is not None:
                 found.append(TitleMatch(movie, inner, start))
                 taken.append((match.start(), match.end()))
+        words = [(m.start(), m.end()) for m in _WORD_RE.finditer(text)][:400]
         for group in self.spotter.aliases(text):
             if any(a <= group[0].start < b for a, b in taken):
                 continue
+            if self._longer_title_at(text, words, group[0].start, group[0].end, taken):
+                continue  # "T2 Trainspotting" is T2: Trainspotting, not Terminator 2
             found += [TitleMatch(s.movie_id, text[s.start : s.end], s.start) for s in group]
             taken.append((group[0].start, group[0].end))
-        words = [(m.start(), m.end()) for m in _WORD_RE.finditer(text)][:400]
         i = 0
         while i < len(words):
             hit = self._longest_at(text, words, i, taken, parse)
@@ -912,9 +926,16 @@ class Understander:
             if not self._titles.ids_for_key(key):
                 first = bool(_FIRST_BEFORE_RE.search(text[:start]))
                 part = self.spotter.part(key, first)
-                if part is not None and self._loosely_named(text, start, span, " " not in key):
+                if part is not None and (
+                    self._loosely_named(text, start, span, " " not in key)
+                    or (span[:1].isupper() and self._franchise_before(text, start, key, part))
+                ):
                     return part, j
                 continue
+            if j - 1 > i and _RATING_AFTER_NUMBER_RE.match(text[words[j - 1][1] :]):
+                shorter = title_key(text[start : words[j - 2][1]])
+                if key.split()[-1].isdigit() and self._titles.ids_for_key(shorter):
+                    continue  # "Cars 2 stars": Cars, at 2 stars, not Cars 2
             if not self._plausible(text, start, span, key):
                 continue
             year_end = self._year_after(text, words, j)
@@ -928,6 +949,22 @@ class Understander:
                 return None
             return movie, j + (1 if year_end else 0)
         return None
+
+    def _longer_title_at(
+        self, text: str, words: list[tuple[int, int]], start: int, end: int, taken: list
+    ) -> bool:
+        at = next((i for i, (a, _) in enumerate(words) if a == start), None)
+        if at is None:
+            return False
+        hit = self._longest_at(text, words, at, taken, None)
+        return hit is not None and words[hit[1] - 1][1] > end
+
+    def _franchise_before(self, text: str, start: int, key: str, movie_id: int) -> bool:
+        """ "Loved The Matrix, but Reloaded was a mess": the rest of the part's title (its
+        franchise) was named earlier in the message."""
+        said = set(title_key(text[:start]).split())
+        rest = set(title_key(self.catalog.movie(movie_id).title).split()) - set(key.split())
+        return bool({w for w in rest if w not in COMMON_WORDS} & said)
 
     @staticmethod
     def _year_after(text: str, words: list[tuple[int, int]], j: int) -> int | None:
@@ -953,6 +990,8 @@ class Understander:
 
     def _plausible(self, text: str, start: int, span: str, key: str) -> bool:
         """Is this span really naming a movie, not just ordinary words?"""
+        if not span[:1].isupper() and is_opinion_word(span):
+            return False  # "Goodfellas though, perfect": a verdict, not Perfect (1985)
         if not span[:1].isupper() and _PLOT_BEFORE_RE.search(text[:start]):
             return False  # "the one where a girl falls down a rabbit hole": the plot's words
         tokens = key.split()
@@ -987,7 +1026,7 @@ class Understander:
             return True
         if capitalized and _rated_after(text, start + len(span)):  # "Her: 5/5"
             return True
-        if capitalized and sentence_start and span.istitle() and _judged(text, start, span):
+        if capitalized and sentence_start and _title_cased(span) and _judged(text, start, span):
             return True  # "Up made me cry. Loved it.", "Her was beautiful", "Get Out 🔥"
         if len(tokens) >= 3 and capitalized and (after_trigger or not sentence_start):
             return True
@@ -1029,7 +1068,10 @@ class Understander:
             words = title_key(item).split()
             if (
                 not words
-                or any(t.start <= start < t.start + len(t.text) + 1 for t in parse.titles)
+                or any(  # "Loved The Matrix, but...": the item holds a known title
+                    t.start < start + len(item) and start < t.start + len(t.text) + 1
+                    for t in parse.titles
+                )
                 or any(s.start <= start < s.end for s in stars)  # the "10" of "Heat 10/10"
                 or all(w in COMMON_WORDS for w in words)
                 or not _TITLE_CASE_RE.fullmatch(item)

@@ -145,7 +145,9 @@ _POSITIVE = re.compile(
     r"liked|enjoy(?:ed|s)?|ador(?:e|ed|es)|favou?rites?|favs?|faves?|great|amazing|"
     r"brilliant|fantastic|incredible|masterpiece|best|so good|awe?some|"
     r"(?:were|was|are|is) (?:\w+ )?good|"
-    r"obsessed|blew me away|epic|peak|wow|beautiful|stunning|sweet|lovely|delightful|charming|"
+    r"obsessed|blew me away|blown away|epic|peak|wow|beautiful|stunning|sweet|lovely|"
+    r"delightful|charming|"
+    r"(?:huge|big|massive|great|die-?hard)\s+(?:\w+\s+)?fan|"
     r"enjoyable|hilarious|funny|classics?|"
     r"wrecked me|made me cry|comfort (?:movies?|films?)|childhood|go-?to|sick|cute|fan of|big fan|"
     r"could watch|(?:\d+|ten|a hundred) times|hits?|into|gorgeous|perfect|excellent|"
@@ -163,7 +165,9 @@ _NEGATIVE = re.compile(
     r"terrible|horrible|overrated|let ?down|letdown|disappointing|disappointment|waste of time|"
     r"not a fan|not for me|not my (?:thing|cup of tea)|too (?:long|slow|sappy|cheesy)|cheesy|"
     r"annoying|pretentious|dumb|stupid|a mess|not so much|not really|sappy|unbearable|"
-    r"fell asleep|forced|hype|worst|rubbish|garbage|trash|sucked|sucks|no thanks)\b"
+    r"fell asleep|forced|hype|worst|rubbish|garbage|trash|sucked|sucks|no thanks|"
+    r"(?:it|really|so) dragged|dragged on|"
+    r"cringe|cringy|cringey|put (?:me|her|him|us|them) to sleep|was bored|were bored)\b"
     r"|\b(?:not|no|nothing)\s+(?:the\s+|any\s+|a\s+)?(?:\w+\s+){0,3}"
     r"(?:stuff|kind|type|sort|movies?|films?)\s+like\b"
     r"|[👎😴❌🙅🤮💩]",
@@ -186,6 +190,13 @@ def judges(text: str) -> bool:
 _QUESTION_RE = re.compile(
     r"\b(?:would|will|do|did|should|might|could)\s+(?:i|we|you)\s+(?:\w+\s+)?"
     r"(?:like|love|enjoy|hate)\b",
+    re.I,
+)
+# "everyone calls it a classic": other people's verdict, not the person's.
+_HEARSAY_RE = re.compile(
+    r"\b(?:everyone|everybody|people|critics|they)\s+(?:\w+\s+)?(?:calls?|called|says?|said|"
+    r"thinks?|raves? about|keeps? saying)\s+(?:(?:that\s+)?it'?s?\s+|it is\s+)?(?:an?\s+|the\s+)?"
+    r"(?:\w+\s+)?\w+",
     re.I,
 )
 _NEUTRAL = re.compile(r"\b(?:(?:was|is|were) (?:fine|ok|okay|alright|decent)|meh)\b", re.I)
@@ -246,7 +257,9 @@ def _clauses(text: str) -> list[_Clause]:
 
 def _cue(text: str, clause: _Clause, near: int | None) -> Sentiment | None:
     """The opinion word of a clause nearest to ``near`` (or the clause's only kind of word)."""
-    body = _QUESTION_RE.sub(lambda m: " " * len(m.group(0)), text[clause.start : clause.end])
+    body = text[clause.start : clause.end]
+    for hidden in (_QUESTION_RE, _HEARSAY_RE):
+        body = hidden.sub(lambda m: " " * len(m.group(0)), body)
     if _NEUTRAL.search(body) or _UNSEEN_RE.search(body):
         return Sentiment.NEUTRAL
     negative = [(m.start(), m.end()) for m in _NEGATIVE.finditer(body)]
@@ -341,11 +354,16 @@ def _emoji_after(text: str, item: Named, named: Sequence[Named]) -> Sentiment | 
         return Sentiment.LIKE if _EMOJI_LIKE.search(lead) else None
     following = [n.start for n in named if n.start > item.start]
     tail = text[item.end : min([*following, item.end + 12])]
-    if _EMOJI_DISLIKE.match(tail):
+    if _EMOJI_DISLIKE.match(tail) or _NO_AFTER_RE.match(tail):
         return Sentiment.DISLIKE
-    if _EMOJI_LIKE.match(tail):
+    if _EMOJI_LIKE.match(tail) or _YES_AFTER_RE.match(tail):
         return Sentiment.LIKE
     return None
+
+
+# "Trainspotting yes, T2 Trainspotting no"
+_YES_AFTER_RE = re.compile(r"^\s*(?:yes|yep|yeah|yess+)\s*(?:$|[,.;!\n])", re.I)
+_NO_AFTER_RE = re.compile(r"^\s*(?:no|nope|nah|never again)\s*(?:$|[,.;!\n])", re.I)
 
 
 def _carry(
@@ -368,13 +386,18 @@ def _carry(
         if not refers and not short:
             continue
         cue = _cue(text, clause, None)
-        if cue is None:
-            continue
+        if cue is None or (cue is Sentiment.NEUTRAL and _only_seen(body)):
+            continue  # "..., but I've seen all of his films": no verdict on them
         for item in named:
             if not previous.holds(item.start):
                 continue
             if (same_sentence and refers) or feelings[item.movie_id] is None:
                 feelings[item.movie_id] = cue
+
+
+def _only_seen(body: str) -> bool:
+    """ "I've seen all of his films": seen, with neither a verdict nor "not yet"."""
+    return bool(_SEEN_RE.search(body)) and not (_UNSEEN_RE.search(body) or _NEUTRAL.search(body))
 
 
 def _inherited(

@@ -41,6 +41,11 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "The Lord of the Rings: The Return of the King (2003)",
     ),
     "t2": ("Terminator 2: Judgment Day (1991)",),
+    "the nolan batman": (
+        "Batman Begins (2005)",
+        "The Dark Knight (2008)",
+        "The Dark Knight Rises (2012)",
+    ),
     "e.t.": ("E.T. the Extra-Terrestrial (1982)",),
     "esb": ("Star Wars: Episode V - The Empire Strikes Back (1980)",),
     "the original star wars": (

@@ -301,6 +301,25 @@ OPINION_CASES = [
     ),
     ("i like stuff with great music, like whiplash", {"Whiplash": "like"}),
     ("I'm home alone. Last time I watched Heat and loved it", {"Heat": "like"}),
+    (
+        "Loved The Matrix, but Reloaded was a mess",
+        {"The Matrix": "like", "The Matrix Reloaded": "dislike"},
+    ),
+    ("Ratatouille 5 stars, Cars 2 stars", {"Ratatouille": "like", "Cars": "like"}),
+    ("Children of Men deserves 10/10", {"Children of Men": "like"}),
+    ("Goodfellas though, perfect", {"Goodfellas": "like"}),
+    (
+        "Trainspotting yes, T2 Trainspotting no",
+        {"Trainspotting": "like", "T2: Trainspotting": "dislike"},
+    ),
+    (
+        "I tried The Shining because everyone calls it a classic and I was bored",
+        {"The Shining": "dislike"},
+    ),
+    (
+        "I'm a huge Tarantino fan, Pulp Fiction especially, but I've seen all of his films",
+        {"Pulp Fiction": "like"},
+    ),
 ]
 
 
