@@ -25,6 +25,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
+from bot.cards import Card
 from bot.limits import numeric_threads
 from bot.linking import ACCOUNT_PATTERN, DEFAULT_TTL, MAX_TTL
 from bot.session import MAX_MESSAGE_CHARS, ChatService
@@ -104,12 +105,44 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class LinksOut(BaseModel):
+    imdb: str | None = Field(None, description="the movie's IMDb page (from links.csv)")
+    tmdb: str | None = Field(None, description="the movie's TMDB page (from links.csv)")
+
+
 class Movie(BaseModel):
     movieId: int
     title: str
     year: int | None
     display: str
     genres: list[str]
+    links: LinksOut = Field(default_factory=LinksOut)
+
+
+class CardOut(Movie):
+    predicted_stars: float | None = Field(
+        description="predicted for this person (None until they rated something)"
+    )
+    why: str = Field(description="the best reasons, in a line")
+    mean_rating: float | None = Field(description="MovieLens average, 0.5-5")
+    n_ratings: int
+    your_stars: float | None
+    not_for_me: bool
+    watchlist: bool
+    seen: bool
+
+
+class MarkRequest(_Strict):
+    movie: (
+        Annotated[str, Field(strict=True, min_length=1, max_length=MAX_TITLE, pattern=r"\S")]
+        | (Annotated[int, Field(strict=True)])
+    ) = Field(description="a title as a person types it, or a MovieLens movieId")
+    on: bool = Field(True, strict=True, description="false takes it off the list again")
+
+
+class ListResponse(BaseModel):
+    session_id: str
+    movies: list[CardOut] = Field(description="newest first")
 
 
 class PickOut(Movie):
@@ -197,6 +230,9 @@ class ChatResponse(BaseModel):
     notes: list[str] = Field(description=PLAIN)
     steps: list[str] = Field(description=f"what the bot did, in words; {PLAIN}")
     movies: list[Movie] = Field(description="the movies the reply is about")
+    cards: list[CardOut] = Field(
+        default_factory=list, description="the same movies as cards: why, predicted stars, marks"
+    )
 
 
 class GivenOut(BaseModel):
@@ -211,6 +247,8 @@ class ProfileResponse(BaseModel):
     ratings: list[GivenOut]
     cluster: str | None
     account: str | None = Field(None, description="the platform account this session is linked to")
+    watchlist: list[Movie] = Field(default_factory=list, description="kept for later, newest first")
+    seen: list[Movie] = Field(default_factory=list, description="marked as seen, newest first")
 
 
 class LinkTokenRequest(_Strict):
@@ -310,7 +348,25 @@ def _key(sid: str) -> str:
 
 
 def _movie(engine: Any, movie_id: int) -> Movie:
-    return Movie(**movie_dict(engine.catalog.movie(movie_id)))
+    links = engine.catalog.links_of(movie_id)
+    return Movie(
+        **movie_dict(engine.catalog.movie(movie_id)),
+        links=LinksOut(imdb=links.imdb, tmdb=links.tmdb),
+    )
+
+
+def _card(engine: Any, card: Card) -> CardOut:
+    return CardOut(
+        **_movie(engine, card.movie_id).model_dump(),
+        predicted_stars=card.predicted_stars,
+        why=card.why,
+        mean_rating=None if card.mean_rating is None else round(card.mean_rating, 2),
+        n_ratings=card.n_ratings,
+        your_stars=card.your_stars,
+        not_for_me=card.not_for_me,
+        watchlist=card.watchlist,
+        seen=card.seen,
+    )
 
 
 def _problem(status: int, detail: str, suggestions: list[str] | None = None) -> JSONResponse:
@@ -460,7 +516,25 @@ def api_router(service: ChatService) -> APIRouter:
             ratings=ratings,
             cluster=cluster,
             account=stored.account,
+            watchlist=[_movie(engine, m) for m in stored.watchlist],
+            seen=[_movie(engine, m) for m in stored.seen],
         )
+
+    @router.get("/watchlist", tags=["profile"])
+    def watchlist(sid: Session) -> ListResponse:
+        """The movies this session kept for later, as cards, newest first."""
+        cards = service.watchlist(_key(sid))
+        return ListResponse(session_id=sid, movies=[_card(engine, c) for c in cards])
+
+    @router.post("/watchlist", tags=["profile"])
+    def keep(body: MarkRequest, sid: Session) -> CardOut:
+        """Put a movie on the watchlist (``on: false`` takes it off); picks leave it out."""
+        return _card(engine, service.mark(_key(sid), body.movie, "watchlist", body.on))
+
+    @router.post("/seen", tags=["profile"])
+    def seen(body: MarkRequest, sid: Session) -> CardOut:
+        """Mark a movie as seen, without stars (``on: false`` unmarks it); picks leave it out."""
+        return _card(engine, service.mark(_key(sid), body.movie, "seen", body.on))
 
     @router.post("/link-token", tags=["accounts"])
     def link_token(body: LinkTokenRequest, authorization: PlatformAuth = "") -> LinkTokenResponse:
@@ -498,6 +572,7 @@ def api_router(service: ChatService) -> APIRouter:
             notes=reply.notes,
             steps=[step.text for step in reply.steps],
             movies=[_movie(engine, m) for m in reply.picks],
+            cards=[_card(engine, c) for c in service.cards(_key(sid), list(reply.picks))],
         )
 
     return router

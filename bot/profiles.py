@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 Kind = Literal["rating", "like", "dislike"]
+Mark = Literal["watchlist", "seen"]  # kept for later / watched, without stars
 HISTORY_LIMIT = 40  # messages kept per session
 
 _SCHEMA = """
@@ -52,6 +53,13 @@ CREATE TABLE IF NOT EXISTS links (
     account TEXT NOT NULL,        -- a platform account: its ratings live under 'account:<id>'
     at REAL NOT NULL
 );
+CREATE TABLE IF NOT EXISTS marks (
+    session_id TEXT NOT NULL REFERENCES sessions(session_id) ON DELETE CASCADE,
+    movie_id INTEGER NOT NULL,
+    mark TEXT NOT NULL CHECK (mark IN ('watchlist', 'seen')),
+    at REAL NOT NULL,
+    PRIMARY KEY (session_id, movie_id, mark)
+);
 CREATE TABLE IF NOT EXISTS link_tokens (
     nonce TEXT PRIMARY KEY,
     account TEXT NOT NULL,
@@ -82,6 +90,8 @@ class Profile:
     given: dict[int, Given] = field(default_factory=dict)
     state: dict[str, Any] = field(default_factory=dict)
     account: str | None = None  # the platform account this session is linked to
+    watchlist: list[int] = field(default_factory=list)  # newest first
+    seen: list[int] = field(default_factory=list)  # newest first
 
     @property
     def ratings(self) -> dict[int, float]:
@@ -151,6 +161,10 @@ class ProfileStore:
                 "SELECT movie_id, stars, kind FROM ratings WHERE session_id = ? ORDER BY at",
                 (owner,),
             ).fetchall()
+            marks = self._db.execute(
+                "SELECT movie_id, mark FROM marks WHERE session_id = ? ORDER BY at DESC",
+                (owner,),
+            ).fetchall()
         if row is None:
             return Profile(session_id)
         return Profile(
@@ -159,7 +173,26 @@ class ProfileStore:
             {m: Given(m, s, k) for m, s, k in given},
             json.loads(row[1]),
             row[2],
+            [m for m, kind in marks if kind == "watchlist"],
+            [m for m, kind in marks if kind == "seen"],
         )
+
+    def mark(self, session_id: str, movie_id: int, mark: Mark, on: bool = True) -> None:
+        """Put a movie on (or take it off) this person's watchlist or seen list."""
+        with self._write() as db:
+            self._ensure(db, session_id)
+            owner = self._owner(db, session_id)
+            if on:
+                db.execute(
+                    "INSERT INTO marks (session_id, movie_id, mark, at) VALUES (?, ?, ?, ?) "
+                    "ON CONFLICT(session_id, movie_id, mark) DO UPDATE SET at = excluded.at",
+                    (owner, movie_id, mark, time.time()),
+                )
+            else:
+                db.execute(
+                    "DELETE FROM marks WHERE session_id = ? AND movie_id = ? AND mark = ?",
+                    (owner, movie_id, mark),
+                )
 
     def give(self, session_id: str, movie_id: int, stars: float, kind: Kind = "rating") -> None:
         """Record (or replace) this session's rating of a movie."""
@@ -287,6 +320,13 @@ class ProfileStore:
                 (owner, session_id),
             )
             db.execute("DELETE FROM ratings WHERE session_id = ?", (session_id,))
+            db.execute(
+                "INSERT INTO marks (session_id, movie_id, mark, at) "
+                "SELECT ?, movie_id, mark, at FROM marks WHERE session_id = ? AND true "
+                "ON CONFLICT(session_id, movie_id, mark) DO NOTHING",
+                (owner, session_id),
+            )
+            db.execute("DELETE FROM marks WHERE session_id = ?", (session_id,))
             db.execute(
                 "INSERT INTO links (session_id, account, at) VALUES (?, ?, ?) "
                 "ON CONFLICT(session_id) DO UPDATE SET account = excluded.account, "

@@ -20,12 +20,13 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from bot.cards import Card, build_cards
 from bot.dialogue import DialogueState
 from bot.events import Event, Reply
 from bot.linking import Linked, LinkTokens
 from bot.nlu import Intent, Understander
 from bot.offline import LLM_HINT, OfflineAgent, describe_profile
-from bot.profiles import ProfileStore, userdata_secret
+from bot.profiles import Mark, ProfileStore, userdata_secret
 from bot.tools import Toolbox, TurnLog
 from recommender.engine import Engine
 from recommender.errors import MovieBotError
@@ -236,6 +237,21 @@ class ChatService:
         """Thumbs-down: never again, and similar movies sink."""
         return self._toolbox(session_id, TurnLog()).not_for_me(movie)
 
+    def mark(self, session_id: str, movie: str | int, mark: Mark, on: bool = True) -> Card:
+        """Put a movie on (or take it off) the watchlist or the seen list; its card after."""
+        movie_id = self.engine.resolve(movie)
+        self.store.mark(session_id, movie_id, mark, on)
+        return self.cards(session_id, [movie_id])[0]
+
+    def cards(self, session_id: str, movie_ids: list[int]) -> list[Card]:
+        """Movie cards for this session's person (predicted stars, why, links, marks)."""
+        taste = self._toolbox(session_id, TurnLog()).taste()
+        return build_cards(self.engine, taste, self.store.load(session_id), movie_ids)
+
+    def watchlist(self, session_id: str) -> list[Card]:
+        """The movies this person kept for later, newest first."""
+        return self.cards(session_id, self.store.load(session_id).watchlist)
+
     def me(self, session_id: str) -> str:
         """What this session's person has told the bot, in words."""
         return describe_profile(self._toolbox(session_id, TurnLog()).my_profile())
@@ -267,7 +283,7 @@ class ChatService:
         """Personal picks for this session's person; what they turned down never comes back."""
         tools = self._toolbox(session_id, TurnLog())
         return self.engine.recommend(
-            tools.taste(), text=text, filters=filters, k=k, exclude=tools.never_again()
+            tools.taste(), text=text, filters=filters, k=k, exclude=tools.not_to_suggest()
         )
 
     def forget(self, session_id: str, movie: str | int) -> bool:

@@ -173,6 +173,12 @@ class Toolbox:
         profile = self.store.load(self.session_id)
         return [m for m, g in profile.given.items() if g.stars <= LOW_STARS]
 
+    def not_to_suggest(self) -> list[int]:
+        """What picks leave out: turned down, already seen, already on the watchlist."""
+        profile = self.store.load(self.session_id)
+        low = [m for m, g in profile.given.items() if g.stars <= LOW_STARS]
+        return [*low, *profile.seen, *profile.watchlist]
+
     def _movie(self, movie: Movie, **extra: Any) -> dict[str, Any]:
         self.log.note(movie)
         out: dict[str, Any] = {"title": movie.display, "genres": list(movie.genres)}
@@ -202,7 +208,7 @@ class Toolbox:
             text=mood or None,
             filters=filters,
             k=max(1, min(int(k), 10)),
-            exclude=[*self.never_again(), *exclude],
+            exclude=[*self.not_to_suggest(), *exclude],
         )
         return {
             "basis": result.basis,
@@ -249,7 +255,7 @@ class Toolbox:
     def similar_movies(self, title: str, k: int = 5) -> dict[str, Any]:
         """Movies liked by the same people, and movies with similar stories."""
         k = max(1, min(int(k), 10))
-        never = self.never_again()
+        never = self.not_to_suggest()
         movie = self.engine.movie(title)
         liked = self.engine.also_liked(movie.movieId, k=k, exclude=never)
         out: dict[str, Any] = {

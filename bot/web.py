@@ -18,8 +18,10 @@ from typing import Any
 import gradio as gr
 import pandas as pd
 
+from bot.cards import Card, card_markdown
 from bot.events import Reply, plain
 from bot.linking import linked_text
+from bot.profiles import Mark
 from bot.session import ChatService
 from recommender.errors import MovieBotError
 
@@ -28,7 +30,12 @@ log = logging.getLogger(__name__)
 STORAGE_KEY = "moviebot-session"
 _TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 MAX_PICKS = 8
-STAR_CHOICES = [("1★", 1.0), ("2★", 2.0), ("3★", 3.0), ("4★", 4.0), ("5★", 5.0)]
+WATCHLIST_SHOWN = 20
+STAR_CHOICES = [
+    (f"{int(v) if v >= 1 else ''}{'½' if v % 1 else ''}★", v)
+    for v in (0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0, 4.5, 5.0)
+]  # ½★ 1★ 1½★ ... 5★: the chat takes half stars, so does the page
+WATCHLIST, ON_WATCHLIST, SEEN, WAS_SEEN = "+ Watchlist", "✓ On watchlist", "Seen it", "✓ Seen"
 EXAMPLES = [
     "I loved Inception and Arrival",
     "something cosy for a rainy evening",
@@ -49,14 +56,16 @@ PALETTE = [  # Tableau 10, minus the black-ish grey kept for "you"
     "#9c755f",
 ]
 CSS = """
-.pick-row { align-items: center; gap: 8px; }
-.pick-row .pick-title p { margin: 0; font-weight: 600; }
-.pick-stars .wrap { gap: 4px !important; }
+.pick-row { gap: 4px; padding: 8px 12px; border: 1px solid var(--border-color-primary);
+  border-radius: 10px; margin-bottom: 8px; }
+.pick-row .pick-title p { margin: 0 0 2px 0; }
+.pick-actions { align-items: center; gap: 6px; flex-wrap: wrap !important; }
+.pick-stars .wrap { gap: 2px !important; }
+.pick-stars label { padding: 2px 6px !important; min-width: 0 !important; }
 #banner { padding: 6px 12px; border-radius: 8px; }
 @media (max-width: 640px) {  /* phones: the title on a line of its own, never letter by letter */
-  .pick-row { flex-wrap: wrap !important; }
   .pick-row .pick-title { flex: 1 1 100% !important; min-width: 100% !important; }
-  .pick-row .pick-stars { flex: 1 1 auto !important; }
+  .pick-actions .pick-stars { flex: 1 1 100% !important; }
 }
 """
 Outputs = tuple[Any, ...]
@@ -184,6 +193,21 @@ class WebPage:
         kept = [p for p in picks or [] if int(p[0]) != movie_id]
         return (kept, *self.taste_view(token))
 
+    def toggle_mark(self, movie_id: int, mark: Mark, marked: int, token: str | None) -> Outputs:
+        """ "+ Watchlist" / "Seen it" under a pick: on, or off again."""
+        token, session = self._session(token)
+        profile = self.service.store.load(session)
+        on = movie_id not in (profile.watchlist if mark == "watchlist" else profile.seen)
+        card = self.service.mark(session, movie_id, mark, on)
+        done = {
+            ("watchlist", True): f"{card.display} is on your watchlist.",
+            ("watchlist", False): f"{card.display} is off your watchlist.",
+            ("seen", True): f"Marked {card.display} as seen: it won't be suggested again.",
+            ("seen", False): f"{card.display} is no longer marked as seen.",
+        }[(mark, on)]
+        gr.Info(done)
+        return (int(marked or 0) + 1, *self.taste_view(token))
+
     def rate_form(self, title: str, stars: float, token: str | None) -> Outputs:
         """Rate any movie by title from the taste tab."""
         token, session = self._session(token)
@@ -233,7 +257,7 @@ class WebPage:
     # --- my taste ---------------------------------------------------------------------------
 
     def taste_view(self, token: str | None) -> Outputs:
-        """Summary, ratings table, cluster, map and people like me, for the taste tab."""
+        """Summary, ratings table, cluster, map, people like me and the watchlist."""
         token, session = self._session(token)
         profile = self.service.profile(session)
         given = profile.get("given", [])
@@ -248,7 +272,24 @@ class WebPage:
             self._cluster_text(session, placement.placed),
             pd.concat([points, you], ignore_index=True) if placement.placed else points,
             self._people_text(session, placement.placed),
+            self._kept_text(session),
         )
+
+    def _kept_text(self, session: str) -> str:
+        """The watchlist (with links) and how many movies are marked seen."""
+        profile = self.service.store.load(session)
+        lines = ["**My watchlist**"]
+        if not profile.watchlist:
+            lines.append("Nothing yet: press **+ Watchlist** under a suggestion to keep it.")
+        for card in self.service.cards(session, profile.watchlist[:WATCHLIST_SHOWN]):
+            links = [f"[{n}]({u})" for n, u in (("IMDb", card.links.imdb),) if u]
+            lines.append(f"- {plain(card.display)}" + (f" ({links[0]})" if links else ""))
+        if len(profile.watchlist) > WATCHLIST_SHOWN:
+            lines.append(f"- and {len(profile.watchlist) - WATCHLIST_SHOWN} more")
+        if profile.seen:
+            n = len(profile.seen)
+            lines.append(f"\nMarked as seen: {n} movie{'s' if n != 1 else ''} (never suggested).")
+        return "\n".join(lines)
 
     def _cluster_text(self, session: str, placed: bool) -> str:
         if not placed:
@@ -292,6 +333,7 @@ class WebPage:
             identity = gr.BrowserState(None, storage_key=STORAGE_KEY, secret=self.secret)
             token = gr.State(None)
             picks = gr.State([])
+            self._marked = gr.State(0)  # bumped when a card's marks change: the cards redraw
             self._token = token
             gr.Markdown(_banner(self.service), elem_id="banner")
             with gr.Tabs():
@@ -300,7 +342,8 @@ class WebPage:
                 with gr.Tab("My taste", id="taste"):
                     taste = self._taste_tab(token)
                     self._taste_outputs = [
-                        taste[name] for name in ("summary", "table", "cluster", "map", "people")
+                        taste[name]
+                        for name in ("summary", "table", "cluster", "map", "people", "kept")
                     ]
                 with gr.Tab("Explore the data", id="explore"):
                     self._explore_tab()
@@ -329,37 +372,60 @@ class WebPage:
             clear = gr.Button("New conversation", size="sm")
             over = gr.Button("Start over (forget my ratings)", size="sm", variant="stop")
 
-        @gr.render(inputs=[picks, token], triggers=[picks.change])
+        @gr.render(inputs=[picks, token], triggers=[picks.change, self._marked.change])
         def _picks_panel(shown: list[list[Any]], tok: str | None) -> None:
             self._picks_panel(shown, tok, picks)
 
         return {"chatbot": chatbot, "box": box, "send": send, "clear": clear, "over": over}
 
     def _picks_panel(self, shown: list[list[Any]], tok: str | None, picks: gr.State) -> None:
-        if not shown:
+        """One card per suggested movie: the detail the chat text leaves out, and actions."""
+        if not shown or not tok:
             return
-        given = self.service.store.load(web_session(tok)).given if tok else {}
+        session = web_session(tok)
+        cards = self.service.cards(session, [int(p[0]) for p in shown])
         gr.Markdown("**Rate what I suggested** - your next answer takes it into account.")
-        for movie_id, display in shown:
-            movie_id = int(movie_id)
-            with gr.Row(elem_classes="pick-row", equal_height=True):
-                gr.Markdown(display, elem_classes="pick-title")
-                stars = gr.Radio(
-                    STAR_CHOICES,
-                    value=given[movie_id].stars if movie_id in given else None,
-                    show_label=False,
-                    container=False,
-                    elem_classes="pick-stars",
-                    key=f"stars-{movie_id}",
-                    scale=2,
-                )
-                nope = gr.Button("👎 Not for me", size="sm", scale=0, min_width=120)
+        for card in cards:
+            movie_id = card.movie_id
+            with gr.Column(elem_classes="pick-row", key=f"card-{movie_id}"):
+                gr.Markdown(_card_text(card), elem_classes="pick-title")
+                with gr.Row(elem_classes="pick-actions"):
+                    stars = gr.Radio(
+                        STAR_CHOICES,
+                        value=card.your_stars,
+                        show_label=False,
+                        container=False,
+                        elem_classes="pick-stars",
+                        key=f"stars-{movie_id}",
+                        scale=3,
+                    )
+                    nope = gr.Button("👎 Not for me", size="sm", scale=0, min_width=110)
+                    keep = gr.Button(
+                        ON_WATCHLIST if card.watchlist else WATCHLIST,
+                        size="sm",
+                        scale=0,
+                        min_width=120,
+                        key=f"keep-{movie_id}-{card.watchlist}",
+                    )
+                    seen = gr.Button(
+                        WAS_SEEN if card.seen else SEEN,
+                        size="sm",
+                        scale=0,
+                        min_width=80,
+                        key=f"seen-{movie_id}-{card.seen}",
+                    )
             stars.input(_bind(self.rate_pick, movie_id), [stars, self._token], self._taste_outputs)
             nope.click(
                 _bind(self.reject_pick, movie_id),
                 [picks, self._token],
                 [picks, *self._taste_outputs],
             )
+            for button, mark in ((keep, "watchlist"), (seen, "seen")):
+                button.click(
+                    _bind(self.toggle_mark, movie_id),
+                    [gr.State(mark), self._marked, self._token],
+                    [self._marked, *self._taste_outputs],
+                )
 
     def _taste_tab(self, token: gr.State) -> dict[str, Any]:
         summary = gr.Markdown()
@@ -380,6 +446,7 @@ class WebPage:
                     save = gr.Button("Save rating", variant="primary")
                     forget = gr.Button("Remove")
                 status = gr.Markdown()
+                kept = gr.Markdown(elem_id="my-watchlist")
         with gr.Row():
             with gr.Column(scale=3):
                 tmap = gr.ScatterPlot(
@@ -407,6 +474,7 @@ class WebPage:
             "map": tmap,
             "cluster": cluster,
             "people": people,
+            "kept": kept,
         }
 
     def _cluster_colours(self) -> dict[str, str]:
@@ -576,6 +644,11 @@ def _bind(handler: Callable[..., Outputs], movie_id: int) -> Callable[..., Outpu
     return bound
 
 
+def _card_text(card: Card) -> str:
+    """A card's Markdown with the catalogue's words escaped (links are ours)."""
+    return card_markdown(card)
+
+
 def _cleared(cell: Any) -> bool:
     """An emptied (or zeroed) stars cell: the person removed that rating."""
     text = "" if cell is None else str(cell).strip().lower()
@@ -618,7 +691,7 @@ def _summary(profile: dict[str, Any], placement: Any) -> str:
     return " ".join(parts)
 
 
-def _from_zero(values: pd.Series) -> list[float]:
+def _from_zero(values: pd.Series) -> list[float | None]:
     """A bar chart's y range from zero (bars that start at 80 make 87 vs 165 look like 1:8)."""
     return [0, float(values.max()) * 1.05 if len(values) else 1.0]
 

@@ -50,6 +50,19 @@ class Movie(NamedTuple):
         return display_title(self.title, self.year)
 
 
+IMDB_URL = "https://www.imdb.com/title/tt{:07d}/"
+TMDB_URL = "https://www.themoviedb.org/movie/{}"
+
+
+@dataclass(frozen=True)
+class MovieLinks:
+    """Where to read more about a movie (from MovieLens ``links.csv``; None when unknown)."""
+
+    imdb: str | None = None
+    tmdb: str | None = None
+    tmdb_id: int | None = None
+
+
 @dataclass
 class Catalog:
     """Everything loaded from a dataset folder and its description files."""
@@ -97,6 +110,7 @@ class Catalog:
         state["_index"] = None
         state.pop("coverage", None)
         state.pop("_by_id", None)
+        state.pop("_links", None)
         return state
 
     @cached_property
@@ -123,6 +137,27 @@ class Catalog:
                 strict=True,
             )
         }
+
+    @cached_property
+    def _links(self) -> dict[int, MovieLinks]:
+        out: dict[int, MovieLinks] = {}
+        if self.links is None or self.links.empty:
+            return out
+        for movie_id, imdb, tmdb in zip(
+            self.links["movieId"], self.links["imdbId"], self.links["tmdbId"], strict=True
+        ):
+            imdb_id = None if pd.isna(imdb) else int(imdb)
+            tmdb_id = None if pd.isna(tmdb) else int(tmdb)
+            out[int(movie_id)] = MovieLinks(
+                IMDB_URL.format(imdb_id) if imdb_id else None,
+                TMDB_URL.format(tmdb_id) if tmdb_id else None,
+                tmdb_id,
+            )
+        return out
+
+    def links_of(self, movie_id: int) -> MovieLinks:
+        """IMDb and TMDB pages of a movie (empty when ``links.csv`` does not know it)."""
+        return self._links.get(int(movie_id), MovieLinks())
 
     @property
     def n_users(self) -> int:

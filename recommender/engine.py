@@ -543,6 +543,14 @@ class Engine:
             picks.append(Pick(movie, float(scores[col]), reasons))
         return picks
 
+    def explain_movies(self, taste: Taste, movie_ids: Sequence[int]) -> list[Pick]:
+        """Reasons (predicted stars, because you liked, ...) for movies already chosen."""
+        row, profile, own = self._profile(taste)
+        cols = self.models.matrix.item_cols(np.asarray(movie_ids, dtype=np.int64)).tolist()
+        components = self.models.components(row, profile)
+        scores = np.zeros(self.models.matrix.n_items)
+        return self._explain([int(c) for c in cols], scores, components, row, profile, own)
+
     def _because(self, col: int, liked: np.ndarray, n: int = 2) -> list[str]:
         """The liked movies (a boolean mask over columns) most similar to ``col``."""
         sims = self.models.blend.knn.sims

@@ -114,12 +114,18 @@ def test_chat_rate_reload_and_restart_in_a_real_browser(
         row.wait_for(state="detached", timeout=TIMEOUT)  # the panel is drawn anew without it
 
         starred = page.locator(".pick-row").filter(has_text=picks[1])
-        starred.get_by_text("5★").click()
-        page.get_by_text(f"Saved: {picks[1]}, 5★").wait_for(timeout=TIMEOUT)
+        starred.get_by_text("4½★").click()  # half stars, as in the chat
+        page.get_by_text(f"Saved: {picks[1]}, 4.5★").wait_for(timeout=TIMEOUT)
+        card = page.locator(".pick-row").filter(has_text=picks[2])
+        assert card.get_by_role("link", name="IMDb").count() == 1  # a movie card, with links
+        card.get_by_text("+ Watchlist").click()
+        page.get_by_text(f"{picks[2]} is on your watchlist").wait_for(timeout=TIMEOUT)
+        card.get_by_text("✓ On watchlist").wait_for(timeout=TIMEOUT)
 
         answer = _send(page, "recommend me something")
         second = PICK_RE.findall(answer)
         assert picks[0] not in second and picks[1] not in second and second != picks
+        assert picks[2] not in second  # on the watchlist: kept, not suggested again
         assert f"like {picks[1]}" in answer  # the 5 stars now explain the new picks
         page.screenshot(path=str(tmp_path / "chat.png"), full_page=True)
 
@@ -128,6 +134,7 @@ def test_chat_rate_reload_and_restart_in_a_real_browser(
         page.get_by_role("tab", name="My taste").click()
         _in_my_ratings(page, picks[0]).wait_for(timeout=TIMEOUT)
         _in_my_ratings(page, picks[1]).wait_for(timeout=TIMEOUT)
+        page.locator("#my-watchlist").get_by_text(picks[2]).wait_for(timeout=TIMEOUT)
 
         server.stop()
         server.start(keep_port=True)  # same origin: the browser keeps its localStorage
@@ -152,7 +159,7 @@ def test_chat_rate_reload_and_restart_in_a_real_browser(
         titles = phone.locator(".pick-title").filter(visible=True)
         titles.first.wait_for(timeout=TIMEOUT)
         widths = [box["width"] for box in (t.bounding_box() for t in titles.all()) if box]
-        assert widths and min(widths) > 300, widths
+        assert widths and min(widths) >= 280, widths  # the card's padding aside, the full width
         phone.screenshot(path=str(tmp_path / "phone.png"), full_page=True)
         context.close()
     finally:

@@ -106,7 +106,7 @@ def test_the_page_and_its_charts_are_served(http: httpx.Client) -> None:
 
 def test_openapi_lists_every_endpoint(http: httpx.Client) -> None:
     paths = http.get("/openapi.json").json()["paths"]
-    for path in ("recommend", "search", "similar", "rate", "chat", "health"):
+    for path in ("recommend", "search", "similar", "rate", "chat", "health", "watchlist", "seen"):
         assert f"/api/{path}" in paths
     assert http.get("/docs").status_code == 200
 
@@ -151,6 +151,36 @@ def test_chat_over_the_api_keeps_the_conversation(http: httpx.Client) -> None:
     profile = http.get("/api/profile", headers={"X-Session-Id": sid}).json()
     assert {r["movie"]["title"] for r in profile["ratings"]} == {"Heat", "Ronin"}
     assert profile["cluster"]
+
+
+def test_cards_links_and_a_watchlist_over_the_api(http: httpx.Client) -> None:
+    first = http.post("/api/chat", json={"message": "I loved Heat and Ronin, what next?"})
+    sid, body = first.headers["X-Session-Id"], first.json()
+    header = {"X-Session-Id": sid}
+    heat = next(m for m in body["movies"] if m["title"] == "Heat")
+    assert heat["links"] == {
+        "imdb": "https://www.imdb.com/title/tt0113277/",
+        "tmdb": "https://www.themoviedb.org/movie/949",
+    }
+    assert [c["movieId"] for c in body["cards"]] == [m["movieId"] for m in body["movies"]]
+    pick = next(c for c in body["cards"] if c["your_stars"] is None)
+    assert pick["predicted_stars"] is not None and pick["why"] and pick["links"]["imdb"]
+    kept = http.post("/api/watchlist", json={"movie": pick["movieId"]}, headers=header)
+    assert kept.status_code == 200 and kept.json()["watchlist"] is True
+    seen = http.post("/api/seen", json={"movie": "Toy Story"}, headers=header).json()
+    assert seen["seen"] is True and seen["display"] == "Toy Story (1995)"
+    listed = http.get("/api/watchlist", headers=header).json()["movies"]
+    assert [c["movieId"] for c in listed] == [pick["movieId"]]
+    picks = http.post("/api/recommend", json={"k": 10}, headers=header).json()["picks"]
+    assert pick["movieId"] not in [p["movieId"] for p in picks]
+    profile = http.get("/api/profile", headers=header).json()
+    assert [m["movieId"] for m in profile["watchlist"]] == [pick["movieId"]]
+    assert [m["title"] for m in profile["seen"]] == ["Toy Story"]
+    off = http.post("/api/watchlist", json={"movie": pick["movieId"], "on": False}, headers=header)
+    assert off.json()["watchlist"] is False
+    assert http.get("/api/watchlist", headers=header).json()["movies"] == []
+    unknown = http.post("/api/watchlist", json={"movie": "Zzyzx Qwerty"}, headers=header)
+    assert unknown.status_code == 404
 
 
 def test_search_and_similar(http: httpx.Client) -> None:
