@@ -43,8 +43,10 @@ from telegram.ext import (
     filters,
 )
 
+from bot.cards import Card
 from bot.events import Reply, plain
 from bot.linking import linked_text
+from bot.profiles import Mark
 from bot.session import ChatService
 from recommender.errors import MovieBotError
 
@@ -55,6 +57,7 @@ MAX_CHARS = 4096
 MAX_PICKS = 5
 ONBOARDING = 0
 BUTTON_ACTIONS = {"l", "n", "s1", "s2", "s3", "s4", "s5"}  # 👍, 👎, 1-5⭐
+MARK_ACTIONS: dict[str, Mark] = {"w": "watchlist", "v": "seen"}  # + Watchlist, Seen it
 RETRIES = 3
 TYPING_EVERY = 4.0  # seconds; Telegram shows "typing..." for about five
 COMMANDS = [
@@ -62,6 +65,7 @@ COMMANDS = [
     ("similar", "Movies like a title: /similar Heat"),
     ("rate", "Rate a movie: /rate Heat 4.5"),
     ("profile", "Your ratings and taste cluster"),
+    ("watchlist", "The movies you kept for later"),
     ("reset", "Forget this chat's ratings and conversation"),
     ("link", "Link this chat to your account: /link TOKEN"),
     ("help", "What I can do"),
@@ -75,8 +79,11 @@ HELP = (
     "Just write to me: <i>something like Arrival</i>, <i>a heist film with a twist</i>, "
     "<i>I loved Heat</i>, <i>what is my taste?</i>\n\n"
     + "\n".join(f"/{name} - {html.escape(text, quote=False)}" for name, text in COMMANDS)
-    + "\n\nUnder each pick: 👍 / 👎 or 1-5 ⭐ to rate it; your next picks take it into account."
+    + "\n\nUnder each pick: 👍 / 👎 or 1-5 ⭐ to rate it; your next picks take it into account. "
+    "<i>+ Watchlist</i> keeps it for later, <i>Seen it</i> stops it coming back, <i>IMDb</i> "
+    "opens its page."
 )
+EMPTY_WATCHLIST = "Your watchlist is empty: tap <i>+ Watchlist</i> under a pick to keep it."
 LINK_HOW = (
     "Send /link and the token from your account page, e.g. /link AbC123... "
     "(a token works once, for a few minutes)."
@@ -224,6 +231,9 @@ class TelegramBot:
         if action == "i":  # the title row: a reminder of what to tap
             await query.answer("Rate it with 👍, 👎 or the stars just below it.")
             return
+        if action in MARK_ACTIONS:
+            await self._mark(query, session, movie_id, MARK_ACTIONS[action])
+            return
         if action not in BUTTON_ACTIONS:
             await query.answer("That button is out of date.")
             return
@@ -239,6 +249,33 @@ class TelegramBot:
             return
         await query.answer(f"Saved: {result['title']}, {done}. Your next picks use it.")
         await _mark_rated(query.message, movie_id, f"✓ {result['title']}: {done}")
+
+    async def _mark(self, query: Any, session: str, movie_id: int, mark: Mark) -> None:
+        """+ Watchlist / Seen it under a pick: kept, and the button says so."""
+        try:
+            card = await asyncio.to_thread(self.service.mark, session, movie_id, mark)
+        except MovieBotError as err:
+            await query.answer(str(err)[:190], show_alert=True)
+            return
+        if mark == "watchlist":
+            await query.answer(f"{card.display} is on your watchlist (/watchlist).")
+        else:
+            await query.answer(f"Marked {card.display} as seen: it won't be suggested again.")
+        label = "✓ On watchlist" if mark == "watchlist" else "✓ Seen"
+        await _relabel(query.message, f"{'w' if mark == 'watchlist' else 'v'}:{movie_id}", label)
+
+    async def watchlist(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/watchlist: the movies kept for later, with their IMDb pages."""
+        session = session_of(update.effective_chat.id)
+        cards = await self._work(update, self.service.watchlist, session)
+        if not cards:
+            await _reply(update.effective_message, EMPTY_WATCHLIST)
+            return
+        lines = ["<b>Your watchlist</b>"]
+        for card in cards[:30]:
+            link = f' (<a href="{card.links.imdb}">IMDb</a>)' if card.links.imdb else ""
+            lines.append(f"• {_escape(card.display)}{link}")
+        await _reply(update.effective_message, "\n".join(lines))
 
     async def failed(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Any error: log it and apologise in the chat, never silence."""
@@ -265,8 +302,10 @@ class TelegramBot:
     async def _send_reply(self, message: Message, reply: Reply) -> None:
         text = _escape(reply.text)
         notes = "".join(f"\n\n<i>{_escape(n)}</i>" for n in reply.notes)
-        picks = self.service.suggested(session_of(message.chat_id), reply, MAX_PICKS)
-        await _reply(message, text + notes, _keyboard(picks) if picks else None)
+        session = session_of(message.chat_id)
+        picks = self.service.suggested(session, reply, MAX_PICKS)
+        cards = await asyncio.to_thread(self.service.cards, session, [m for m, _ in picks])
+        await _reply(message, text + notes, _keyboard(cards) if cards else None)
 
     def application(self, token: str, api_base: str | None = None) -> Application:
         builder = ApplicationBuilder().token(token).concurrent_updates(16)
@@ -292,6 +331,7 @@ class TelegramBot:
             ("similar", self.similar),
             ("rate", self.rate),
             ("profile", self.profile),
+            ("watchlist", self.watchlist),
             ("reset", self.reset),
             ("link", self.link),
         ]:
@@ -315,10 +355,15 @@ async def _keep_typing(update: Update) -> None:
             await asyncio.sleep(TYPING_EVERY)
 
 
-def _keyboard(picks: list[tuple[int, str]]) -> InlineKeyboardMarkup:
-    """Per pick: its title on one row, then 👍 👎 1⭐ ... 5⭐."""
+def _keyboard(cards: list[Card]) -> InlineKeyboardMarkup:
+    """Per pick: its title (with its predicted stars), then 👍 👎 1⭐ ... 5⭐, then its IMDb
+    page, + Watchlist and Seen it."""
     rows = []
-    for movie_id, title in picks:
+    for card in cards:
+        movie_id = card.movie_id
+        title = card.display
+        if card.predicted_stars is not None:
+            title = f"{title} · ~{card.predicted_stars:.1f}⭐ for you"
         rows.append([InlineKeyboardButton(title[:60], callback_data=f"i:{movie_id}")])
         rows.append(
             [
@@ -330,7 +375,30 @@ def _keyboard(picks: list[tuple[int, str]]) -> InlineKeyboardMarkup:
                 ),
             ]
         )
+        actions = [
+            InlineKeyboardButton("+ Watchlist", callback_data=f"w:{movie_id}"),
+            InlineKeyboardButton("Seen it", callback_data=f"v:{movie_id}"),
+        ]
+        if card.links.imdb:
+            actions.insert(0, InlineKeyboardButton("IMDb", url=card.links.imdb))
+        rows.append(actions)
     return InlineKeyboardMarkup(rows)
+
+
+async def _relabel(message: Any, data: str, label: str) -> None:
+    """Rename the button that sent ``data`` (it keeps working: a second tap is harmless)."""
+    markup = getattr(message, "reply_markup", None)
+    if markup is None:
+        return
+    rows = [
+        [
+            InlineKeyboardButton(label, callback_data=data) if b.callback_data == data else b
+            for b in row
+        ]
+        for row in markup.inline_keyboard
+    ]
+    with contextlib.suppress(BadRequest):
+        await _retrying(lambda: message.edit_reply_markup(InlineKeyboardMarkup(rows)))
 
 
 async def _mark_rated(message: Any, movie_id: int, label: str) -> None:

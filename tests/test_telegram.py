@@ -122,6 +122,31 @@ def test_a_button_tap_is_saved_acknowledged_and_changes_the_picks(service, fake)
     assert sorted(g.stars for g in given.values()) == [1.0, 5.0]
 
 
+def test_a_pick_links_to_imdb_and_goes_on_the_watchlist(service, fake) -> None:  # type: ignore[no-untyped-def]
+    def scenario() -> None:
+        fake.text(6, "/recommend")
+        first = fake.wait_replies(6, 1)[0]
+        top = _picks(first)[0]
+        movie_id = service.engine.movie(top).movieId
+        urls = [b["url"] for b in first.buttons if "url" in b]
+        assert len(urls) == len(_picks(first)) and urls[0].startswith(
+            "https://www.imdb.com/title/tt"
+        )
+        fake.tap(6, first, f"w:{movie_id}")
+        ack = fake.wait(lambda: fake.sent(None, "answerCallbackQuery"))[0]
+        assert ack.params["text"].startswith(f"{top} is on your watchlist")
+        edit = fake.wait(lambda: fake.sent(6, "editMessageReplyMarkup"))[0]
+        assert "✓ On watchlist" in [b["text"] for b in edit.buttons]
+        fake.text(6, "/watchlist")
+        listed = fake.wait_replies(6, 2)[1].text.replace("&#x27;", "'").replace("&amp;", "&")
+        assert top in listed and "imdb.com" in listed
+        fake.text(6, "/recommend")
+        assert top not in _picks(fake.wait_replies(6, 3)[2])  # kept, not suggested again
+
+    run_bot(service, fake, scenario)
+    assert len(service.store.load("telegram:6").watchlist) == 1
+
+
 def test_commands_similar_rate_profile_help_reset(service, fake) -> None:  # type: ignore[no-untyped-def]
     def scenario() -> None:
         replies = iter(range(1, 100))
