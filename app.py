@@ -294,6 +294,51 @@ def cmd_tune(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_enrich(args: argparse.Namespace) -> int:
+    """Fetch movie details from TMDB (posters, runtime, trailer, where to watch); optional."""
+    from recommender.engine import build
+    from recommender.errors import MovieBotError
+    from recommender.tmdb import ATTRIBUTION, DetailsCache, TMDBClient, TMDBConfig, enrich
+
+    overrides = {
+        "rate": args.rate,
+        "max_age_days": args.max_age_days,
+        "region": args.region.upper() if args.region else None,
+    }
+    config = TMDBConfig.from_env(**overrides)
+    if not config.configured:
+        raise MovieBotError(
+            "Set TMDB_API_KEY (or TMDB_READ_TOKEN) to fetch movie details: a free key comes "
+            "with an account at themoviedb.org. The app works without them."
+        )
+    ctx, _ = build(_settings(args), progress=_progress(args), only="data")
+    catalog = ctx.payloads["data"]
+    links = catalog.links.dropna(subset=["tmdbId"])
+    counts = catalog.movies["n_ratings"].reindex(links["movieId"]).fillna(0).to_numpy()
+    ordered = links.assign(n=counts).sort_values("n", ascending=False, kind="stable")
+    ids = [int(t) for t in ordered["tmdbId"]][: args.limit]
+    cache = DetailsCache.in_home(ctx.settings.home)
+    client = TMDBClient(config)
+    try:
+        report = enrich(ids, cache, client, progress=_progress(args))
+    finally:
+        client.close()
+    totals = cache.counts()
+    cache.close()
+    if args.json:
+        print(json.dumps({**report.as_dict(), "cache": totals, "region": config.region}))
+        return 0
+    print(
+        f"TMDB details: {report.fetched} fetched, {report.fresh} already fresh, "
+        f"{report.missing} unknown to TMDB, {report.failed} failed (tried again next run). "
+        f"Cached now: {totals.get('ok', 0)} movies. Where to watch is for {config.region}.\n"
+        f"{ATTRIBUTION}"
+    )
+    for line in report.errors[:5]:
+        print(f"  {line}")
+    return 0
+
+
 # --- helpers ----------------------------------------------------------------------------
 
 
@@ -493,6 +538,18 @@ def _parser() -> argparse.ArgumentParser:
         "(repeatable; default ../shared/eval and benchmarks/heldout)",
     )
     evaluate.add_argument("--json", action="store_true", help="print JSON only")
+    enrich_cmd = add("enrich", cmd_enrich)
+    enrich_cmd.add_argument(
+        "--limit", type=int, default=None, help="only the N most-rated movies (default all)"
+    )
+    enrich_cmd.add_argument("--rate", type=float, help="requests per second at most (default 20)")
+    enrich_cmd.add_argument(
+        "--max-age-days", type=float, help="refresh details older than this (default 30)"
+    )
+    enrich_cmd.add_argument(
+        "--region", help="where-to-watch country (MOVIEBOT_REGION; default: the locale's)"
+    )
+    enrich_cmd.add_argument("--json", action="store_true", help="print the summary as JSON")
     tune_cmd = add("tune", cmd_tune)
     tune_cmd.add_argument("--quick", action="store_true", help="a smaller grid")
     tune_cmd.add_argument("--json", action="store_true", help="print JSON only")

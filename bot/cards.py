@@ -8,13 +8,16 @@ and where the person already stands with it (their stars, watchlist, seen).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from bot.profiles import Profile
 from recommender.catalog import MovieLinks
 from recommender.engine import Engine, Taste
 from recommender.results import Pick, Reasons
+from recommender.tmdb import Details
+
+DetailsLookup = Callable[[int | None], Details | None]  # by tmdbId: what TMDB told us, if any
 
 
 @dataclass(frozen=True)
@@ -34,22 +37,30 @@ class Card:
     not_for_me: bool = False
     watchlist: bool = False
     seen: bool = False
+    details: Details | None = None  # from TMDB, when ``app.py enrich`` fetched them
 
 
 def build_cards(
-    engine: Engine, taste: Taste, profile: Profile, movie_ids: Sequence[int]
+    engine: Engine,
+    taste: Taste,
+    profile: Profile,
+    movie_ids: Sequence[int],
+    details: DetailsLookup | None = None,
 ) -> list[Card]:
     """Cards for ``movie_ids`` (in order), explained for this taste."""
     if not movie_ids:
         return []
     personal = bool(taste.ratings) or taste.user_id is not None
     picks = engine.explain_movies(taste, movie_ids)
-    return [_card(engine, pick, profile, personal) for pick in picks]
+    return [_card(engine, pick, profile, personal, details) for pick in picks]
 
 
-def _card(engine: Engine, pick: Pick, profile: Profile, personal: bool) -> Card:
+def _card(
+    engine: Engine, pick: Pick, profile: Profile, personal: bool, details: DetailsLookup | None
+) -> Card:
     movie, reasons = pick.movie, pick.reasons
     given = profile.given.get(movie.movieId)
+    links = engine.catalog.links_of(movie.movieId)
     return Card(
         movie.movieId,
         movie.display,
@@ -57,13 +68,14 @@ def _card(engine: Engine, pick: Pick, profile: Profile, personal: bool) -> Card:
         movie.genres,
         round(reasons.predicted_stars, 1) if personal else None,
         why_line(reasons, personal),
-        engine.catalog.links_of(movie.movieId),
+        links,
         reasons.mean_rating,
         reasons.n_ratings,
         None if given is None or given.kind == "dislike" else given.stars,
         given is not None and given.kind == "dislike",
         movie.movieId in profile.watchlist,
         movie.movieId in profile.seen,
+        details(links.tmdb_id) if details is not None else None,
     )
 
 
@@ -90,17 +102,31 @@ def why_line(reasons: Reasons, personal: bool) -> str:
 
 def card_markdown(card: Card) -> str:
     """The card as light Markdown (the page and Telegram escape what they must)."""
+    extra = card.details or Details()
     head = f"**{card.display}**"
     if card.genres:
         head += " · " + ", ".join(card.genres)
-    lines = [head, _standing(card)]
-    if card.why:
-        lines.append(card.why)
-    pages = (("IMDb", card.links.imdb), ("TMDB", card.links.tmdb))
+    if extra.runtime:
+        head += f" · {extra.runtime // 60}h {extra.runtime % 60:02d}m"
+    lines = [f"![Poster of {card.display}]({extra.thumb})" if extra.thumb else "", head]
+    if extra.director:
+        lines.append(f"Directed by {extra.director}")
+    lines += [_standing(card), card.why, _where_to_watch(extra)]
+    pages = (("IMDb", card.links.imdb), ("TMDB", card.links.tmdb), ("▶ Trailer", extra.trailer))
     links = [f"[{name}]({url})" for name, url in pages if url]
     if links:
         lines.append(" · ".join(links))
     return "  \n".join(line for line in lines if line)
+
+
+def _where_to_watch(extra: Details) -> str:
+    """ "Stream: Netflix, Prime Video · Rent: Apple TV (JustWatch)", as TMDB asks it be credited."""
+    kinds = [(k.capitalize(), names) for k, names in extra.providers.items() if names]
+    if not kinds:
+        return ""
+    said = " · ".join(f"{kind}: {', '.join(names[:3])}" for kind, names in kinds)
+    source = f"[JustWatch]({extra.providers_link})" if extra.providers_link else "JustWatch"
+    return f"{said} ({source})"
 
 
 def _standing(card: Card) -> str:

@@ -17,10 +17,11 @@ import secrets
 import threading
 from collections.abc import Iterator
 from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from bot.cards import Card, build_cards
+from bot.cards import Card, DetailsLookup, build_cards
 from bot.dialogue import DialogueState
 from bot.events import Event, Reply
 from bot.linking import Linked, LinkTokens
@@ -32,6 +33,7 @@ from recommender.engine import Engine
 from recommender.errors import MovieBotError
 from recommender.ranking import Filters
 from recommender.results import Recommendations
+from recommender.tmdb import DetailsSource
 
 if TYPE_CHECKING:
     from bot.agent import LLMAgent
@@ -85,6 +87,7 @@ class ChatService:
         # Striped, not one per session: a lock per session ever seen grew without bound.
         self._locks = tuple(threading.Lock() for _ in range(LOCK_STRIPES))
         self.warm = threading.Event()  # set once warm_up has loaded the slow parts
+        self.details: DetailsLookup | None = None  # TMDB details for cards, when fetched
 
     @property
     def mode(self) -> str:
@@ -246,7 +249,8 @@ class ChatService:
     def cards(self, session_id: str, movie_ids: list[int]) -> list[Card]:
         """Movie cards for this session's person (predicted stars, why, links, marks)."""
         taste = self._toolbox(session_id, TurnLog()).taste()
-        return build_cards(self.engine, taste, self.store.load(session_id), movie_ids)
+        profile = self.store.load(session_id)
+        return build_cards(self.engine, taste, profile, movie_ids, self.details)
 
     def watchlist(self, session_id: str) -> list[Card]:
         """The movies this person kept for later, newest first."""
@@ -330,6 +334,7 @@ def open_service(
     store = ProfileStore.in_folder(userdata)
     links = LinkTokens(userdata_secret(userdata), store)
     service = ChatService(engine, store, view_as_users=allowed, links=links)
+    service.details = DetailsSource(Path(userdata).parent)  # MOVIEBOT_HOME/tmdb, once enriched
     if settings.enabled:
         from bot.agent import LLMAgent
         from bot.grounding import Grounder

@@ -305,7 +305,11 @@ class TelegramBot:
         session = session_of(message.chat_id)
         picks = self.service.suggested(session, reply, MAX_PICKS)
         cards = await asyncio.to_thread(self.service.cards, session, [m for m, _ in picks])
-        await _reply(message, text + notes, _keyboard(cards) if cards else None)
+        posters = [c for c in cards if c.details is not None and c.details.poster]
+        plain_cards = [c for c in cards if c not in posters]
+        await _reply(message, text + notes, _keyboard(plain_cards) if plain_cards else None)
+        for card in posters:  # a photo card: the poster, a caption, the same buttons
+            await _photo_card(message, card)
 
     def application(self, token: str, api_base: str | None = None) -> Application:
         builder = ApplicationBuilder().token(token).concurrent_updates(16)
@@ -383,6 +387,43 @@ def _keyboard(cards: list[Card]) -> InlineKeyboardMarkup:
             actions.insert(0, InlineKeyboardButton("IMDb", url=card.links.imdb))
         rows.append(actions)
     return InlineKeyboardMarkup(rows)
+
+
+async def _photo_card(message: Message, card: Card) -> None:
+    """The poster with the card as its caption; the card as text when Telegram refuses it."""
+    assert card.details is not None and card.details.poster
+    poster = card.details.poster
+    try:
+        await _retrying(
+            lambda: message.reply_photo(
+                poster, caption=_caption(card), parse_mode="HTML", reply_markup=_keyboard([card])
+            )
+        )
+    except BadRequest:  # an image Telegram cannot fetch: the card still arrives, as text
+        await _reply(message, _caption(card), _keyboard([card]))
+
+
+def _caption(card: Card) -> str:
+    """A card in Telegram HTML, under the 1,024 characters a caption takes."""
+    extra = card.details
+    head = f"<b>{_escape(card.display)}</b>"
+    if card.genres:
+        head += " · " + _escape(", ".join(card.genres))
+    if extra is not None and extra.runtime:
+        head += f" · {extra.runtime // 60}h {extra.runtime % 60:02d}m"
+    lines = [head]
+    if card.predicted_stars is not None:
+        lines.append(f"Predicted for you: {card.predicted_stars:.1f}⭐")
+    if card.why:
+        lines.append(_escape(card.why))
+    if extra is not None and extra.providers:
+        kinds = extra.providers.items()
+        watch = " · ".join(f"{kind.capitalize()}: {', '.join(names[:3])}" for kind, names in kinds)
+        lines.append(f"{_escape(watch)} (JustWatch)")
+    if extra is not None and extra.trailer:
+        lines.append(f'<a href="{html.escape(extra.trailer)}">▶ Trailer</a>')
+    lines.append("<i>Details: TMDB</i>")
+    return "\n".join(lines)[:1024]
 
 
 async def _relabel(message: Any, data: str, label: str) -> None:

@@ -24,6 +24,7 @@ from bot.linking import linked_text
 from bot.profiles import Mark
 from bot.session import ChatService
 from recommender.errors import MovieBotError
+from recommender.tmdb import ATTRIBUTION
 
 log = logging.getLogger(__name__)
 
@@ -426,6 +427,8 @@ class WebPage:
                     [gr.State(mark), self._marked, self._token],
                     [self._marked, *self._taste_outputs],
                 )
+        if any(card.details is not None for card in cards):
+            gr.Markdown(f"<small>{ATTRIBUTION}</small>")
 
     def _taste_tab(self, token: gr.State) -> dict[str, Any]:
         summary = gr.Markdown()

@@ -194,21 +194,25 @@ class FakeTelegram:
     def _result(self, sent: Sent) -> Any:
         if sent.method == "getMe":
             return {**BOT, "can_join_groups": True, "can_read_all_group_messages": False}
-        if sent.method in {"sendMessage", "editMessageText", "editMessageReplyMarkup"}:
+        if sent.method in {"sendMessage", "sendPhoto", "editMessageText", "editMessageReplyMarkup"}:
             return self._message(sent)
         return True
 
     def _message(self, sent: Sent) -> dict[str, Any]:
         params = sent.params
-        if sent.method == "sendMessage":
+        if sent.method in {"sendMessage", "sendPhoto"}:
             sent.message_id = next(self._ids)
             message = {
                 "message_id": sent.message_id,
                 "date": int(time.time()),
                 "chat": {"id": sent.chat_id, "type": "private"},
                 "from": BOT,
-                "text": params.get("text", ""),
             }
+            if sent.method == "sendPhoto":  # a photo sent by URL: Telegram answers with sizes
+                size = {"file_id": "AgAD", "file_unique_id": "AQAD", "width": 342, "height": 513}
+                message.update(photo=[size], caption=params.get("caption", ""))
+            else:
+                message["text"] = params.get("text", "")
         else:
             message = dict(self.messages[int(params["message_id"])])
             if "text" in params:

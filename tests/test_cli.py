@@ -13,7 +13,7 @@ import pytest
 
 from tests.conftest import IN_CI, ROOT
 
-COMMANDS = ["web", "telegram", "chat", "build", "recommend", "search", "eval", "tune"]
+COMMANDS = ["web", "telegram", "chat", "build", "recommend", "search", "eval", "tune", "enrich"]
 
 
 def run(

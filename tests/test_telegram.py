@@ -147,6 +147,33 @@ def test_a_pick_links_to_imdb_and_goes_on_the_watchlist(service, fake) -> None: 
     assert len(service.store.load("telegram:6").watchlist) == 1
 
 
+def test_a_pick_with_a_poster_is_a_photo_card(service, fake, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from recommender.tmdb import DetailsCache
+    from tests.fake_tmdb import movie_json
+
+    catalog = service.engine.catalog
+    top = catalog.movies.sort_values("n_ratings", ascending=False).index[:300]
+    cache = DetailsCache.in_home(tmp_path)  # where open_service looks: MOVIEBOT_HOME/tmdb
+    for movie_id in top:
+        tmdb_id = catalog.links_of(int(movie_id)).tmdb_id
+        if tmdb_id is not None:
+            cache.put(tmdb_id, "ok", movie_json(tmdb_id))
+
+    def scenario() -> None:
+        fake.text(7, "/recommend")
+        photos = fake.wait(lambda: len(p := fake.sent(7, "sendPhoto")) >= 3 and p)
+        text = fake.sent(7)[0]
+        assert not text.buttons  # every pick went out as its own photo card
+        card = photos[0]
+        assert card.params["photo"].startswith("https://image.tmdb.org/t/p/w342/poster")
+        assert "<b>" in card.params["caption"] and "2h 00m" not in card.params["caption"]
+        assert "1h 58m" in card.params["caption"] and "▶ Trailer" in card.params["caption"]
+        labels = [b["text"] for b in card.buttons]
+        assert "+ Watchlist" in labels and "5⭐" in labels
+
+    run_bot(service, fake, scenario)
+
+
 def test_commands_similar_rate_profile_help_reset(service, fake) -> None:  # type: ignore[no-untyped-def]
     def scenario() -> None:
         replies = iter(range(1, 100))
