@@ -55,8 +55,9 @@ Rules:
 - Write each title exactly as the tool gave it, with its year: "Title (Year)".
 - Give each pick one short line of why, using the tool's reasons: predicted_stars,
   because_you_liked, similar_users_who_loved_it, watched_by_people_like_you, tags_praise, cluster.
-- If the person says they saw, liked, loved, disliked or rated a movie, call rate_movie (loved
-  = 4.5, liked = 4, "not for me"/disliked = 1).
+- If the person says they liked, loved, disliked or rated a movie, call rate_movie (loved
+  = 4.5, liked = 4, "not for me"/disliked = 1); seen it with no opinion: mark_seen. "Save it
+  for later": save_for_later; "what's on my list?": my_watchlist.
 - Fill tool arguments only with what the person actually asked for; leave the rest empty.
 - Remember what the person said earlier (genres, years, moods, what they disliked) and pass it
   to the tools again.
@@ -267,9 +268,26 @@ def build_tools() -> list[Any]:
 
     @tool(args_schema=RateArgs)
     def rate_movie(runtime: ToolRuntime, title: str, stars: float) -> str:
-        """Save this person's rating of a movie they have seen (the only tool that changes
-        anything). Use when they say they loved, liked, disliked or rated a movie."""
+        """Save this person's rating of a movie they have seen. Use when they say they loved,
+        liked, disliked or rated a movie."""
         return run(runtime, "rate_movie", title=title, stars=stars)
+
+    @tool(args_schema=TitleArgs)
+    def save_for_later(runtime: ToolRuntime, title: str) -> str:
+        """Put a movie on this person's watchlist. Use for "save that for later", "add X to my
+        list"."""
+        return run(runtime, "save_for_later", title=title)
+
+    @tool(args_schema=TitleArgs)
+    def mark_seen(runtime: ToolRuntime, title: str) -> str:
+        """Mark a movie as seen without stars, so it is not suggested again. "I've seen X"."""
+        return run(runtime, "mark_seen", title=title)
+
+    @tool
+    def my_watchlist(runtime: ToolRuntime) -> str:
+        """This person's watchlist, best first for them. "What's on my list?", "what should I
+        watch tonight from my list?"."""
+        return run(runtime, "my_watchlist")
 
     return [
         recommend_for_me,
@@ -281,6 +299,9 @@ def build_tools() -> list[Any]:
         tag_sentiment,
         movie_details,
         rate_movie,
+        save_for_later,
+        mark_seen,
+        my_watchlist,
     ]
 
 

@@ -531,6 +531,13 @@ def api_router(service: ChatService) -> APIRouter:
         """Put a movie on the watchlist (``on: false`` takes it off); picks leave it out."""
         return _card(engine, service.mark(_key(sid), body.movie, "watchlist", body.on))
 
+    @router.delete("/watchlist", tags=["profile"])
+    def unkeep(
+        sid: Session, movieId: Annotated[int, Query(description="a MovieLens movieId")]
+    ) -> CardOut:
+        """Take a movie off the watchlist (the same as ``POST`` with ``on: false``)."""
+        return _card(engine, service.mark(_key(sid), movieId, "watchlist", on=False))
+
     @router.post("/seen", tags=["profile"])
     def seen(body: MarkRequest, sid: Session) -> CardOut:
         """Mark a movie as seen, without stars (``on: false`` unmarks it); picks leave it out."""

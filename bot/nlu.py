@@ -50,6 +50,8 @@ class Intent(StrEnum):
     LIKE = "like"
     DISLIKE = "dislike"
     SEEN = "seen"
+    SAVE = "save"  # "save that one for later", "add Heat to my watchlist"
+    WATCHLIST = "watchlist"  # "what's on my list?", "what should I watch tonight from my list?"
     PREDICT = "predict"
     EXPLAIN = "explain"
     SENTIMENT = "sentiment"
@@ -73,11 +75,21 @@ class Intent(StrEnum):
 
 TITLE_INTENTS = frozenset(
     Intent(i)
-    for i in ("similar", "rate", "dislike", "like", "seen", "predict", "sentiment", "details")
+    for i in (
+        "similar",
+        "rate",
+        "dislike",
+        "like",
+        "seen",
+        "save",
+        "predict",
+        "sentiment",
+        "details",
+    )
 )
 # Questions about a movie: naming it there says nothing of liking it.
 QUESTION_INTENTS = frozenset(
-    Intent(i) for i in ("explain", "predict", "sentiment", "details", "compare", "seen")
+    Intent(i) for i in ("explain", "predict", "sentiment", "details", "compare", "seen", "save")
 )
 
 
@@ -368,6 +380,17 @@ _ORDINALS = {
 _REF_RE = re.compile(
     rf"\b(?:the|that|this)\s+(?P<ord>{'|'.join(_ORDINALS)})(?:\s+(?:one|film|movie|pick|title|suggestion))?\b"
     r"|\b(?:number|no\.?|#)\s*(?P<num>\d{1,2})\b|(?<!\w)#(?P<hash>\d{1,2})\b",
+    re.IGNORECASE,
+)
+_LIST = r"(?:watch\s*-?\s*list|watch later list|(?:my\s+)?list)"
+_SAVE_RE = re.compile(
+    r"\b(?:save|keep|add|put|bookmark|stick)\b[^.?!]{0,50}?\b(?:for later|for another (?:day|time)|"
+    rf"(?:to|on|in)(?:to)?\s+(?:my\s+)?{_LIST})\b|\bwatch (?:it )?later\b",
+    re.IGNORECASE,
+)
+_WATCHLIST_RE = re.compile(
+    r"\b(?:what'?s|what is|what are|show|see|list|read)\b[^.?!]{0,25}\b(?:on|in)?\s*my\s+"
+    rf"{_LIST}\b|\bfrom my\s+{_LIST}\b|^\s*(?:my\s+)?watch\s*-?\s*list\s*\??\s*$",
     re.IGNORECASE,
 )
 _FOCUS_RE = re.compile(
@@ -1216,6 +1239,10 @@ class Understander:
             return Intent.BYE
         if _THANKS_RE.search(text) and len(text.split()) <= 6 and not p.titles and not p.refs:
             return Intent.THANKS
+        if _WATCHLIST_RE.search(text) and not _SAVE_RE.search(text):
+            return Intent.WATCHLIST
+        if _SAVE_RE.search(text):
+            return Intent.SAVE
         if p.stars is not None and (has_target or p.unknown_title or _looks_like_rating(text)):
             return Intent.RATE
         for name, pattern in _CUES[:2]:  # why / would I like: questions about a movie

@@ -83,6 +83,8 @@ class OfflineAgent:
             Intent.LIKE: self._on_like,
             Intent.DISLIKE: self._on_dislike,
             Intent.SEEN: self._on_seen,
+            Intent.SAVE: self._on_save,
+            Intent.WATCHLIST: self._on_watchlist,
             Intent.PREDICT: self._on_predict,
             Intent.EXPLAIN: self._on_explain,
             Intent.SENTIMENT: self._on_sentiment,
@@ -375,11 +377,43 @@ class OfflineAgent:
         if isinstance(targets, str):
             return targets
         state.seen = sorted(set(state.seen) | set(targets))
-        titles = [tools.engine.catalog.display(m) for m in targets]
+        titles = [tools.mark_seen(m)["title"] for m in targets]
         return (
-            f"OK, you've seen {_and(titles)}; I'll leave it out. Did you like it? "
+            f"OK, you've seen {_and(titles)}; I'll leave it out from now on. Did you like it? "
             'Give it stars ("4 stars") and your picks will sharpen.'
         )
+
+    def _on_save(self, tools: Toolbox, state: DialogueState, parse: Parse) -> str:
+        targets = self._targets(state, parse)
+        if isinstance(targets, str):
+            return targets
+        titles = [tools.save_for_later(m)["title"] for m in targets]
+        state.shown = [m for m in state.shown if m not in targets]
+        n = len(tools.store.load(tools.session_id).watchlist)
+        return (
+            f"Saved {_and(titles)} for later: {n} movie{'s' if n != 1 else ''} on your "
+            'watchlist. Ask "what\'s on my list?" when you want them ranked for tonight.'
+        )
+
+    def _on_watchlist(self, tools: Toolbox, state: DialogueState, parse: Parse) -> str:
+        result = tools.my_watchlist()
+        listed = result["watchlist"]
+        if not listed:
+            return (
+                'Your watchlist is empty. Say "save that one for later" after a suggestion, '
+                "or press + Watchlist under it."
+            )
+        state.shown = [tools.engine.movie(m["title"]).movieId for m in listed[:SHOWN]]
+        lines = [
+            "From your watchlist, best first for you:"
+            if result["personal"]
+            else "Your watchlist (rate a few movies and I'll rank it for you):"
+        ]
+        for n, movie in enumerate(listed, 1):
+            stars = f": ~{movie['predicted_stars']:.1f}★ for you" if result["personal"] else ""
+            lines.append(f"{n}. {movie['title']}{stars}")
+        lines.append('Seen one? Say "I\'ve seen the first one" and it leaves the list.')
+        return _blocks(lines)
 
     @staticmethod
     def _next_hint(tools: Toolbox, state: DialogueState) -> str:

@@ -156,6 +156,28 @@ TOOLS: dict[str, ToolSpec] = {
         ),
         _spec("my_profile", "Reading your profile", lambda a, _: "Read your profile"),
         _spec(
+            "save_for_later",
+            "Saving it to your watchlist",
+            lambda a, m: f"Put {m} on your watchlist",
+            TitleArgs,
+            (Intent.SAVE,),
+            writes=True,
+        ),
+        _spec(
+            "mark_seen",
+            "Marking it as seen",
+            lambda a, m: f"Marked {m} as seen",
+            TitleArgs,
+            (Intent.SEEN,),
+            writes=True,
+        ),
+        _spec(
+            "my_watchlist",
+            "Reading your watchlist",
+            lambda a, _: "Ranked your watchlist for you",
+            intents=(Intent.WATCHLIST,),
+        ),
+        _spec(
             "rate_movie",
             "Saving your rating",
             lambda a, m: f"Saved your rating of {m}: {a.get('stars')}★",

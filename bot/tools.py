@@ -386,6 +386,35 @@ class Toolbox:
         self.log.rated.append(movie.movieId)
         return self._movie(movie, your_rating=value, saved=True)
 
+    @_tool
+    def save_for_later(self, title: str | int) -> dict[str, Any]:
+        """Put a movie on the person's watchlist (it leaves the picks until they watch it)."""
+        movie = self.engine.movie(title)
+        self.store.mark(self.session_id, movie.movieId, "watchlist")
+        on_list = len(self.store.load(self.session_id).watchlist)
+        return {**self._movie(movie), "saved": True, "on_your_watchlist": on_list}
+
+    @_tool
+    def mark_seen(self, title: str | int) -> dict[str, Any]:
+        """Mark a movie as seen, without stars: it is never suggested again."""
+        movie = self.engine.movie(title)
+        self.store.mark(self.session_id, movie.movieId, "seen")
+        self.store.mark(self.session_id, movie.movieId, "watchlist", on=False)
+        return {**self._movie(movie), "marked_seen": True}
+
+    @_tool
+    def my_watchlist(self) -> dict[str, Any]:
+        """The person's watchlist, best first for them (predicted stars)."""
+        listed = self.store.load(self.session_id).watchlist
+        if not listed:
+            return {"watchlist": [], "note": "the watchlist is empty"}
+        taste = self.taste()
+        ranked = sorted((self.engine.predict(taste, m) for m in listed), key=lambda r: -r.stars)
+        return {
+            "watchlist": [self._movie(r.movie, predicted_stars=round(r.stars, 1)) for r in ranked],
+            "personal": bool(taste.ratings) or taste.user_id is not None,
+        }
+
     def not_for_me(self, title_or_id: str | int) -> dict[str, Any]:
         """Thumbs-down: a low rating that also keeps the movie from ever coming back."""
         return self.rate_movie(title_or_id, 1.0)  # type: ignore[arg-type]

@@ -31,6 +31,9 @@ TOOL_NAMES = {
     "tag_sentiment",
     "movie_details",
     "rate_movie",
+    "save_for_later",
+    "mark_seen",
+    "my_watchlist",
 }
 
 

@@ -78,3 +78,25 @@ def test_why_words_the_reasons_and_labels_the_average() -> None:
     assert why_line(crowd, personal=False) == ""  # the average is on the card already
     card = Card(1, "Up (2009)", 2009, ("Animation",), None, "", MovieLinks(), 3.9, 1)
     assert card_markdown(card) == "**Up (2009)** · Animation  \nMovieLens average 3.9/5"
+
+
+def test_the_chat_saves_for_later_ranks_the_list_and_marks_seen(service: ChatService) -> None:
+    service.send("c", "I loved Heat and Ronin")
+    first = next(iter(service.send("c", "recommend me something").picks))
+    title = service.engine.catalog.display(first)
+    saved = service.send("c", "save the first one for later")
+    assert f"Saved {title} for later" in saved.text, saved.text
+    toy = service.engine.resolve("Toy Story")
+    service.send("c", "add Toy Story to my watchlist")
+    assert service.store.load("c").watchlist == [toy, first]
+    listed = service.send("c", "what should I watch tonight from my list?")
+    assert "From your watchlist, best first for you" in listed.text and title in listed.text
+    assert set(listed.movies) == {first, toy}  # the page shows them as cards
+    seen = service.send("c", "I've seen Toy Story")
+    assert "leave it out" in seen.text
+    profile = service.store.load("c")
+    assert profile.seen == [toy] and profile.watchlist == [first]
+    again = service.send("c", "recommend me something")
+    assert first not in again.picks and toy not in again.picks
+    empty = service.send("fresh", "what's on my watchlist?")
+    assert "Your watchlist is empty" in empty.text

@@ -179,6 +179,10 @@ def test_cards_links_and_a_watchlist_over_the_api(http: httpx.Client) -> None:
     off = http.post("/api/watchlist", json={"movie": pick["movieId"], "on": False}, headers=header)
     assert off.json()["watchlist"] is False
     assert http.get("/api/watchlist", headers=header).json()["movies"] == []
+    http.post("/api/watchlist", json={"movie": "Heat"}, headers=header)
+    removed = http.delete("/api/watchlist", params={"movieId": 6}, headers=header)
+    assert removed.status_code == 200 and removed.json()["watchlist"] is False
+    assert http.get("/api/watchlist", headers=header).json()["movies"] == []
     unknown = http.post("/api/watchlist", json={"movie": "Zzyzx Qwerty"}, headers=header)
     assert unknown.status_code == 404
 
