@@ -23,6 +23,7 @@ from bot.events import Reply, plain
 from bot.linking import linked_text
 from bot.profiles import Mark
 from bot.session import ChatService
+from recommender.engine import MIN_PLACED
 from recommender.errors import MovieBotError
 from recommender.tmdb import ATTRIBUTION
 
@@ -294,6 +295,13 @@ class WebPage:
 
     def _cluster_text(self, session: str, placed: bool) -> str:
         if not placed:
+            given = len(self.service.store.load(session).given)
+            more = MIN_PLACED - given
+            if 0 < given < MIN_PLACED:
+                return (
+                    f"Not enough ratings yet to find your taste cluster: rate {more} more "
+                    f"movie{'s' if more != 1 else ''} ({given} say too little)."
+                )
             if self.service.view_as_users:
                 return "Rate a few movies (or say *I'm user 414*) and I'll find your taste cluster."
             return "Rate a few movies and I'll find your taste cluster."
@@ -354,7 +362,7 @@ class WebPage:
     def _chat_tab(self, token: gr.State, picks: gr.State) -> dict[str, Any]:
         chatbot = gr.Chatbot(
             label="moviebot",
-            height=480,
+            height="62vh",  # the height the window has, not a fixed 480 px box
             examples=[{"text": e} for e in self._examples],
             placeholder="**Tell me what you like** - a few films, a mood, or a plot.",
             buttons=["copy"],
@@ -689,6 +697,8 @@ def _summary(profile: dict[str, Any], placement: Any) -> str:
         parts.append(f"You're viewing as **MovieLens user {view}** (their ratings count too).")
     if placement.placed:
         parts.append(f"Your taste cluster: **{html.escape(placement.cluster)}**.")
+    elif given:
+        parts.append(f"Rate at least {MIN_PLACED} to see where you stand among everyone's taste.")
     else:
         parts.append("Rate a few movies to see where you stand among everyone's taste.")
     return " ".join(parts)

@@ -90,6 +90,9 @@ _NOTHING_LIKED = (
 )
 
 
+MIN_PLACED = 3  # ratings before a newcomer is placed in a taste cluster (two say too little)
+
+
 @dataclass(frozen=True)
 class Taste:
     """Who is asking: a MovieLens user (optional) and the ratings given here (movieId -> stars)."""
@@ -671,9 +674,8 @@ class Engine:
             _, pu = self.models.blend.svd.user_vector(None, profile)
             you = tmap.place(clusters.features(profile, pu))
         cluster = clusters.clusters[self._cluster_index(row, profile)].name
-        return TastePlacement(
-            self._taste_points, (you[0], you[1]), cluster, len(profile.items) > 0, tmap.explained
-        )
+        placed = row is not None or len(profile.items) >= MIN_PLACED
+        return TastePlacement(self._taste_points, (you[0], you[1]), cluster, placed, tmap.explained)
 
     @cached_property
     def _taste_points(self) -> pd.DataFrame:

@@ -236,7 +236,7 @@ class TastePlacement:
     points: pd.DataFrame  # x, y, cluster (name), userId
     you: tuple[float, float]
     cluster: str
-    placed: bool  # False when there is nothing to place yet (no ratings at all)
+    placed: bool  # False until there is enough to place (a known user, or 3+ ratings)
     explained: tuple[float, float]
 
     def as_dict(self) -> dict[str, Any]:

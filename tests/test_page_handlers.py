@@ -42,3 +42,27 @@ def test_every_bar_chart_starts_at_zero(page: WebPage) -> None:
     assert len(bars) >= 6
     for bar in bars:
         assert bar.y_lim is not None and bar.y_lim[0] == 0, (bar.title, bar.y_lim)
+
+
+def test_no_taste_cluster_is_named_from_two_ratings(page: WebPage) -> None:
+    token = "c" * 24
+    session = web_session(token)
+    page.service.rate(session, "Superbad", 5.0)
+    page.service.rate(session, "Heat", 4.0)
+    summary, _, cluster, *_ = page.taste_view(token)
+    assert "Not enough ratings yet" in cluster and "rate 1 more movie " in cluster
+    assert "taste cluster:" not in summary
+    page.service.rate(session, "Ronin", 4.0)
+    summary, _, cluster, *_ = page.taste_view(token)
+    assert cluster.startswith("### ") and "Your taste cluster: **" in summary
+
+
+def test_the_watchlist_shows_in_my_taste(page: WebPage) -> None:
+    token = "w" * 24
+    session = web_session(token)
+    assert "Nothing yet" in page.taste_view(token)[-1]
+    page.service.mark(session, "Heat", "watchlist")
+    page.service.mark(session, "Toy Story", "seen")
+    kept = page.taste_view(token)[-1]
+    assert "- Heat (1995) ([IMDb](https://www.imdb.com/title/tt0113277/))" in kept
+    assert "Marked as seen: 1 movie" in kept
