@@ -61,6 +61,9 @@ CSS = """
 .pick-row { gap: 4px; padding: 8px 12px; border: 1px solid var(--border-color-primary);
   border-radius: 10px; margin-bottom: 8px; }
 .pick-row .pick-title p { margin: 0 0 2px 0; }
+.pick-row .pick-title img { float: left; width: 92px; height: auto; margin: 0 12px 4px 0;
+  border-radius: 6px; }  /* the TMDB poster beside the card's lines */
+.pick-row .pick-actions { clear: both; }
 .pick-actions { align-items: center; gap: 6px; flex-wrap: wrap !important; }
 .pick-stars .wrap { gap: 2px !important; }
 .pick-stars label { padding: 2px 6px !important; min-width: 0 !important; }

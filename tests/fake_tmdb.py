@@ -8,12 +8,19 @@ is not an object).
 
 from __future__ import annotations
 
+import base64
 import json
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+# A 2 x 3 PNG (grey): what the fake image CDN serves for every poster.
+POSTER_PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAIAAAADCAIAAAA2iEnWAAAAEklEQVR4nGNgYGD4DwVQBgMDAK9uBfvmQPLu"
+    "AAAAAElFTkSuQmCC"
+)
 
 
 def movie_json(tmdb_id: int) -> dict[str, Any]:
@@ -77,6 +84,10 @@ class FakeTMDB:
     def url(self) -> str:
         return f"http://127.0.0.1:{self._server.server_address[1]}/3"
 
+    @property
+    def image_base(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}/t/p"
+
     def __enter__(self) -> FakeTMDB:
         self._thread.start()
         return self
@@ -101,6 +112,8 @@ class FakeTMDB:
                     "authorization": handler.headers.get("Authorization"),
                 }
             )
+        if parts.path.startswith("/t/p/"):  # the image CDN
+            return self._send_raw(handler, 200, POSTER_PNG, {"Content-Type": "image/png"})
         try:
             tmdb_id = int(parts.path.rsplit("/", 1)[-1])
         except ValueError:
@@ -138,7 +151,8 @@ class FakeTMDB:
     ) -> None:
         try:
             handler.send_response(status)
-            handler.send_header("Content-Type", "application/json")
+            if "Content-Type" not in (headers or {}):
+                handler.send_header("Content-Type", "application/json")
             handler.send_header("Content-Length", str(len(raw)))
             for name, value in (headers or {}).items():
                 handler.send_header(name, value)

@@ -164,3 +164,44 @@ def test_chat_rate_reload_and_restart_in_a_real_browser(
         context.close()
     finally:
         server.stop()
+
+
+def test_cards_show_tmdb_posters_and_the_watchlist_in_a_real_browser(
+    browser: Any, real_env, real_build, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    from recommender.tmdb import DetailsCache
+    from tests.fake_tmdb import FakeTMDB, movie_json
+
+    home = linked_home(real_build[0].settings.artifacts_dir, tmp_path / "home")
+    catalog = real_build[1].catalog
+    cache = DetailsCache.in_home(home)  # what `app.py enrich` leaves behind
+    for movie_id in catalog.movies.sort_values("n_ratings", ascending=False).index[:300]:
+        if (tmdb_id := catalog.links_of(int(movie_id)).tmdb_id) is not None:
+            cache.put(tmdb_id, "ok", movie_json(tmdb_id))
+    cache.close()
+    with FakeTMDB() as tmdb:
+        env = {**real_env, "TMDB_IMAGE_BASE": tmdb.image_base, "MOVIEBOT_REGION": "GB"}
+        server = AppServer(env, home).start()
+        try:
+            for width, height, name in ((1280, 1000, "cards"), (390, 844, "cards-phone")):
+                page = browser.new_context(viewport={"width": width, "height": height}).new_page()
+                page.goto(server.url + "/")
+                picks = PICK_RE.findall(_send(page, "recommend me something"))
+                card = page.locator(".pick-row").filter(has_text=picks[0])
+                poster = card.locator("img").first
+                poster.wait_for(timeout=TIMEOUT)
+                page.wait_for_function(
+                    "e => e.complete && e.naturalWidth > 0", arg=poster.element_handle()
+                )
+                assert "/t/p/w92/poster" in (poster.get_attribute("src") or "")
+                assert card.get_by_text("1h 58m").count() >= 1
+                assert card.get_by_role("link", name="▶ Trailer").count() == 1
+                assert card.get_by_text("Stream: Netflix").count() >= 1  # GB, with JustWatch
+                page.get_by_text("Movie details from TMDB").first.wait_for(timeout=TIMEOUT)
+                card.get_by_text("Seen it").click()
+                page.get_by_text(f"Marked {picks[0]} as seen").wait_for(timeout=TIMEOUT)
+                card.get_by_text("✓ Seen").wait_for(timeout=TIMEOUT)
+                page.screenshot(path=str(tmp_path / f"{name}.png"), full_page=True)
+        finally:
+            server.stop()
+    assert any(r["path"].startswith("/t/p/w92/") for r in tmdb.requests)
