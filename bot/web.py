@@ -13,6 +13,7 @@ import logging
 import re
 import secrets
 from collections.abc import Callable, Iterator
+from functools import cached_property
 from typing import Any
 
 import gradio as gr
@@ -267,7 +268,9 @@ class WebPage:
         profile = self.service.profile(session)
         given = profile.get("given", [])
         placement = self.service.taste_map(session)
-        points = placement.points[["x", "y", "cluster", "userId"]]
+        points = placement.points[["x", "y", "cluster", "userId"]].assign(
+            cluster=lambda d: d["cluster"].map(self._legend_names)
+        )
         you = pd.DataFrame(
             {"x": [placement.you[0]], "y": [placement.you[1]], "cluster": [YOU], "userId": [0]}
         )
@@ -491,10 +494,20 @@ class WebPage:
             "kept": kept,
         }
 
-    def _cluster_colours(self) -> dict[str, str]:
-        """A colour per cluster name (a full map: Vega draws unmapped groups invisibly) and
-        black for "you"."""
+    @cached_property
+    def _legend_names(self) -> dict[str, str]:
+        """Each cluster's name as the map's legend shows it: the part before the comma
+        ("Horror & Mystery fans"), so every cluster fits in the legend; the whole name when
+        two clusters would share it."""
         names = [c.name for c in self.engine.models.clusters.clusters]
+        short = {n: n.split(",")[0].strip() for n in names}
+        clash = {v for v in short.values() if list(short.values()).count(v) > 1}
+        return {n: (n if v in clash else v) for n, v in short.items()}
+
+    def _cluster_colours(self) -> dict[str, str]:
+        """A colour per cluster (a full map: Vega draws unmapped groups invisibly) and black
+        for "you"."""
+        names = [self._legend_names[c.name] for c in self.engine.models.clusters.clusters]
         return {n: PALETTE[i % len(PALETTE)] for i, n in enumerate(names)} | {YOU: "#000000"}
 
     def _explore_tab(self) -> None:

@@ -66,3 +66,14 @@ def test_the_watchlist_shows_in_my_taste(page: WebPage) -> None:
     kept = page.taste_view(token)[-1]
     assert "- Heat (1995) ([IMDb](https://www.imdb.com/title/tt0113277/))" in kept
     assert "Marked as seen: 1 movie" in kept
+
+
+def test_the_taste_map_legend_names_fit(page: WebPage) -> None:
+    """Every cluster shows in the legend: the map uses the names' short part, coloured."""
+    token = "m" * 24
+    for title in ("Heat", "Ronin", "Collateral"):
+        page.service.rate(web_session(token), title, 4.5)
+    points = page.taste_view(token)[3]
+    colours = page._cluster_colours()
+    assert set(points["cluster"]) <= set(colours) and "★ You are here" in set(points["cluster"])
+    assert all("," not in name and len(name) <= 40 for name in colours)
