@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from bot.dialogue import DialogueState, RequestFilters
@@ -25,6 +25,7 @@ SHOWN = 5
 OPINION_INTENTS = frozenset(
     {Intent.RATE, Intent.LIKE, Intent.DISLIKE, Intent.SEEN, Intent.RECOMMEND}
 )
+MARK_INTENTS = frozenset({Intent.SAVE, Intent.SEEN})  # lists, not stars
 # Intents where naming a movie without a word about it still means liking it ("Heat, Ronin").
 TASTE_INTENTS = frozenset({Intent.RECOMMEND, Intent.LIKE, Intent.SIMILAR, Intent.TASTE})
 DESCRIBED_WORDS = 1  # content words that make a message a description of what is wanted
@@ -115,6 +116,10 @@ class OfflineAgent:
             text = self._handlers[parse.intent](tools, state, parse)
             if saved:
                 text = f"{saved}\n{text}"
+            if parse.intent in MARK_INTENTS and parse.has_constraints:
+                # "save the second one for later, and something older please": then picks
+                asked = replace(parse, mood=None, raw="")  # its words are about the saving
+                text = f"{text}\n{self._on_recommend(tools, state, asked)}"
         text = self._ask_which(parse, text)
         state.last_intent = str(parse.intent)
         notes = ["Your message was very long, so I read its beginning."] if parse.truncated else []

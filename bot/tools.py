@@ -409,9 +409,13 @@ class Toolbox:
         if not listed:
             return {"watchlist": [], "note": "the watchlist is empty"}
         taste = self.taste()
-        ranked = sorted((self.engine.predict(taste, m) for m in listed), key=lambda r: -r.stars)
+        explained = self.engine.explain_movies(taste, listed)  # one fold-in for the whole list
+        ranked = sorted(explained, key=lambda p: -p.reasons.predicted_stars)
         return {
-            "watchlist": [self._movie(r.movie, predicted_stars=round(r.stars, 1)) for r in ranked],
+            "watchlist": [
+                self._movie(p.movie, predicted_stars=round(p.reasons.predicted_stars, 1))
+                for p in ranked
+            ],
             "personal": bool(taste.ratings) or taste.user_id is not None,
         }
 

@@ -415,27 +415,26 @@ class WebPage:
                         scale=3,
                     )
                     nope = gr.Button("👎 Not for me", size="sm", scale=0, min_width=110)
-                    keep = gr.Button(
-                        ON_WATCHLIST if card.watchlist else WATCHLIST,
-                        size="sm",
-                        scale=0,
-                        min_width=120,
-                        key=f"keep-{movie_id}-{card.watchlist}",
-                    )
-                    seen = gr.Button(
-                        WAS_SEEN if card.seen else SEEN,
-                        size="sm",
-                        scale=0,
-                        min_width=80,
-                        key=f"seen-{movie_id}-{card.seen}",
-                    )
+                    marks = {
+                        mark: gr.Button(
+                            done if on else label,
+                            size="sm",
+                            scale=0,
+                            min_width=width,
+                            key=f"{mark}-{movie_id}-{on}",
+                        )
+                        for mark, on, label, done, width in (
+                            ("watchlist", card.watchlist, WATCHLIST, ON_WATCHLIST, 120),
+                            ("seen", card.seen, SEEN, WAS_SEEN, 80),
+                        )
+                    }
             stars.input(_bind(self.rate_pick, movie_id), [stars, self._token], self._taste_outputs)
             nope.click(
                 _bind(self.reject_pick, movie_id),
                 [picks, self._token],
                 [picks, *self._taste_outputs],
             )
-            for button, mark in ((keep, "watchlist"), (seen, "seen")):
+            for mark, button in marks.items():
                 button.click(
                     _bind(self.toggle_mark, movie_id),
                     [gr.State(mark), self._marked, self._token],

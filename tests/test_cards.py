@@ -100,3 +100,12 @@ def test_the_chat_saves_for_later_ranks_the_list_and_marks_seen(service: ChatSer
     assert first not in again.picks and toy not in again.picks
     empty = service.send("fresh", "what's on my watchlist?")
     assert "Your watchlist is empty" in empty.text
+
+
+def test_saving_a_pick_with_a_new_constraint_also_answers_it(service: ChatService) -> None:
+    service.send("k", "I loved Gone Girl and Zodiac, what should I watch?")
+    second = list(service.send("k", "recommend me something").picks)[1]
+    reply = service.send("k", "save the second one for later, and something older, before 1990")
+    assert service.store.load("k").watchlist == [second]
+    years = [service.engine.catalog.movie(m).year or 0 for m in reply.picks if m != second]
+    assert years and max(years) <= 1989, reply.text
