@@ -79,13 +79,11 @@ def cmd_web(args: argparse.Namespace) -> int:
     """Serve the web UI and the REST API (default command)."""
     from bot.limits import ServerLimits, limit_numeric_threads
     from bot.server import serve
-    from bot.session import open_service
 
     limits = ServerLimits()
     limit_numeric_threads(limits.numeric_threads)  # before torch loads in the warm-up
     settings = _settings(args)
-    service = open_service(_engine(args), settings.userdata_dir)
-    service.warm_up_in_background()  # the embedder loads while the page is built and served
+    service = _serving(args, settings)
     catalog = service.engine.catalog
 
     def ready() -> None:
@@ -94,12 +92,31 @@ def cmd_web(args: argparse.Namespace) -> int:
             f"{len(catalog.movies):,} movies, {len(catalog.ratings):,} ratings; "
             f"replies from {service.backend}.\n"
             f"  Web page: http://{args.host}:{args.port}/   "
-            f"API docs: http://{args.host}:{args.port}/docs",
+            f"API docs: http://{args.host}:{args.port}/docs"
+            + (
+                ""
+                if service.engine.has_index
+                else "\n  The description index is loading or being built in the background; "
+                "searches start when it is in (progress on the page and at /api/health)."
+            ),
             flush=True,
         )
 
     serve(service, settings.userdata_dir, args.host, args.port, args.share, ready, limits)
     return 0
+
+
+def _serving(args: argparse.Namespace, settings: Any) -> Any:
+    """The chat service for a server: data and models first (the page is up within a minute
+    on a fresh install here), the description index after, in the background."""
+    from bot.session import open_service
+    from recommender.engine import Engine, build
+
+    ctx, _ = build(settings, progress=_progress(args), only="models")
+    engine = Engine.from_context(ctx)
+    service = open_service(engine, settings.userdata_dir)
+    engine.index_in_background(ctx, on_ready=service.index_ready)
+    return service
 
 
 def cmd_telegram(args: argparse.Namespace) -> int:
@@ -112,13 +129,11 @@ def cmd_telegram(args: argparse.Namespace) -> int:
             "(/newbot), then run: TELEGRAM_BOT_TOKEN=... python app.py telegram"
         )
     from bot.limits import ServerLimits, limit_numeric_threads
-    from bot.session import open_service
     from bot.telegram import DEFAULT_API, run
 
     limit_numeric_threads(ServerLimits().numeric_threads)
     settings = _settings(args)
-    service = open_service(_engine(args), settings.userdata_dir)
-    service.warm_up_in_background()
+    service = _serving(args, settings)
     api = os.environ.get("TELEGRAM_API_BASE") or DEFAULT_API
     how = f"webhook {args.webhook}" if args.webhook else "long polling"
     print(f"moviebot on Telegram ({how}, {api}); replies from {service.backend}.", flush=True)
@@ -207,13 +222,16 @@ def cmd_search(args: argparse.Namespace) -> int:
     return 0
 
 
+EVAL_PARTS = ("rating", "ranking", "cold_start", "group", "understanding")
+
+
 def cmd_eval(args: argparse.Namespace) -> int:
-    """Evaluate the models side by side (rating CV, top-10 ranking, cold start)."""
+    """Evaluate the models side by side (rating CV, top-10 ranking, cold start, groups)."""
     from recommender.engine import build
     from recommender.evaluation import evaluate, markdown_report
     from recommender.pipeline import tuned_params
 
-    parts = tuple(args.only) if args.only else ("rating", "ranking", "cold_start", "understanding")
+    parts = tuple(args.only) if args.only else EVAL_PARTS
     models_parts = tuple(p for p in parts if p != "understanding")
     ctx, _ = build(
         _settings(args), progress=_progress(args), only=None if "understanding" in parts else "data"
@@ -526,7 +544,7 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument(
         "--only",
         action="append",
-        choices=["rating", "ranking", "cold_start", "understanding"],
+        choices=list(EVAL_PARTS),
         help="run only this part (repeatable)",
     )
     evaluate.add_argument(

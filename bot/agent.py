@@ -27,11 +27,15 @@ from langchain.agents.middleware import (
 from langchain.tools import ToolRuntime, tool
 from langchain_core.messages import ToolMessage
 from langchain_openai import ChatOpenAI
+from pydantic import BaseModel
 
 from bot.events import Event, Reply
 from bot.grounding import Grounder, unperformed_claim
 from bot.llm_config import DEFAULT_MODEL, LLMSettings
 from bot.registry import (
+    GroupArgs,
+    GroupPersonArgs,
+    JoinArgs,
     RateArgs,
     RecommendArgs,
     SearchArgs,
@@ -58,6 +62,8 @@ Rules:
 - If the person says they liked, loved, disliked or rated a movie, call rate_movie (loved
   = 4.5, liked = 4, "not for me"/disliked = 1); seen it with no opinion: mark_seen. "Save it
   for later": save_for_later; "what's on my list?": my_watchlist.
+- Several people watching together: group_picks (the others in people, with their words);
+  say for each pick how it suits each person (for_each).
 - Fill tool arguments only with what the person actually asked for; leave the rest empty.
 - Remember what the person said earlier (genres, years, moods, what they disliked) and pass it
   to the tools again.
@@ -289,6 +295,34 @@ def build_tools() -> list[Any]:
         watch tonight from my list?"."""
         return run(runtime, "my_watchlist")
 
+    @tool(args_schema=GroupArgs)
+    def group_picks(
+        runtime: ToolRuntime,
+        people: list[GroupPersonArgs] | None = None,
+        my_words: str | None = None,
+        request: str | None = None,
+    ) -> str:
+        """Movies for several people watching together (the person, their group, and the
+        people they describe), each pick with how it suits each of them. Use for "we're three:
+        me, Ana (loves horror) and Ben (hates subtitles)", "movie night with my group"."""
+        return run(
+            runtime,
+            "group_picks",
+            people=[p.model_dump() if isinstance(p, BaseModel) else dict(p) for p in people or []],
+            my_words=my_words,
+            request=request,
+        )
+
+    @tool
+    def start_group(runtime: ToolRuntime) -> str:
+        """Start a group night: a share code the others join with. "Start a group"."""
+        return run(runtime, "start_group")
+
+    @tool(args_schema=JoinArgs)
+    def join_group(runtime: ToolRuntime, code: str) -> str:
+        """Join a group night with the share code someone gave. "Join K7Q-4XM"."""
+        return run(runtime, "join_group", code=code)
+
     return [
         recommend_for_me,
         predict_my_rating,
@@ -302,6 +336,9 @@ def build_tools() -> list[Any]:
         save_for_later,
         mark_seen,
         my_watchlist,
+        group_picks,
+        start_group,
+        join_group,
     ]
 
 

@@ -28,6 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 from bot.cards import Card
 from bot.limits import numeric_threads
 from bot.linking import ACCOUNT_PATTERN, DEFAULT_TTL, MAX_TTL
+from bot.profiles import GroupError
 from bot.session import MAX_MESSAGE_CHARS, ChatService
 from recommender.errors import (
     AmbiguousTitleError,
@@ -138,6 +139,60 @@ class MarkRequest(_Strict):
         | (Annotated[int, Field(strict=True)])
     ) = Field(description="a title as a person types it, or a MovieLens movieId")
     on: bool = Field(True, strict=True, description="false takes it off the list again")
+
+
+class GroupMemberOut(BaseModel):
+    name: str
+    you: bool = Field(description="this session")
+
+
+class GroupOut(BaseModel):
+    code: str | None = Field(description="the share code others join with; None: no group")
+    members: list[GroupMemberOut] = Field(default_factory=list, description="first joiner first")
+    expires: int | None = Field(None, description="Unix time the code stops working")
+
+
+class GroupStart(_Strict):
+    name: str | None = Field(None, max_length=40, description="the name the others see")
+
+
+class GroupJoin(_Strict):
+    code: str = Field(min_length=6, max_length=12, description="the share code, e.g. K7Q-4XM")
+    name: str | None = Field(None, max_length=40, description="the name the others see")
+
+
+class GroupPerson(_Strict):
+    name: str = Field(min_length=1, max_length=40)
+    likes: str = Field("", max_length=MAX_TITLE, description="their taste in their words")
+
+
+class GroupPicksRequest(_Strict):
+    people: list[GroupPerson] = Field(
+        default_factory=list, max_length=8, description="others watching, besides the group"
+    )
+    request: str | None = Field(None, max_length=MAX_TITLE, description="what tonight needs")
+    k: int = Field(5, ge=1, le=10)
+
+
+class MemberFitOut(BaseModel):
+    name: str
+    top_percent: int = Field(description="where the movie ranks for this person, in percent")
+    predicted_stars: float | None = None
+    because_they_liked: list[str] = Field(default_factory=list)
+    matches_their_words: str | None = None
+    well_loved: bool = False
+
+
+class GroupPickOut(Movie):
+    for_each: list[MemberFitOut]
+
+
+class GroupPicksResponse(BaseModel):
+    members: list[str]
+    aggregation: str = Field(description="how the members' scores were combined")
+    constraints: str = Field(description="what anyone ruled out, for everyone")
+    notes: list[str]
+    picks: list[GroupPickOut]
 
 
 class ListResponse(BaseModel):
@@ -275,6 +330,12 @@ class LinkResponse(BaseModel):
     ratings_given: int = Field(description="the account's ratings, this session's included")
 
 
+class IndexState(BaseModel):
+    state: str = Field(description="ready, running (being built while serving), waiting, failed")
+    percent: int = Field(description="of the movies embedded so far, while running")
+    step: str = Field("", description="what it is doing now, while running")
+
+
 class HealthResponse(BaseModel):
     status: str
     warmed_up: bool = Field(description="the embedder and description index are loaded")
@@ -284,6 +345,7 @@ class HealthResponse(BaseModel):
     users: int
     uptime_seconds: float
     numeric_threads: int = Field(description="threads a numeric library (BLAS, torch) may use")
+    index: IndexState = Field(description="the description index: searches need it")
 
 
 class Problem(BaseModel):
@@ -373,6 +435,14 @@ def _problem(status: int, detail: str, suggestions: list[str] | None = None) -> 
     return JSONResponse({"detail": detail, "suggestions": suggestions or []}, status_code=status)
 
 
+def _index_state(engine: Any) -> IndexState:
+    progress = engine.index_progress
+    if progress is not None:
+        return IndexState(state=progress.state, percent=progress.percent, step=progress.step)
+    ready = engine.has_index
+    return IndexState(state="ready" if ready else "missing", percent=100 if ready else 0)
+
+
 def _on_error(request: Request, err: Exception) -> JSONResponse:
     if isinstance(err, UnknownSessionError):
         return _problem(401, UNKNOWN_SESSION)
@@ -380,7 +450,7 @@ def _on_error(request: Request, err: Exception) -> JSONResponse:
         return _problem(403, str(err))
     if isinstance(err, UnknownTitleError):
         return _problem(404, str(err), err.suggestions)
-    if isinstance(err, UnknownMovieError):
+    if isinstance(err, UnknownMovieError | GroupError):
         return _problem(404, str(err))
     if isinstance(err, AmbiguousTitleError):
         return _problem(409, str(err), err.candidates)
@@ -433,6 +503,7 @@ def api_router(service: ChatService) -> APIRouter:
             users=catalog.n_users,
             uptime_seconds=round(time.monotonic() - started, 1),
             numeric_threads=numeric_threads(),
+            index=_index_state(engine),
         )
 
     request_model = _with_genres(RecommendRequest, engine.models.clusters.genres)
@@ -542,6 +613,42 @@ def api_router(service: ChatService) -> APIRouter:
     def seen(body: MarkRequest, sid: Session) -> CardOut:
         """Mark a movie as seen, without stars (``on: false`` unmarks it); picks leave it out."""
         return _card(engine, service.mark(_key(sid), body.movie, "seen", body.on))
+
+    @router.get("/group", tags=["group night"])
+    def group(sid: Session) -> GroupOut:
+        """The group this session is in (``code`` None when none)."""
+        return GroupOut(**(service.group(_key(sid)) or {"code": None}))
+
+    @router.post("/group", tags=["group night"])
+    def start_group(body: GroupStart, sid: Session) -> GroupOut:
+        """Start a group night: a share code another web, API or Telegram session joins."""
+        return GroupOut(**service.start_group(_key(sid), body.name))
+
+    @router.post("/group/join", tags=["group night"])
+    def join_group(body: GroupJoin, sid: Session) -> GroupOut:
+        """Join a group by its share code (this session leaves any other group)."""
+        return GroupOut(**service.join_group(_key(sid), body.code, body.name))
+
+    @router.delete("/group", tags=["group night"])
+    def leave_group(sid: Session) -> dict[str, bool]:
+        """Leave the group."""
+        return {"left": service.leave_group(_key(sid))}
+
+    @router.post("/group/picks", tags=["group night"])
+    def group_picks(body: GroupPicksRequest, sid: Session) -> GroupPicksResponse:
+        """Picks for this session's person, their group's members (their own ratings) and the
+        people described here, each pick with how it suits each person."""
+        result = service.group_picks(
+            _key(sid), [p.model_dump() for p in body.people], body.request, body.k
+        )
+        picks = [
+            GroupPickOut(
+                **_movie(engine, p["movieId"]).model_dump(),
+                for_each=[MemberFitOut(**f) for f in p["for_each"]],
+            )
+            for p in result["picks"]
+        ]
+        return GroupPicksResponse(**{**result, "picks": picks})
 
     @router.post("/link-token", tags=["accounts"])
     def link_token(body: LinkTokenRequest, authorization: PlatformAuth = "") -> LinkTokenResponse:

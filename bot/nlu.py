@@ -19,6 +19,7 @@ from enum import StrEnum
 
 import numpy as np
 
+from bot.groups import GROUP_CUE_RE, START_GROUP_RE, is_group, join_code
 from bot.opinions import (
     LIKED_STARS,
     Named,
@@ -52,6 +53,9 @@ class Intent(StrEnum):
     SEEN = "seen"
     SAVE = "save"  # "save that one for later", "add Heat to my watchlist"
     WATCHLIST = "watchlist"  # "what's on my list?", "what should I watch tonight from my list?"
+    GROUP = "group"  # "we're three: me, Ana (loves horror) and Ben (hates subtitles)"
+    JOIN_GROUP = "join_group"  # "join K7Q-4XM"
+    START_GROUP = "start_group"  # "start a group night"
     PREDICT = "predict"
     EXPLAIN = "explain"
     SENTIMENT = "sentiment"
@@ -73,6 +77,9 @@ class Intent(StrEnum):
     UNKNOWN = "unknown"
 
 
+_GROUP_ABLE = frozenset(
+    Intent(i) for i in ("recommend", "like", "dislike", "rate", "unknown", "search")
+)
 TITLE_INTENTS = frozenset(
     Intent(i)
     for i in (
@@ -237,6 +244,9 @@ class DescribedTaste:
 
     filters: Filters
     ratings: dict[int, float] = field(default_factory=dict)  # movieId -> stars
+
+
+_AND_TITLE_RE = re.compile(r"\b[A-Z][\w']*(?:\s+(?:of|the|[A-Z][\w']*))*\s+and\s+[A-Z][\w']*")
 
 
 def _filters(parse: Parse) -> Filters:
@@ -687,6 +697,11 @@ class Understander:
 
     # --- public ---------------------------------------------------------------------------
 
+    def use_embedder(self, embed: Callable[[list[str]], np.ndarray] | None) -> None:
+        """Start using a sentence embedder for the similarity fallback (it came in late)."""
+        self._example_vectors = None
+        self._embed = embed
+
     def parse(self, message: str) -> Parse:
         """Intent and slots of one message."""
         text = unicodedata.normalize("NFKC", message or "").strip()
@@ -710,6 +725,10 @@ class Understander:
             return Parse(Intent.FOREIGN)
         if _INJECTION_RE.search(text):
             return Parse(Intent.REFUSE)
+        if join_code(text):
+            return Parse(Intent.JOIN_GROUP)
+        if START_GROUP_RE.match(text):
+            return Parse(Intent.START_GROUP)
         slots = self._slots(text)
         intent = self._intent(text, slots)
         slots.intent = intent
@@ -723,7 +742,25 @@ class Understander:
             slots.opinions = self._opinions(text, slots)
         if slots.focus and slots.unknown_title is None and intent not in TITLE_INTENTS:
             slots.focus = False
+        if (slots.intent in _GROUP_ABLE or GROUP_CUE_RE.search(text)) and is_group(
+            text, self.title_spans(text, slots)
+        ):
+            slots.intent = Intent.GROUP  # the opinions stay: the session watches with them
         return slots
+
+    def title_spans(self, text: str, parse: Parse) -> list[tuple[int, int]]:
+        """Where the message names films, including titles with "and" the catalogue holds
+        more than once ("Pride and Prejudice"), so they are not read as two people."""
+        spans = [(t.start, t.start + len(t.text)) for t in parse.titles]
+        for match in _AND_TITLE_RE.finditer(text):
+            try:
+                self.catalog.resolve(match.group())
+            except AmbiguousTitleError:
+                pass
+            except UnknownTitleError:
+                continue
+            spans.append(match.span())
+        return spans
 
     def filters_for(self, text: str) -> Filters:
         """The genres, excluded genres and years a described taste states ("a thriller from

@@ -14,8 +14,10 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from bot.dialogue import DialogueState, RequestFilters
+from bot.groups import join_code, read_group
 from bot.nlu import QUESTION_INTENTS, Intent, Parse, Understander
 from bot.opinions import Sentiment
+from bot.registry import quoted
 from bot.tools import Toolbox
 from recommender.described import read_request
 from recommender.engine import NOTHING_RATED
@@ -27,7 +29,9 @@ OPINION_INTENTS = frozenset(
 )
 MARK_INTENTS = frozenset({Intent.SAVE, Intent.SEEN})  # lists, not stars
 # Intents where naming a movie without a word about it still means liking it ("Heat, Ronin").
-TASTE_INTENTS = frozenset({Intent.RECOMMEND, Intent.LIKE, Intent.SIMILAR, Intent.TASTE})
+TASTE_INTENTS = frozenset(
+    {Intent.RECOMMEND, Intent.LIKE, Intent.SIMILAR, Intent.TASTE, Intent.GROUP}
+)
 DESCRIBED_WORDS = 1  # content words that make a message a description of what is wanted
 # Looking for one particular film ("what's that movie where..."): a faithful search.
 _FIND_ONE_RE = re.compile(
@@ -86,6 +90,9 @@ class OfflineAgent:
             Intent.SEEN: self._on_seen,
             Intent.SAVE: self._on_save,
             Intent.WATCHLIST: self._on_watchlist,
+            Intent.GROUP: self._on_group,
+            Intent.JOIN_GROUP: self._on_join_group,
+            Intent.START_GROUP: self._on_start_group,
             Intent.PREDICT: self._on_predict,
             Intent.EXPLAIN: self._on_explain,
             Intent.SENTIMENT: self._on_sentiment,
@@ -420,6 +427,56 @@ class OfflineAgent:
         lines.append('Seen one? Say "I\'ve seen the first one" and it leaves the list.')
         return _blocks(lines)
 
+    # --- group nights ------------------------------------------------------------------------
+
+    def _on_group(self, tools: Toolbox, state: DialogueState, parse: Parse) -> str:
+        ask = read_group(parse.raw, self.nlu.title_spans(parse.raw, parse))
+        people = [{"name": m.name, "likes": m.words} for m in ask.members if not m.speaker]
+        mine = " ".join(m.taste_words for m in ask.members if m.speaker)
+        result = tools.group_picks(people, my_words=mine, request=ask.rest)
+        if "error" in result:
+            return str(result["error"])
+        picks = result["picks"]
+        if not picks:
+            return " ".join(result["notes"]) or "Nothing fits everyone's constraints together."
+        state.shown = [p["movieId"] for p in picks]
+        state.focus = state.shown[0]
+        names = _and([_name(n) for n in result["members"]])
+        rules = f" ({result['constraints']})" if result["constraints"] else ""
+        lines = [f"For {names}{rules}, these should suit all of you:"]
+        lines += [f"{i}. {_group_line(p)}" for i, p in enumerate(picks, 1)]
+        if ask.count and ask.count > len(result["members"]):
+            lines.append(
+                f"You said you're {ask.count}; I only know about {len(result['members'])}. "
+                "Tell me about the others and I'll include them."
+            )
+        lines += result["notes"]
+        lines.append("Rate any of them for yourself, or tell me more about anyone's taste.")
+        return _blocks(lines)
+
+    def _on_start_group(self, tools: Toolbox, state: DialogueState, parse: Parse) -> str:
+        group = tools.start_group()
+        if "error" in group:
+            return str(group["error"])
+        return (
+            f"Your group code is **{group['code']}** (it works for a week). Friends join by "
+            f'saying "join {group["code"]}" here, on the page\'s Group night tab, or with '
+            f'/join {group["code"]} on Telegram. Then say "group night" and I\'ll pick for '
+            "everyone, from each person's own ratings."
+        )
+
+    def _on_join_group(self, tools: Toolbox, state: DialogueState, parse: Parse) -> str:
+        group = tools.join_group(join_code(parse.raw) or "")
+        if "error" in group:
+            return str(group["error"])
+        others = [m["name"] for m in group["members"] if not m["you"]]
+        you = next(m["name"] for m in group["members"] if m["you"])
+        with_whom = f" with {_and(others)}" if others else ""
+        return (
+            f'You\'re in group {group["code"]} as {you}{with_whom}. Say "group night" for picks '
+            "that suit everyone; your own ratings count for you."
+        )
+
     @staticmethod
     def _next_hint(tools: Toolbox, state: DialogueState) -> str:
         n = len(tools.store.load(tools.session_id).given)
@@ -712,6 +769,30 @@ def _pick_line(pick: dict[str, Any]) -> str:
         n = pick["n_ratings"]
         why.append(f"rated {pick['avg_rating']:.1f}/5 by {n:,} {'person' if n == 1 else 'people'}")
     return f"{pick['title']}: " + "; ".join(why[:3])
+
+
+def _name(name: str) -> str:
+    return "you" if name == "you" else name
+
+
+def _group_line(pick: dict[str, Any]) -> str:
+    """A group pick and how it suits each person, in a line."""
+    parts = []
+    for fit in pick["for_each"]:
+        who = fit["name"]
+        if "predicted_stars" in fit:
+            why = f"~{fit['predicted_stars']:.1f}★"
+            if fit.get("because_they_liked"):
+                why += f", like {fit['because_they_liked'][0]}"
+        elif fit.get("matches_their_words"):
+            why = f"fits {quoted(fit['matches_their_words'])} (top {fit['top_percent']}%)"
+        else:
+            n = pick.get("n_ratings", 0)
+            why = (
+                f"well loved ({pick.get('avg_rating', 0):.1f}/5 from {n:,})" if n else "a safe bet"
+            )
+        parts.append(f"{who}: {why}")
+    return f"{pick['title']}: " + "; ".join(parts)
 
 
 def _prediction_line(result: dict[str, Any]) -> str:

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from recommender.errors import MovieBotError
+
 Kind = Literal["rating", "like", "dislike"]
 Mark = Literal["watchlist", "seen"]  # kept for later / watched, without stars
 HISTORY_LIMIT = 40  # messages kept per session
@@ -60,6 +62,18 @@ CREATE TABLE IF NOT EXISTS marks (
     at REAL NOT NULL,
     PRIMARY KEY (session_id, movie_id, mark)
 );
+CREATE TABLE IF NOT EXISTS groups (
+    code TEXT PRIMARY KEY,        -- the share code people type to join
+    created REAL NOT NULL,
+    expires REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS group_members (
+    code TEXT NOT NULL REFERENCES groups(code) ON DELETE CASCADE,
+    session_id TEXT NOT NULL REFERENCES sessions(session_id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    joined REAL NOT NULL,
+    PRIMARY KEY (code, session_id)
+);
 CREATE TABLE IF NOT EXISTS link_tokens (
     nonce TEXT PRIMARY KEY,
     account TEXT NOT NULL,
@@ -70,6 +84,40 @@ CREATE TABLE IF NOT EXISTS link_tokens (
 """
 
 TokenState = Literal["ok", "again", "unknown", "used", "expired"]
+GROUP_TTL = 7 * 86400  # a group code works for a week after it was made
+GROUP_LIMIT = 8  # people in one group
+_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L to misread
+CODE_LENGTH = 6
+
+
+@dataclass(frozen=True)
+class GroupMemberRow:
+    """A session in a group and the name the others see."""
+
+    session_id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Group:
+    """A group night: its share code and the sessions that joined it, first joiner first."""
+
+    code: str
+    members: list[GroupMemberRow]
+    expires: float
+
+    @property
+    def display_code(self) -> str:
+        return f"{self.code[:3]}-{self.code[3:]}"
+
+
+class GroupError(MovieBotError):
+    """A group code that is unknown, expired or full; the message says which."""
+
+
+def normalize_code(text: str) -> str:
+    """'k7q-4xm', 'K7Q 4XM' -> 'K7Q4XM'."""
+    return "".join(ch for ch in text.upper() if ch.isalnum())
 
 
 @dataclass(frozen=True)
@@ -268,6 +316,88 @@ class ProfileStore:
         """
         with self._write() as db:
             db.execute("DELETE FROM sessions WHERE session_id = ?", (session_id,))
+
+    # --- group nights -------------------------------------------------------------------------
+
+    def create_group(self, session_id: str, name: str) -> Group:
+        """A new group with this session in it (it leaves any group it was in)."""
+        now = time.time()
+        with self._write() as db:
+            self._ensure(db, session_id)
+            db.execute("DELETE FROM groups WHERE expires < ?", (now,))
+            db.execute("DELETE FROM group_members WHERE session_id = ?", (session_id,))
+            while True:
+                code = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(CODE_LENGTH))
+                if db.execute("SELECT 1 FROM groups WHERE code = ?", (code,)).fetchone() is None:
+                    break
+            db.execute(
+                "INSERT INTO groups (code, created, expires) VALUES (?, ?, ?)",
+                (code, now, now + GROUP_TTL),
+            )
+            db.execute(
+                "INSERT INTO group_members (code, session_id, name, joined) VALUES (?, ?, ?, ?)",
+                (code, session_id, name, now),
+            )
+        return self._group(code)
+
+    def join_group(self, code: str, session_id: str, name: str | None = None) -> Group:
+        """Join a group by its share code (leaving any other); GroupError says why not.
+        Without a name, a newcomer is called by when they came ("Guest 2")."""
+        code, now = normalize_code(code), time.time()
+        with self._write() as db:
+            row = db.execute("SELECT expires FROM groups WHERE code = ?", (code,)).fetchone()
+            if row is None:
+                raise GroupError(f"No group has the code {code or '(empty)'}.")
+            if row[0] < now:
+                raise GroupError("That group code has expired (codes last a week).")
+            inside = db.execute(
+                "SELECT session_id FROM group_members WHERE code = ?", (code,)
+            ).fetchall()
+            if len(inside) >= GROUP_LIMIT and (session_id,) not in inside:
+                raise GroupError(f"That group is full ({GROUP_LIMIT} people).")
+            self._ensure(db, session_id)
+            db.execute(
+                "DELETE FROM group_members WHERE session_id = ? AND code != ?", (session_id, code)
+            )
+            if (session_id,) in inside and not name:
+                return self._group_in(db, code)
+            db.execute(
+                "INSERT INTO group_members (code, session_id, name, joined) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT(code, session_id) DO UPDATE SET name = excluded.name",
+                (code, session_id, name or f"Guest {len(inside) + 1}", now),
+            )
+        return self._group(code)
+
+    def group_of(self, session_id: str) -> Group | None:
+        """The group this session is in, while its code lasts."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT code FROM group_members JOIN groups USING (code) "
+                "WHERE session_id = ? AND expires >= ?",
+                (session_id, time.time()),
+            ).fetchone()
+        return None if row is None else self._group(row[0])
+
+    def leave_group(self, session_id: str) -> bool:
+        """Leave the group; True when the session was in one."""
+        with self._write() as db:
+            cursor = db.execute("DELETE FROM group_members WHERE session_id = ?", (session_id,))
+            db.execute(
+                "DELETE FROM groups WHERE code NOT IN (SELECT DISTINCT code FROM group_members)"
+            )
+            return cursor.rowcount > 0
+
+    def _group(self, code: str) -> Group:
+        with self._lock:
+            return self._group_in(self._db, code)
+
+    @staticmethod
+    def _group_in(db: sqlite3.Connection, code: str) -> Group:
+        expires = db.execute("SELECT expires FROM groups WHERE code = ?", (code,)).fetchone()
+        rows = db.execute(
+            "SELECT session_id, name FROM group_members WHERE code = ? ORDER BY joined", (code,)
+        ).fetchall()
+        return Group(code, [GroupMemberRow(s, n) for s, n in rows], expires[0] if expires else 0.0)
 
     # --- platform accounts --------------------------------------------------------------------
 

@@ -48,6 +48,26 @@ class RateArgs(BaseModel):
     stars: float = Field(description="Stars from 0.5 to 5 (loved 4.5, liked 4, disliked 1).")
 
 
+class GroupPersonArgs(BaseModel):
+    name: str = Field(description="The person's name as given.")
+    likes: str = Field(
+        "", description="What this person likes or can't stand, in the person's words."
+    )
+
+
+class GroupArgs(BaseModel):
+    people: list[GroupPersonArgs] = Field(
+        default_factory=list,
+        description="The others watching (not the person chatting); empty for their group.",
+    )
+    my_words: str | None = Field(None, description="What the person chatting said they like.")
+    request: str | None = Field(None, description="What the group wants tonight, if said.")
+
+
+class JoinArgs(BaseModel):
+    code: str = Field(description="The group's share code, as given.")
+
+
 def quoted(value: Any) -> str:
     """A person's words as a step quotes them: in curly quotes, at most 60 characters."""
     text = " ".join(str(value).split())
@@ -176,6 +196,28 @@ TOOLS: dict[str, ToolSpec] = {
             "Reading your watchlist",
             lambda a, _: "Ranked your watchlist for you",
             intents=(Intent.WATCHLIST,),
+        ),
+        _spec(
+            "group_picks",
+            "Picking for everyone watching",
+            lambda a, _: "Picked movies for everyone watching, each pick checked for each person",
+            GroupArgs,
+            (Intent.GROUP,),
+        ),
+        _spec(
+            "start_group",
+            "Starting a group night",
+            lambda a, _: "Started a group night with a share code",
+            intents=(Intent.START_GROUP,),
+            writes=True,
+        ),
+        _spec(
+            "join_group",
+            "Joining the group",
+            lambda a, _: f"Joined the group {a.get('code', '')}".rstrip(),
+            JoinArgs,
+            (Intent.JOIN_GROUP,),
+            writes=True,
         ),
         _spec(
             "rate_movie",

@@ -28,7 +28,7 @@ from bot.linking import Linked, LinkTokens
 from bot.nlu import Intent, Understander
 from bot.offline import LLM_HINT, OfflineAgent, describe_profile
 from bot.profiles import Mark, ProfileStore, userdata_secret
-from bot.tools import Toolbox, TurnLog
+from bot.tools import Toolbox, TurnLog, group_dict
 from recommender.engine import Engine
 from recommender.errors import MovieBotError
 from recommender.ranking import Filters
@@ -114,6 +114,11 @@ class ChatService:
         except Exception:  # a broken index must not stop the rest from being served
             log.exception("warm-up could not load the description index")
         self.warm.set()
+
+    def index_ready(self) -> None:
+        """The description index came in while serving: use it for intents, then warm up."""
+        self.nlu.use_embedder(_embedder(self.engine))
+        self.warm_up()
 
     def warm_up_in_background(self) -> threading.Thread:
         """Warm up while the caller goes on serving (requests that need the parts just wait)."""
@@ -203,7 +208,7 @@ class ChatService:
         )
 
     def _toolbox(self, session_id: str, turn: TurnLog) -> Toolbox:
-        return Toolbox(self.engine, self.store, session_id, turn)
+        return Toolbox(self.engine, self.store, session_id, turn, self.nlu.read_described)
 
     # --- who is talking -------------------------------------------------------------------
 
@@ -289,6 +294,39 @@ class ChatService:
         return self.engine.recommend(
             tools.taste(), text=text, filters=filters, k=k, exclude=tools.not_to_suggest()
         )
+
+    # --- group nights ----------------------------------------------------------------------
+
+    def start_group(self, session_id: str, name: str | None = None) -> dict[str, Any]:
+        """A new group with this person in it: the code to share, who is in."""
+        return group_dict(self.store.create_group(session_id, name or "Host"), session_id)
+
+    def join_group(self, session_id: str, code: str, name: str | None = None) -> dict[str, Any]:
+        """Join a group by its share code (GroupError, a friendly one, when it can't be)."""
+        return group_dict(self.store.join_group(code, session_id, name), session_id)
+
+    def group(self, session_id: str) -> dict[str, Any] | None:
+        """The group this person is in, or None."""
+        group = self.store.group_of(session_id)
+        return None if group is None else group_dict(group, session_id)
+
+    def leave_group(self, session_id: str) -> bool:
+        return self.store.leave_group(session_id)
+
+    def group_picks(
+        self,
+        session_id: str,
+        people: list[dict[str, str]] | None = None,
+        request: str | None = None,
+        k: int = 5,
+    ) -> dict[str, Any]:
+        """Picks for this person, their group and ``people`` ({"name", "likes"}) described."""
+        result = self._toolbox(session_id, TurnLog()).group_picks(
+            people or [], request=request, k=k
+        )
+        if "error" in result:
+            raise MovieBotError(str(result["error"]))
+        return result
 
     def forget(self, session_id: str, movie: str | int) -> bool:
         """Remove a rating this session gave (the person changed their mind)."""

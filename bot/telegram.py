@@ -66,6 +66,9 @@ COMMANDS = [
     ("rate", "Rate a movie: /rate Heat 4.5"),
     ("profile", "Your ratings and taste cluster"),
     ("watchlist", "The movies you kept for later"),
+    ("group", "Start a group night: a code friends /join"),
+    ("join", "Join a group night: /join K7Q-4XM"),
+    ("groupnight", "Picks for everyone in your group"),
     ("reset", "Forget this chat's ratings and conversation"),
     ("link", "Link this chat to your account: /link TOKEN"),
     ("help", "What I can do"),
@@ -277,6 +280,23 @@ class TelegramBot:
             lines.append(f"• {_escape(card.display)}{link}")
         await _reply(update.effective_message, "\n".join(lines))
 
+    async def group(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/group: start a group night and get the code to share."""
+        await self._answer(update, "start a group night")
+
+    async def join(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/join CODE: join a friend's group night."""
+        code = " ".join(context.args or []).strip()
+        if not code:
+            await _reply(update.effective_message, "Which group? For example: /join K7Q-4XM")
+            return
+        await self._answer(update, f"join {code}")
+
+    async def groupnight(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/groupnight [wishes]: picks for everyone in the group."""
+        wishes = " ".join(context.args or []).strip()
+        await self._answer(update, f"group night {wishes}".strip())
+
     async def failed(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Any error: log it and apologise in the chat, never silence."""
         log.error("update %s failed", getattr(update, "update_id", "?"), exc_info=context.error)
@@ -336,6 +356,9 @@ class TelegramBot:
             ("rate", self.rate),
             ("profile", self.profile),
             ("watchlist", self.watchlist),
+            ("group", self.group),
+            ("join", self.join),
+            ("groupnight", self.groupnight),
             ("reset", self.reset),
             ("link", self.link),
         ]:

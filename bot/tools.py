@@ -16,11 +16,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.profiles import ProfileStore
+from bot.groups import MemberSpec
+from bot.nlu import DescribedTaste
+from bot.profiles import Group, ProfileStore
 from bot.registry import TOOLS, quoted
 from recommender.catalog import Movie
-from recommender.engine import Engine, Taste
+from recommender.engine import Engine, GroupMember, Taste
 from recommender.errors import AmbiguousTitleError, MovieBotError, UnknownTitleError
+from recommender.groups import Basis, GroupPick
 from recommender.ranking import Filters
 from recommender.results import Pick
 from recommender.titles import title_key
@@ -136,6 +139,27 @@ def _tool(method: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]
     return wrapper
 
 
+GROUP_HOWTO = (
+    "Tell me who's watching and what each of them likes, for example: \"We're three: me, Ana "
+    '(loves horror) and Ben (hates subtitles)". Or start a group on the Group night tab '
+    "(/group on Telegram) and share its code: everyone who joins counts with their own ratings."
+)
+
+
+def _top_percent(standing: float) -> int:
+    """A standing (percentile, 1 = best) as "in their top N%" (at least 1)."""
+    return max(1, round(100 * (1.0 - standing)))
+
+
+def group_dict(group: Group, session_id: str) -> dict[str, Any]:
+    """A group as front ends show it: the code to share and who is in."""
+    return {
+        "code": group.display_code,
+        "members": [{"name": m.name, "you": m.session_id == session_id} for m in group.members],
+        "expires": round(group.expires),
+    }
+
+
 def _filters(
     genres: Sequence[str],
     all_genres: bool,
@@ -156,12 +180,18 @@ class Toolbox:
     """The agent's tools for one session; the session's person is fixed at construction."""
 
     def __init__(
-        self, engine: Engine, store: ProfileStore, session_id: str, log: TurnLog | None = None
+        self,
+        engine: Engine,
+        store: ProfileStore,
+        session_id: str,
+        log: TurnLog | None = None,
+        reader: Callable[[str], DescribedTaste] | None = None,
     ) -> None:
         self.engine = engine
         self.store = store
         self.session_id = session_id
         self.log = log or TurnLog()
+        self.reader = reader  # a person's words -> the films they name and their constraints
 
     # --- who is asking -------------------------------------------------------------------
 
@@ -418,6 +448,101 @@ class Toolbox:
             ],
             "personal": bool(taste.ratings) or taste.user_id is not None,
         }
+
+    # --- group nights ----------------------------------------------------------------------
+
+    @_tool
+    def group_picks(
+        self,
+        people: Sequence[dict[str, Any]] = (),
+        my_words: str | None = None,
+        request: str | None = None,
+        k: int = 5,
+    ) -> dict[str, Any]:
+        """Picks for the person and others watching with them: the people of their group
+        (share code) and ``people`` described here ({"name", "likes"})."""
+        specs = [
+            MemberSpec(str(p.get("name") or "a friend"), str(p.get("likes") or "")) for p in people
+        ]
+        members, filters = self._group_members(specs, my_words or "", request or "")
+        words = {m.name: m.text for m in members if m.text}
+        if len(members) < 2:
+            raise MovieBotError(GROUP_HOWTO)
+        result = self.engine.group_recommend(
+            members, filters=filters, k=max(1, min(int(k), 10)), exclude=self.not_to_suggest()
+        )
+        return {
+            "members": result.members,
+            "aggregation": result.aggregation.value,
+            "constraints": filters.describe() if filters != Filters() else "",
+            "notes": result.notes,
+            "picks": [self._group_pick(p, words) for p in result.picks],
+        }
+
+    def _group_members(
+        self, specs: list[MemberSpec], my_words: str, request: str
+    ) -> tuple[list[GroupMember], Filters]:
+        """The person, the rest of their group, and the people described; what anyone rules
+        out is ruled out for all."""
+        exclude: set[str] = set()
+        no_subtitles = False
+        mine, taste = self._read(my_words), self.taste()
+        exclude.update(mine.filters.exclude_genres)
+        said = {**taste.ratings, **mine.ratings}  # "I love The Matrix": counts for tonight
+        members = [self._member("you", Taste(taste.user_id, said), my_words)]
+        group = self.store.group_of(self.session_id)
+        for row in group.members if group else []:
+            if row.session_id != self.session_id:
+                profile = self.store.load(row.session_id)
+                members.append(GroupMember(row.name, Taste(profile.view_user, profile.ratings)))
+        for spec in specs:
+            read = self._read(spec.taste_words)
+            exclude.update(read.filters.exclude_genres)
+            no_subtitles |= spec.no_subtitles
+            members.append(self._member(spec.name, Taste(None, read.ratings), spec.taste_words))
+        shared = self._read(request).filters if request else Filters()
+        filters = shared.model_copy(
+            update={
+                "exclude_genres": sorted({*shared.exclude_genres, *exclude}),
+                "no_subtitles": no_subtitles,
+            }
+        )
+        return members, filters
+
+    def _read(self, words: str) -> DescribedTaste:
+        if self.reader is None or not words.strip():
+            return DescribedTaste(Filters())
+        return self.reader(words)
+
+    @staticmethod
+    def _member(name: str, taste: Taste, words: str) -> GroupMember:
+        return GroupMember(name, taste, words.strip() or None)
+
+    def _group_pick(self, pick: GroupPick, words: dict[str, str]) -> dict[str, Any]:
+        out = self._movie(pick.movie)
+        fits = []
+        for fit in pick.fits:
+            entry: dict[str, Any] = {"name": fit.name, "top_percent": _top_percent(fit.standing)}
+            if fit.basis is Basis.RATINGS:
+                entry["predicted_stars"] = round(fit.reasons.predicted_stars, 1)
+                if fit.reasons.because_you_liked:
+                    entry["because_they_liked"] = fit.reasons.because_you_liked[:1]
+            elif fit.basis is Basis.WORDS:
+                entry["matches_their_words"] = words.get(fit.name, "")
+            else:
+                entry["well_loved"] = True
+            fits.append(entry)
+        return {**out, "movieId": pick.movie.movieId, "for_each": fits}
+
+    @_tool
+    def join_group(self, code: str, name: str | None = None) -> dict[str, Any]:
+        """Join a group night by the share code someone gave the person."""
+        return group_dict(self.store.join_group(code, self.session_id, name), self.session_id)
+
+    @_tool
+    def start_group(self, name: str | None = None) -> dict[str, Any]:
+        """Start a group night: a share code others join from the page or Telegram."""
+        return group_dict(self.store.create_group(self.session_id, name or "Host"), self.session_id)
 
     def not_for_me(self, title_or_id: str | int) -> dict[str, Any]:
         """Thumbs-down: a low rating that also keeps the movie from ever coming back."""

@@ -351,6 +351,10 @@ class WebPage:
             self._marked = gr.State(0)  # bumped when a card's marks change: the cards redraw
             self._token = token
             gr.Markdown(_banner(self.service), elem_id="banner")
+            building = not self.engine.has_index
+            indexing = gr.Markdown(self.index_text(), elem_id="index-status", visible=building)
+            timer = gr.Timer(2.0, active=building)
+            timer.tick(self.index_tick, None, [indexing, timer], api_visibility="private")
             with gr.Tabs():
                 with gr.Tab("Chat", id="chat"):
                     chat = self._chat_tab(token, picks)
@@ -360,9 +364,12 @@ class WebPage:
                         taste[name]
                         for name in ("summary", "table", "cluster", "map", "people", "kept")
                     ]
+                with gr.Tab("Group night", id="group"):
+                    group = self._group_tab()
                 with gr.Tab("Explore the data", id="explore"):
                     self._explore_tab()
             self._wire(page, identity, token, picks, chat, taste)
+            self._wire_group(token, group)
         return page
 
     def _chat_tab(self, token: gr.State, picks: gr.State) -> dict[str, Any]:
@@ -492,6 +499,120 @@ class WebPage:
             "people": people,
             "kept": kept,
         }
+
+    def _group_tab(self) -> dict[str, Any]:
+        gr.Markdown(
+            "Picks for everyone watching. Start a group and share its code: each person who "
+            "joins (here or with /join on Telegram) counts with their own ratings. Or just say "
+            "who else is watching and what they like."
+        )
+        with gr.Row():
+            with gr.Column(scale=2):
+                status = gr.Markdown("You're not in a group yet.", elem_id="group-status")
+                with gr.Row():
+                    start = gr.Button("Start a group", elem_id="group-start")
+                    leave = gr.Button("Leave the group", elem_id="group-leave")
+                with gr.Row():
+                    code = gr.Textbox(
+                        label="Group code", placeholder="K7Q-4XM", elem_id="group-code"
+                    )
+                    name = gr.Textbox(label="Your name", placeholder="Ana", elem_id="group-name")
+                join = gr.Button("Join", elem_id="group-join")
+            with gr.Column(scale=3):
+                people = gr.Textbox(
+                    label="Who else is watching?",
+                    placeholder="Ana (loves horror) and Ben (hates subtitles)",
+                    elem_id="group-people",
+                )
+                pick = gr.Button("Pick for the group", variant="primary", elem_id="group-pick")
+                picks = gr.Markdown(elem_id="group-picks")
+        return {
+            "status": status,
+            "start": start,
+            "leave": leave,
+            "code": code,
+            "name": name,
+            "join": join,
+            "people": people,
+            "pick": pick,
+            "picks": picks,
+        }
+
+    def _wire_group(self, token: gr.State, group: dict[str, Any]) -> None:
+        status = [group["status"], token]
+        group["start"].click(
+            self.group_start, [group["name"], token], status, api_name="group_start"
+        )
+        group["join"].click(
+            self.group_join, [group["code"], group["name"], token], status, api_name="group_join"
+        )
+        group["leave"].click(self.group_leave, token, status, api_name="group_leave")
+        group["pick"].click(
+            self.group_pick,
+            [group["people"], token],
+            [group["picks"], token],
+            api_name="group_pick",
+        )
+        token.change(self.group_status, token, group["status"], api_visibility="private")
+
+    def index_text(self) -> str:
+        """What the description index is doing, when it is not simply there."""
+        progress = self.engine.index_progress
+        if self.engine.has_index or progress is None:
+            return ""
+        if progress.state == "failed":
+            return "⚠️ The description index could not be built; search by description is off."
+        done = f", {progress.percent}% of the movies" if progress.total else ""
+        step = progress.step or "starting"
+        return (
+            f"⏳ Building the description index ({step}{done}). Recommendations work now; "
+            "searching by description starts when this is done."
+        )
+
+    def index_tick(self) -> tuple[Any, Any]:
+        """Every two seconds while the index builds: the progress line; hidden when done."""
+        text = self.index_text()
+        progress = self.engine.index_progress
+        going = progress is not None and progress.state in {"waiting", "running"}
+        return gr.update(value=text, visible=bool(text)), gr.Timer(active=going)
+
+    def group_status(self, token: str | None) -> str:
+        """Who is in this person's group, and its code."""
+        _, session = self._session(token)
+        info = self.service.group(session)
+        if info is None:
+            return "You're not in a group yet."
+        names = ", ".join(
+            f"**{plain(m['name'])}**" + (" (you)" if m["you"] else "") for m in info["members"]
+        )
+        return f"Group code **{info['code']}** (share it; it works for a week). In it: {names}."
+
+    def group_start(self, name: str, token: str | None) -> tuple[str, str]:
+        """Start a group night."""
+        token, session = self._session(token)
+        self.service.start_group(session, (name or "").strip()[:40] or None)
+        return self.group_status(token), token
+
+    def group_join(self, code: str, name: str, token: str | None) -> tuple[str, str]:
+        """Join a group by its code."""
+        token, session = self._session(token)
+        try:
+            self.service.join_group(session, code or "", (name or "").strip()[:40] or None)
+        except MovieBotError as err:
+            return str(err), token
+        return self.group_status(token), token
+
+    def group_leave(self, token: str | None) -> tuple[str, str]:
+        token, session = self._session(token)
+        left = self.service.leave_group(session)
+        return ("You left the group." if left else "You weren't in a group."), token
+
+    def group_pick(self, people: str, token: str | None) -> tuple[str, str]:
+        """Picks for the group: its members and the people described."""
+        token, session = self._session(token)
+        described = (people or "").strip()
+        message = f"group night with {described}" if described else "group night"
+        return self.service.send(session, message).text, token
 
     @cached_property
     def _legend_names(self) -> dict[str, str]:

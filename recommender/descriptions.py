@@ -30,7 +30,7 @@ from recommender.titles import display_title
 
 TEXT_COLUMNS = ("overview", "plot", "description")
 TMDB_KEYS = ("tmdbId", "tmdb_id", "id")
-EXTRA_COLUMNS = ("tagline", "keywords", "director", "actors")
+EXTRA_COLUMNS = ("tagline", "keywords", "director", "actors", "original_language")
 COMPOSED = "composed"
 TOP_TAGS = 5
 
@@ -125,7 +125,8 @@ def join_descriptions(
     files: Sequence[Path],
     report: LoadReport,
 ) -> pd.DataFrame:
-    """Per movie: description, source, tagline, keywords, director, actors, has_description."""
+    """Per movie: description, source, tagline, keywords, director, actors, original_language,
+    has_description."""
     specs = sorted((inspect_file(Path(p)) for p in files), key=lambda s: s.priority)
     out = pd.DataFrame({"movieId": movies["movieId"].to_numpy()}).set_index("movieId")
     out["description"], out["source"] = "", ""

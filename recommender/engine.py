@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -42,10 +42,28 @@ from recommender.errors import (
 )
 from recommender.explore import DataOverview, overview
 from recommender.genres import normalize_genre
+from recommender.groups import (
+    DEFAULT_AGGREGATION,
+    Aggregation,
+    Basis,
+    GroupPick,
+    GroupRecommendations,
+    MemberFit,
+    aggregate,
+    standings,
+)
 from recommender.matrix import Profile
 from recommender.models import Models
 from recommender.neighbours import SHARED
-from recommender.pipeline import STAGES, BuildContext, StageReport, open_store, run_pipeline
+from recommender.pipeline import (
+    INDEX,
+    STAGES,
+    BuildContext,
+    StageProgress,
+    StageReport,
+    open_store,
+    run_pipeline,
+)
 from recommender.ranking import (
     Filters,
     combine,
@@ -99,6 +117,28 @@ class Taste:
 
     user_id: int | None = None
     ratings: Mapping[int, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class GroupMember:
+    """Someone watching with the group: the films they rated or named (``taste``) and what
+    they said they like in words (``text``); either may be empty."""
+
+    name: str
+    taste: Taste = field(default_factory=Taste)
+    text: str | None = None
+
+
+@dataclass(frozen=True)
+class _Scored:
+    """One person's scores over the candidates and what explains them."""
+
+    scores: np.ndarray
+    components: dict[str, np.ndarray]
+    row: int | None
+    profile: Profile
+    own: int | None
+    basis: Basis
 
 
 @dataclass(frozen=True)
@@ -177,6 +217,7 @@ class Engine:
         self._semantic = semantic
         self._cache_dir = cache_dir  # rebuildable derived data (concept vectors)
         self._concepts: ConceptIndex | None = None
+        self.index_progress: StageProgress | None = None  # set while the index builds behind
         self._concepts_lock = threading.Lock()
         if models is not None:
             self._franchises = np.array([franchise_key(t) for t in catalog.movies["title"]])
@@ -189,17 +230,76 @@ class Engine:
 
     @classmethod
     def from_context(cls, ctx: BuildContext) -> Engine:
-        semantic = None
-        if "index" in ctx.payloads:
-            from vectorstore.embeddings import Embedder
-
-            embedder = Embedder()
-            semantic = SemanticIndex(
-                ctx.payloads["index"], open_store(ctx.settings, embedder), embedder
-            )
-        return cls(
-            ctx.payloads["data"], ctx.payloads.get("models"), semantic, ctx.settings.artifacts_dir
+        engine = cls(
+            ctx.payloads["data"], ctx.payloads.get("models"), None, ctx.settings.artifacts_dir
         )
+        if "index" in ctx.payloads:
+            engine.attach_index(ctx)
+        return engine
+
+    def attach_index(self, ctx: BuildContext) -> None:
+        """Start answering from the description index ``ctx`` holds (built or loaded)."""
+        from vectorstore.embeddings import Embedder
+
+        embedder = Embedder()
+        self._semantic = SemanticIndex(
+            ctx.payloads["index"], open_store(ctx.settings, embedder), embedder
+        )
+
+    def index_in_background(
+        self, ctx: BuildContext, on_ready: Callable[[], None] | None = None
+    ) -> threading.Thread:
+        """Build (or load) the description index while the app already serves; until it is
+        in, searches and described tastes say how far it has got (``index_progress``)."""
+        progress = StageProgress("index")
+        self.index_progress = progress
+        ctx.tracker = progress
+
+        def run() -> None:
+            try:
+                run_pipeline(ctx, (INDEX,))
+                self.attach_index(ctx)
+            except Exception as err:  # the rest of the app keeps serving without it
+                log.exception("the description index could not be built")
+                progress.state, progress.error = "failed", str(err)
+                return
+            progress.state = "ready"
+            if on_ready is not None:
+                on_ready()
+
+        thread = threading.Thread(target=run, name="index-build", daemon=True)
+        thread.start()
+        return thread
+
+    @property
+    def has_index(self) -> bool:
+        """Whether the description index is in (searches and described tastes work)."""
+        return self._semantic is not None
+
+    def _index_missing(self) -> str:
+        """Why the description index cannot answer yet, in words for the person."""
+        progress = self.index_progress
+        if progress is not None and progress.state in {"waiting", "running"}:
+            done = f" ({progress.percent}% of the movies done)" if progress.total else ""
+            return (
+                f"I'm still indexing the movie descriptions{done}; searching by description "
+                "works in a minute or two."
+            )
+        return "The description index is not built yet: run `python app.py build`."
+
+    @cached_property
+    def _subtitled(self) -> np.ndarray:
+        """Per matrix column: the film's original language is not English (from the
+        description files; where unknown, a foreign alternative title in MovieLens's title)."""
+        ids = self.models.matrix.item_ids
+        descriptions = self.catalog.descriptions
+        language = (
+            descriptions["original_language"].reindex(ids).fillna("").astype(str).to_numpy()
+            if "original_language" in descriptions
+            else np.full(len(ids), "")
+        )
+        akas = self.catalog.movies["akas"].reindex(ids).map(bool).to_numpy(dtype=bool)
+        return np.where(language == "", akas, language != "en")
 
     @cached_property
     def _documents(self) -> dict[int, str]:
@@ -209,9 +309,7 @@ class Engine:
     @property
     def semantic(self) -> SemanticIndex:
         if self._semantic is None:
-            raise NotBuiltError(
-                "The description index is not built yet: run `python app.py build`."
-            )
+            raise NotBuiltError(self._index_missing())
         return self._semantic
 
     @property
@@ -331,6 +429,90 @@ class Engine:
         scores = combine(components, weights, mask)
         return self._finish(scores, mask, components, row, profile, own, k, basis, notes)
 
+    def group_recommend(
+        self,
+        members: Sequence[GroupMember],
+        *,
+        filters: Filters | None = None,
+        k: int = 10,
+        exclude: Sequence[int] = (),
+        how: Aggregation = DEFAULT_AGGREGATION,
+    ) -> GroupRecommendations:
+        """Top-k picks for several people at once (see ``recommender.groups``): nothing any of
+        them has rated, each pick explained per member."""
+        if not members:
+            raise MovieBotError("A group night needs at least one person.")
+        filters = self._normalized(filters or Filters())
+        names = [m.name for m in members]
+        mask = np.ones(self.models.matrix.n_items, dtype=bool)
+        tastes = [self._profile(m.taste) for m in members]
+        for _, profile, _ in tastes:
+            mask[profile.items] = False
+        if len(exclude):
+            mask[self.models.matrix.item_cols(np.asarray(exclude))] = False
+        mask, emptied = self._apply_filters(mask, filters)
+        if emptied:
+            return GroupRecommendations([], how, names, [emptied])
+        notes: list[str] = []
+        scored = [
+            self._member_scores(m, t, mask, notes) for m, t in zip(members, tastes, strict=True)
+        ]
+        stand = np.vstack([standings(s.scores, mask) for s in scored])
+        utility = np.vstack([standardize(np.where(mask, s.scores, 0.0), mask) for s in scored])
+        group = np.where(mask, aggregate(utility, how), -np.inf)
+        cols = diverse_top(shortlist(group, max(SHORTLIST, 3 * k)), self._franchises, k)
+        explained = [
+            self._explain(cols, s.scores, s.components, s.row, s.profile, s.own) for s in scored
+        ]
+        picks = [
+            GroupPick(
+                explained[0][i].movie,
+                float(group[col]),
+                [
+                    MemberFit(m.name, float(stand[j, col]), s.basis, explained[j][i].reasons)
+                    for j, (m, s) in enumerate(zip(members, scored, strict=True))
+                ],
+            )
+            for i, col in enumerate(cols)
+        ]
+        return GroupRecommendations(picks, how, names, list(dict.fromkeys(notes)))
+
+    def _member_scores(
+        self,
+        member: GroupMember,
+        taste: tuple[int | None, Profile, int | None],
+        mask: np.ndarray,
+        notes: list[str],
+    ) -> _Scored:
+        """A member's scores over the group's candidates: their ratings (steered by their
+        words), else their words, else the well-loved films."""
+        row, profile, own = taste
+        liked_any = len(profile) > 0 and (row is not None or profile.ratings.max() >= LIKE)
+        text = member.text if member.text and self._semantic is not None else None
+        if liked_any:
+            components = self.models.components(row, profile)
+            scores = combine(components, self.models.weights, mask)
+            if text:
+                described, _, dense = self._described(text, mask, notes)
+                scores = described + WEIGHTS.seeds * standardize(scores, mask)
+                components = {**components, "text": dense}
+            return _Scored(scores, components, row, profile, own, Basis.RATINGS)
+        if text:
+            described, fits, dense = self._described(text, mask, notes)
+            # what the member's words rule in stays ahead, without vetoing the rest
+            scores = standardize(described, mask) - (~fits).astype(float)
+            components = {**self.models.components(row, profile), "text": dense}
+            basis = Basis.WORDS
+        else:
+            components = self.models.components(row, profile)
+            kept = {n: components[n] for n in ("pop", "quality", "sentiment")}
+            weights = self.models.weights.model_copy(update={"pop": 1.0, "quality": 1.0})
+            scores = combine(kept, weights, mask)
+            basis = Basis.NOTHING
+        if len(profile):
+            scores = scores - AVOID * self._closeness(profile.items)
+        return _Scored(np.where(mask, scores, -np.inf), components, row, profile, own, basis)
+
     def _impersonal(
         self,
         text: str | None,
@@ -345,7 +527,7 @@ class Engine:
             scores, mask, dense = self._described(text, mask, notes)
             return scores, mask, {**components, "text": dense}, "text"
         if text:
-            notes.append("The description index is not built, so your words were not used.")
+            notes.append(f"{self._index_missing()} Your words were not used this time.")
         notes.append(_NOTHING_LIKED if len(profile) else NOTHING_RATED)
         kept = {n: components[n] for n in ("pop", "quality", "sentiment")}
         weights = self.models.weights.model_copy(update={"pop": 1.0, "quality": 1.0})
@@ -448,7 +630,7 @@ class Engine:
     def _text_scores(self, text: str, notes: list[str]) -> np.ndarray | None:
         """Semantic similarity of every movie to ``text`` (zero for movies not indexed)."""
         if self._semantic is None:
-            notes.append("The description index is not built, so your words were not used.")
+            notes.append(f"{self._index_missing()} Your words were not used this time.")
             return None
         return self._semantic.text_scores(self._embed(text, notes))
 
@@ -499,6 +681,8 @@ class Engine:
             steps.append(
                 (f"at least {filters.min_ratings} ratings", stats.counts >= filters.min_ratings)
             )
+        if filters.no_subtitles:
+            steps.append(("no subtitles", ~self._subtitled))
         for name, keep in steps:
             narrowed = mask & keep
             if not narrowed.any():

@@ -39,6 +39,7 @@ from recommender.blend import fit_blend
 from recommender.catalog import Catalog
 from recommender.ease import EASEConfig, EASEModel, fit_ease
 from recommender.engine import LIKED
+from recommender.group_eval import group_holdout
 from recommender.matrix import Profile, RatingMatrix
 from recommender.metrics import (
     capped_recall_at_k,
@@ -101,6 +102,8 @@ def evaluate(
         out["ranking"] = ranking_holdout(catalog, params, progress, cache, skip_slow, peers)
     if "cold_start" in parts:
         out["cold_start"] = cold_start(catalog, params, progress)
+    if "group" in parts:
+        out["group"] = group_holdout(catalog, params, progress)
     out["seconds"] = round(time.perf_counter() - started, 1)
     return out
 
@@ -512,6 +515,16 @@ def markdown_report(result: dict[str, Any]) -> str:
             "cold_start",
             "Cold start (5 favourite titles)",
             ["recall@10", "capped_recall@10", "ndcg@10"],
+        ),
+        (
+            "group",
+            "Group night (held-out users in random and alike groups; recommender/group_eval.py)",
+            [
+                "mean_ndcg@10",
+                "least_happy_ndcg@10",
+                "everyone_hit@10",
+                "vs_least_misery_least_happy",
+            ],
         ),
     ]
     for key, title, columns in sections:

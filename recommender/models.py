@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict
+from tqdm import tqdm
 
 from recommender.blend import BlendConfig, BlendModel, fit_blend_parts
 from recommender.clusters import ClusterConfig, ClusterModel, fit_clusters
@@ -138,8 +139,14 @@ def fit_models(
     progress: bool = False,
 ) -> Models:
     """Fit every model; learn the ranker weights on the validation holdout unless given."""
+    bar = tqdm(total=6, desc="models", unit="step", disable=not progress, leave=False)
+    bar.set_postfix_str("tag sentiment")
     sentiment = fit_sentiment(tags, matrix.item_ids)
+    bar.update()
+    bar.set_postfix_str("SVD and kNN rating models")
     parts = fit_blend_parts(matrix, params.blend, scale)
+    bar.update()
+    bar.set_postfix_str("validation models and ranker weights")
     if params.weights is None:
         fit_part, holdout = parts.fit_part, parts.holdout
         val_stats = item_stats(fit_part, genres, years)
@@ -154,17 +161,27 @@ def fit_models(
         )
         data = validation_set(val, fit_part, holdout, params.seed)
         weights, ndcg = fit_weights(data, RankerWeights())
-        log.info("ranker weights %s (validation NDCG@10 %.4f)", weights.model_dump(), ndcg)
+        log.debug("ranker weights %s (validation NDCG@10 %.4f)", weights.model_dump(), ndcg)
     else:
         weights, ndcg = params.weights, float("nan")
+    bar.update()
     blend = parts.full
+    bar.set_postfix_str("taste clusters")
     clusters = fit_clusters(matrix, blend.svd.pu, genres, params.clusters)
+    bar.update()
+    bar.set_postfix_str("EASE and iALS")
+    ease, ials = fit_ease(matrix, params.ease), fit_ials(matrix, params.ials)
+    bar.update()
+    bar.set_postfix_str("neighbours")
+    neighbours = fit_user_neighbours(matrix)
+    bar.update()
+    bar.close()
     return Models(
         matrix,
         blend,
-        fit_ease(matrix, params.ease),
-        fit_ials(matrix, params.ials),
-        fit_user_neighbours(matrix),
+        ease,
+        ials,
+        neighbours,
         clusters,
         sentiment,
         item_stats(matrix, genres, years),

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -53,10 +53,35 @@ class BuildContext:
     payloads: dict[str, Any] = field(default_factory=dict)
     fingerprints: dict[str, str] = field(default_factory=dict)
     forced: set[str] = field(default_factory=set)
+    tracker: StageProgress | None = None  # a stage built while the app serves reports here
 
     def __post_init__(self) -> None:
         self.store = ArtifactStore(self.settings.artifacts_dir)
         self.hashes = FileHashes(self.settings.artifacts_dir / "file-hashes.json")
+
+
+@dataclass
+class StageProgress:
+    """How far a stage built in the background has got (read by the page, the API, the chat)."""
+
+    stage: str
+    state: Literal["waiting", "running", "ready", "failed"] = "waiting"
+    done: int = 0
+    total: int = 0
+    error: str = ""
+    step: str = ""  # what it is doing now, in words ("embedding movies")
+
+    @property
+    def percent(self) -> int:
+        if self.state == "ready":
+            return 100
+        return int(100 * self.done / self.total) if self.total else 0
+
+    def advance(self, done: int, total: int) -> None:
+        self.state, self.done, self.total = "running", done, total
+
+    def doing(self, step: str) -> None:
+        self.state, self.step = "running", step
 
 
 @dataclass(frozen=True)
@@ -167,7 +192,7 @@ def _build_catalog(ctx: BuildContext) -> Catalog:
     )
 
 
-DATA = Stage("data", run=_build_catalog, params=_data_params)
+DATA = Stage("data", run=_build_catalog, params=_data_params, version=2)  # 2: original_language
 
 
 # --- the models stage ---------------------------------------------------------------------
@@ -273,10 +298,15 @@ def _build_index(ctx: BuildContext) -> Any:
         sentiment,
         limit=ctx.settings.index_limit,
     )
+    tracker = ctx.tracker
+    if tracker is not None:
+        tracker.doing("embedding movie descriptions")
     store = open_store(ctx.settings, embedder)
     if "index" in ctx.forced:
         store.reset("a rebuild was forced")
-    report = store.sync(docs, progress=ctx.progress)
+    report = store.sync(
+        docs, progress=ctx.progress, on_progress=ctx.tracker.advance if ctx.tracker else None
+    )
     if report.rebuilt:
         log.warning("rebuilt the vector index: %s", report.rebuilt)
     log.info(
@@ -287,6 +317,8 @@ def _build_index(ctx: BuildContext) -> Any:
         report.removed,
     )
     # the concept vocabulary is embedded now, not on the first described request
+    if tracker is not None:
+        tracker.doing("embedding keywords and tags")
     phrases = catalogue_phrases(catalog, models.matrix.item_ids)
     ConceptIndex.build(phrases, embedder.encode, ctx.settings.artifacts_dir)
     ids, stored = store.vectors()
@@ -297,6 +329,8 @@ def _build_index(ctx: BuildContext) -> Any:
     indexed = np.zeros(len(item_ids), dtype=bool)
     indexed[cols] = True
     lexical = LexicalIndex.fit(docs, item_ids)
+    if tracker is not None:
+        tracker.doing("fitting the text weights")
     fit = fit_text_weights(models, vectors, indexed, embedder, catalog.tags, lexical)
     return TextIndexState(
         embedder.name,

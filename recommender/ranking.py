@@ -68,6 +68,7 @@ class Filters(BaseModel):
     year_min: int | None = None
     year_max: int | None = None
     min_ratings: int = Field(0, ge=0)
+    no_subtitles: bool = False  # only films whose original language is English
 
     def describe(self) -> str:
         parts = []
@@ -79,6 +80,8 @@ class Filters(BaseModel):
             parts.append(f"years {self.year_min or '…'}-{self.year_max or '…'}")
         if self.min_ratings:
             parts.append(f"at least {self.min_ratings} ratings")
+        if self.no_subtitles:
+            parts.append("no subtitles")
         return ", ".join(parts) or "no filters"
 
 

@@ -398,7 +398,7 @@ def fit_text_weights(
         "personal_pairs": personal_ndcg[0],
         "personal_ndcg@10": round(personal_ndcg[1], 4),
     }
-    log.info(
+    log.debug(
         "text: lexical weight %s, priors %s, gate %s, personal text weight %s (%s)",
         lexical_weight,
         weights.model_dump(),

@@ -39,6 +39,11 @@ def linked_home(artifacts: Path, home: Path) -> Path:
     return home
 
 
+def _indexing(health: dict[str, object]) -> bool:
+    index = health.get("index")
+    return isinstance(index, dict) and index.get("state") in {"waiting", "running"}
+
+
 class AppServer:
     """The real app, offline mode (no LLM variables), answering on 127.0.0.1."""
 
@@ -58,7 +63,11 @@ class AppServer:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 240, keep_port: bool = False) -> AppServer:
+    def start(
+        self, timeout: float = 240, keep_port: bool = False, wait_index: bool = True
+    ) -> AppServer:
+        """Start the app; ready once its health answers (and, with ``wait_index``, once the
+        description index it loads or builds in the background is in)."""
         if not (keep_port and self.port):
             self.port = free_port()
         started = time.monotonic()
@@ -74,7 +83,8 @@ class AppServer:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"the app exited: {self.log.read_text()[-3000:]}")
             try:
-                if httpx.get(f"{self.url}/api/health", timeout=2).status_code == 200:
+                health = httpx.get(f"{self.url}/api/health", timeout=2)
+                if health.status_code == 200 and not (wait_index and _indexing(health.json())):
                     self.seconds_to_ready = time.monotonic() - started
                     return self
             except httpx.HTTPError:

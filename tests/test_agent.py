@@ -34,6 +34,9 @@ TOOL_NAMES = {
     "save_for_later",
     "mark_seen",
     "my_watchlist",
+    "group_picks",
+    "start_group",
+    "join_group",
 }
 
 

@@ -89,6 +89,17 @@ def _link_token(server: AppServer, account: str) -> str:
     return str(response.json()["token"])
 
 
+def _open_tab(page: Any, name: str) -> None:
+    """Open a tab; at phone width the last tabs sit behind the "More tabs" menu."""
+    more = page.get_by_role("button", name="More tabs")
+    page.locator('[role="tablist"]').first.wait_for(timeout=TIMEOUT)
+    if page.get_by_role("tab", name=name).count() == 0 and more.count():
+        more.click()
+        page.locator(".overflow-dropdown").get_by_role("button", name=name).click()
+    else:
+        page.get_by_role("tab", name=name).click(timeout=TIMEOUT)
+
+
 def _in_my_ratings(page: Any, title: str) -> Any:
     """A visible cell of the "My ratings" table (the grid also keeps hidden copies)."""
     return page.locator("#my-ratings").get_by_text(title, exact=True).filter(visible=True).first
@@ -205,3 +216,39 @@ def test_cards_show_tmdb_posters_and_the_watchlist_in_a_real_browser(
         finally:
             server.stop()
     assert any(r["path"].startswith("/t/p/w92/") for r in tmdb.requests)
+
+
+def test_a_group_night_in_a_real_browser(
+    browser: Any, real_env, real_build, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    home = linked_home(real_build[0].settings.artifacts_dir, tmp_path / "home")
+    server = AppServer(real_env, home).start()
+    try:
+        codes = []
+        for width, height, name in ((1280, 1000, "group"), (390, 844, "group-phone")):
+            page = browser.new_context(viewport={"width": width, "height": height}).new_page()
+            page.goto(server.url + "/")
+            _open_tab(page, "Group night")
+            page.locator("#group-name textarea, #group-name input").first.fill("Sam")
+            page.locator("#group-start").click()
+            status = page.locator("#group-status")
+            status.get_by_text("Group code").wait_for(timeout=TIMEOUT)
+            code = re.search(r"[A-Z0-9]{3}-[A-Z0-9]{3}", status.inner_text())
+            assert code is not None and "Sam" in status.inner_text()
+            codes.append(code.group())
+            people = page.locator("#group-people textarea, #group-people input").first
+            people.fill("Ana (loves horror) and Ben (hates subtitles)")
+            page.locator("#group-pick").click()
+            answer = page.locator("#group-picks")
+            answer.get_by_text("For you, Ana and Ben (no subtitles)").wait_for(timeout=TIMEOUT)
+            assert answer.inner_text().count("Ana: fits") >= 3
+            page.screenshot(path=str(tmp_path / f"{name}.png"), full_page=True)
+        joiner = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
+        joiner.goto(server.url + "/")
+        _open_tab(joiner, "Group night")
+        joiner.locator("#group-code textarea, #group-code input").first.fill(codes[0].lower())
+        joiner.locator("#group-join").click()
+        joiner.locator("#group-status").get_by_text("Guest 2").wait_for(timeout=TIMEOUT)
+        assert "Sam" in joiner.locator("#group-status").inner_text()
+    finally:
+        server.stop()

@@ -378,3 +378,24 @@ def test_webhook_mode_takes_updates_with_the_secret_only(service, fake) -> None:
     hook = fake.sent(method="setWebhook")[0].params
     assert hook["url"] == f"http://127.0.0.1:{port}/hook" and hook["secret_token"]
     assert len(fake.sent(11)) == 1 and "/recommend" in fake.sent(11)[0].text
+
+
+def test_a_group_code_is_joined_from_a_second_chat(service, fake) -> None:  # type: ignore[no-untyped-def]
+    def scenario() -> None:
+        fake.text(21, "/group")
+        started = fake.wait_replies(21, 1)[0].text
+        code = re.search(r"\b([A-Z0-9]{3}-[A-Z0-9]{3})\b", started)
+        assert code is not None, started
+        fake.text(22, f"/join {code.group(1)}")
+        joined = fake.wait_replies(22, 1)[0].text
+        assert f"You're in group {code.group(1)} as Guest 2 with Host" in joined.replace(
+            "&#x27;", "'"
+        )
+        fake.text(22, "/rate Amelie 5")
+        fake.wait_replies(22, 2)
+        fake.text(21, "/groupnight nothing too scary")
+        picks = fake.wait_replies(21, 2)[1].text.replace("&#x27;", "'")
+        assert picks.startswith("For you and Guest 2") and "Guest 2: ~" in picks
+
+    run_bot(service, fake, scenario)
+    assert service.store.group_of("telegram:22") == service.store.group_of("telegram:21")

@@ -453,3 +453,33 @@ def test_a_method_an_api_path_does_not_take_is_405(http: httpx.Client) -> None:
         assert "not allowed" in response.json()["detail"]
     assert http.get("/api/health").status_code == 200
     assert http.get("/").status_code == 200  # the page is untouched
+
+
+def test_a_group_night_over_the_api(http: httpx.Client) -> None:
+    host = http.post("/api/group", json={"name": "Sam"})
+    assert host.status_code == 200
+    sid, group = host.headers["X-Session-Id"], host.json()
+    assert group["members"] == [{"name": "Sam", "you": True}] and len(group["code"]) == 7
+    guest = http.post("/api/group/join", json={"code": group["code"].lower(), "name": "Ana"})
+    guest_sid = guest.headers["X-Session-Id"]
+    assert [m["name"] for m in guest.json()["members"]] == ["Sam", "Ana"]
+    http.post(
+        "/api/rate", json={"movie": "Amelie", "stars": 5}, headers={"X-Session-Id": guest_sid}
+    )
+    header = {"X-Session-Id": sid}
+    assert http.get("/api/group", headers=header).json()["code"] == group["code"]
+    body = {"people": [{"name": "Ben", "likes": "hates subtitles"}], "k": 5}
+    picks = http.post("/api/group/picks", json=body, headers=header)
+    assert picks.status_code == 200, picks.text
+    result = picks.json()
+    assert result["members"] == ["you", "Ana", "Ben"] and result["constraints"] == "no subtitles"
+    assert len(result["picks"]) == 5
+    for pick in result["picks"]:
+        assert [f["name"] for f in pick["for_each"]] == ["you", "Ana", "Ben"]
+        assert pick["links"]["imdb"] and pick["title"] != "Amelie"
+    assert http.delete("/api/group", headers=header).json() == {"left": True}
+    assert http.get("/api/group", headers=header).json()["code"] is None
+    wrong = http.post("/api/group/join", json={"code": "ZZZ-ZZZ"}, headers=header)
+    assert wrong.status_code == 404 and "No group has the code" in wrong.text
+    alone = http.post("/api/group/picks", json={}, headers=header)
+    assert alone.status_code == 422 and "who's watching" in alone.text

@@ -13,7 +13,7 @@ import hashlib
 import json
 import logging
 import shutil
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -198,8 +198,14 @@ class MovieStore:
 
     # --- building -------------------------------------------------------------------------
 
-    def sync(self, docs: Sequence[MovieDoc], progress: bool = False) -> SyncReport:
-        """Make the collection hold exactly ``docs``, embedding only what is new or changed."""
+    def sync(
+        self,
+        docs: Sequence[MovieDoc],
+        progress: bool = False,
+        on_progress: Callable[[int, int], None] | None = None,
+    ) -> SyncReport:
+        """Make the collection hold exactly ``docs``, embedding only what is new or changed;
+        ``on_progress(done, total)`` after each batch embedded."""
         report = SyncReport()
         dimension = self.embedder.dimension
         if problem := self.check(dimension):
@@ -239,6 +245,8 @@ class MovieStore:
                     metadatas=[{**d.metadata, "hash": d.hash} for d in batch],
                 )
                 bar.update(len(batch))
+                if on_progress is not None:
+                    on_progress(min(start + BATCH, len(to_embed)), len(to_embed))
         report.embedded = len(to_embed)
         for start in range(0, len(to_update), BATCH):
             batch = to_update[start : start + BATCH]
