@@ -24,6 +24,7 @@ from bot.events import Reply, plain
 from bot.linking import linked_text
 from bot.profiles import Mark
 from bot.session import ChatService
+from bot.tastemap import taste_map_html
 from recommender.engine import MIN_PLACED
 from recommender.errors import MovieBotError
 from recommender.tmdb import ATTRIBUTION
@@ -59,6 +60,11 @@ PALETTE = [  # Tableau 10, minus the black-ish grey kept for "you"
     "#9c755f",
 ]
 CSS = """
+.taste-map .map-title { font-weight: 600; margin-bottom: 4px; }
+.taste-map .map-legend { display: flex; flex-wrap: wrap; gap: 4px 14px; margin-top: 6px;
+  font-size: 0.9em; }
+.taste-map .swatch { display: inline-block; width: 11px; height: 11px; border-radius: 50%;
+  margin-right: 5px; vertical-align: -1px; }
 .pick-row { gap: 4px; padding: 8px 12px; border: 1px solid var(--border-color-primary);
   border-radius: 10px; margin-bottom: 8px; }
 .pick-row .pick-title p { margin: 0 0 2px 0; }
@@ -271,14 +277,13 @@ class WebPage:
         points = placement.points[["x", "y", "cluster", "userId"]].assign(
             cluster=lambda d: d["cluster"].map(self._legend_names)
         )
-        you = pd.DataFrame(
-            {"x": [placement.you[0]], "y": [placement.you[1]], "cluster": [YOU], "userId": [0]}
-        )
+        colours = {n: c for n, c in self._cluster_colours().items() if n != YOU}
+        you = placement.you if placement.placed else None
         return (
             _summary(profile, placement),
             _ratings_table(given),
             self._cluster_text(session, placement.placed),
-            pd.concat([points, you], ignore_index=True) if placement.placed else points,
+            taste_map_html(points, colours, you),
             self._people_text(session, placement.placed),
             self._kept_text(session),
         )
@@ -472,17 +477,7 @@ class WebPage:
                 kept = gr.Markdown(elem_id="my-watchlist")
         with gr.Row():
             with gr.Column(scale=3):
-                tmap = gr.ScatterPlot(
-                    x="x",
-                    y="y",
-                    color="cluster",
-                    tooltip=["cluster", "userId"],
-                    title="Everyone's taste (PCA of the cluster features)",
-                    x_title="first taste axis",
-                    y_title="second taste axis",
-                    height=420,
-                    color_map=self._cluster_colours(),
-                )
+                tmap = gr.HTML(elem_id="taste-map")
             with gr.Column(scale=2):
                 cluster = gr.Markdown()
                 people = gr.Markdown()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 import pandas as pd
@@ -73,7 +74,11 @@ def test_the_taste_map_legend_names_fit(page: WebPage) -> None:
     token = "m" * 24
     for title in ("Heat", "Ronin", "Collateral"):
         page.service.rate(web_session(token), title, 4.5)
-    points = page.taste_view(token)[3]
-    colours = page._cluster_colours()
-    assert set(points["cluster"]) <= set(colours) and "★ You are here" in set(points["cluster"])
+    svg = page.taste_view(token)[3]
+    colours = {n: c for n, c in page._cluster_colours().items() if n != "★ You are here"}
     assert all("," not in name and len(name) <= 40 for name in colours)
+    legend = svg.split('class="map-legend"')[1]
+    assert all(html.escape(name) in legend for name in colours)  # every cluster, not four
+    assert svg.count("<circle") == 610 and ">You are here</text>" in svg  # the large star
+    fresh = page.taste_view("n" * 24)[3]
+    assert "You are here</text>" not in fresh  # not placed before three ratings
