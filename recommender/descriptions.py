@@ -7,6 +7,9 @@ Supported files (detected from their header):
   (``top10K-TMDB-movies.csv``). Joined through MovieLens ``links.csv``.
 - **MovieLens-keyed** (``movieId`` + ``plot``/``overview``/``description``), e.g. the OMDb plots
   of ml-1m (``omdb_plots_ml1m.csv``, with ``director`` and ``actors``).
+- **Fetched from TMDB** by ``python app.py enrich`` (``recommender/tmdb.py``): overviews,
+  taglines, keywords, director, cast and original language, for what no file describes (a
+  fresh install with no description files gets its descriptions this way).
 
 Priority for a movie's description: TMDB overviews first (short, spoiler-light summaries
 written for browsing), then MovieLens-keyed plots; within a kind, files in the order given.
@@ -32,6 +35,7 @@ TEXT_COLUMNS = ("overview", "plot", "description")
 TMDB_KEYS = ("tmdbId", "tmdb_id", "id")
 EXTRA_COLUMNS = ("tagline", "keywords", "director", "actors", "original_language")
 COMPOSED = "composed"
+FETCHED = "TMDB (python app.py enrich)"  # overviews fetched from TMDB's API
 TOP_TAGS = 5
 
 
@@ -124,9 +128,11 @@ def join_descriptions(
     tags: pd.DataFrame,
     files: Sequence[Path],
     report: LoadReport,
+    fetched: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Per movie: description, source, tagline, keywords, director, actors, original_language,
-    has_description."""
+    has_description. ``fetched``: overviews ``app.py enrich`` got from TMDB (keyed by tmdbId),
+    used for what no file describes."""
     specs = sorted((inspect_file(Path(p)) for p in files), key=lambda s: s.priority)
     out = pd.DataFrame({"movieId": movies["movieId"].to_numpy()}).set_index("movieId")
     out["description"], out["source"] = "", ""
@@ -138,11 +144,25 @@ def join_descriptions(
         _fill(out, frame, "text", "description", source=spec.path.name)
         for column in spec.extras:
             _fill(out, frame, column, column)
+    if fetched is not None and len(fetched):
+        frame = _by_movie(fetched.rename(columns={"overview": "text"}), links)
+        frame = frame[frame.index.isin(out.index)]
+        _fill(out, frame, "text", "description", source=FETCHED)
+        for column in EXTRA_COLUMNS:
+            if column in frame:
+                _fill(out, frame, column, column)
     out["has_description"] = out["description"] != ""
     missing = ~out["has_description"]
     out.loc[missing, "description"] = compose_texts(movies, out, tags)[missing]
     out.loc[missing, "source"] = COMPOSED
     return out.reset_index()
+
+
+def _by_movie(frame: pd.DataFrame, links: pd.DataFrame) -> pd.DataFrame:
+    """A tmdbId-keyed frame re-keyed by MovieLens movieId (through links.csv)."""
+    tmdb = links.dropna(subset=["tmdbId"]).astype({"tmdbId": "int64"})
+    merged = frame.merge(tmdb[["movieId", "tmdbId"]], on="tmdbId", how="inner")
+    return merged.drop_duplicates("movieId").drop(columns=["tmdbId"]).set_index("movieId")
 
 
 def _fill(

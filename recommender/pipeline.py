@@ -26,7 +26,7 @@ from recommender.download import ensure_dataset
 from recommender.errors import MovieBotError
 from recommender.matrix import RatingMatrix
 from recommender.models import ModelParams, Models, fit_models
-from recommender.movielens import detect_format, load_movielens
+from recommender.movielens import dataset_label, detect_format, load_movielens
 
 log = logging.getLogger(__name__)
 
@@ -178,17 +178,37 @@ def _data_params(ctx: BuildContext) -> dict[str, Any]:
         for p in ctx.settings.description_files()
     ]
     ctx.fingerprints["data-content"] = digest([files, descriptions])
-    return {"files": files, "descriptions": descriptions}
+    params: dict[str, Any] = {"files": files, "descriptions": descriptions}
+    if (cache := _details_cache(ctx.settings)).exists():  # what `app.py enrich` fetched
+        from recommender.tmdb import DetailsCache
+
+        details = DetailsCache(cache)
+        params["tmdb"] = details.state()
+        details.close()
+    return params
+
+
+def _details_cache(settings: Settings) -> Path:
+    from recommender.tmdb import DetailsCache
+
+    return DetailsCache.file_in(settings.home)
 
 
 def _build_catalog(ctx: BuildContext) -> Catalog:
     folder = ctx.settings.data_dir
     data = load_movielens(folder)
+    fetched = None
+    if (cache := _details_cache(ctx.settings)).exists():
+        from recommender.tmdb import DetailsCache
+
+        details = DetailsCache(cache)
+        fetched = details.description_rows()
+        details.close()
     descriptions = join_descriptions(
-        data.movies, data.links, data.tags, ctx.settings.description_files(), data.report
+        data.movies, data.links, data.tags, ctx.settings.description_files(), data.report, fetched
     )
     return Catalog.from_movielens(
-        data, descriptions, dataset=folder.name, fingerprint=ctx.fingerprints["data"]
+        data, descriptions, dataset=dataset_label(folder), fingerprint=ctx.fingerprints["data"]
     )
 
 

@@ -26,9 +26,13 @@ from pathlib import Path
 from typing import Any, Literal
 
 import httpx
+import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
-ATTRIBUTION = "Movie details from TMDB (themoviedb.org). Where to watch: JustWatch, via TMDB."
+ATTRIBUTION = (
+    "Movie details from TMDB (themoviedb.org); this product uses the TMDB API but is not "
+    "endorsed or certified by TMDB. Where to watch: JustWatch, via TMDB."
+)
 Status = Literal["ok", "missing", "failed"]
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS details (
@@ -150,7 +154,11 @@ class DetailsCache:
 
     @classmethod
     def in_home(cls, home: Path) -> DetailsCache:
-        return cls(home / "tmdb" / "details.sqlite3")
+        return cls(cls.file_in(home))
+
+    @staticmethod
+    def file_in(home: Path) -> Path:
+        return home / "tmdb" / "details.sqlite3"
 
     def put(self, tmdb_id: int, status: Status, body: dict[str, Any] | None = None) -> None:
         with self._lock:
@@ -175,6 +183,40 @@ class DetailsCache:
                 "SELECT body FROM details WHERE tmdb_id = ? AND status = 'ok'", (tmdb_id,)
             ).fetchone()
         return None if row is None else dict(json.loads(row[0]))
+
+    def state(self) -> dict[str, float]:
+        """How many movies TMDB answered for and when the newest came: what a build of the
+        descriptions depends on."""
+        with self._lock:
+            n, latest = self._db.execute(
+                "SELECT count(*), coalesce(max(fetched), 0) FROM details WHERE status = 'ok'"
+            ).fetchone()
+        return {"ok": int(n), "latest": round(float(latest), 3)}
+
+    def description_rows(self) -> pd.DataFrame:
+        """Per tmdbId the overview and what goes with it (tagline, keywords, director, cast,
+        original language), in the columns description files have."""
+        with self._lock:
+            rows = self._db.execute("SELECT tmdb_id, body FROM details WHERE status = 'ok'")
+            bodies = [(int(t), json.loads(b)) for t, b in rows.fetchall()]
+        records = []
+        for tmdb_id, body in bodies:
+            if not isinstance(body, dict) or not body.get("overview"):
+                continue
+            details = parse_details(body, TMDBConfig())
+            records.append(
+                {
+                    "tmdbId": tmdb_id,
+                    "overview": str(body["overview"]),
+                    "tagline": str(body.get("tagline") or ""),
+                    "keywords": ", ".join(details.keywords),
+                    "director": details.director or "",
+                    "actors": ", ".join(details.cast),
+                    "original_language": str(body.get("original_language") or ""),
+                }
+            )
+        columns = ["tmdbId", "overview", "tagline", "keywords", "director", "actors"]
+        return pd.DataFrame(records, columns=[*columns, "original_language"])
 
     def counts(self) -> dict[str, int]:
         with self._lock:

@@ -112,3 +112,30 @@ def test_the_enrich_command(real_env: dict[str, str], tmp_path: Path) -> None:
     report = json.loads(done.stdout)
     assert report["fetched"] + report["missing"] == 3 and report["region"] == "GB"
     assert sorted(int(r["path"].rsplit("/", 1)[1]) for r in fake.requests) == [13, 278, 680]
+
+
+def test_fetched_overviews_describe_a_fresh_install_without_description_files(
+    ml_small: Path, tmp_path: Path
+) -> None:
+    from recommender.config import Settings
+    from recommender.descriptions import FETCHED
+    from recommender.engine import build
+
+    settings = Settings(data_dir=ml_small, home=tmp_path, descriptions=[])
+    ctx, _ = build(settings, progress=False, only="data")
+    assert ctx.payloads["data"].coverage.by_source.get(FETCHED) is None  # nothing fetched yet
+    cache = DetailsCache.in_home(tmp_path)  # what `app.py enrich` leaves behind
+    for tmdb_id in (862, 8844, 949):  # Toy Story, Jumanji, Heat
+        cache.put(tmdb_id, "ok", {**movie_json(tmdb_id), "original_language": "en"})
+    cache.put(15602, "missing")
+    cache.close()
+    ctx, summary = build(settings, progress=False, only="data")
+    assert summary.stages[0].status == "rebuilt"  # the fetched details are an input
+    catalog = ctx.payloads["data"]
+    heat = catalog.descriptions.loc[6]
+    assert heat["source"] == FETCHED and heat["description"] == "A crew plans one last job."
+    assert heat["director"] == "Michael Mann" and "heist" in heat["keywords"]
+    assert heat["original_language"] == "en"
+    assert catalog.coverage.by_source[FETCHED] == 3
+    _, again = build(settings, progress=False, only="data")
+    assert again.stages[0].status == "up to date"
