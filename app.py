@@ -357,6 +357,26 @@ def cmd_enrich(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_synth(args: argparse.Namespace) -> int:
+    """Write a SYNTHETIC dataset in a MovieLens release's format and shape (for scale work)."""
+    from recommender.synth import synthesize
+
+    real = args.real or _settings(args).data_dir
+    report = synthesize(
+        args.out, args.like, real, ratings=args.ratings, seed=args.seed, progress=_progress(args)
+    )
+    if args.json:
+        print(report.model_dump_json())
+        return 0
+    print(
+        f"SYNTHETIC data like {report.like} in {report.folder}: {report.users:,} users, "
+        f"{report.movies:,} movies ({report.rated_movies:,} rated), {report.ratings:,} ratings, "
+        f"{report.tags:,} tags, in {report.seconds:.0f} s. Not MovieLens data: see SYNTHETIC.md "
+        f"there. Use it with --data-dir {report.folder}."
+    )
+    return 0
+
+
 # --- helpers ----------------------------------------------------------------------------
 
 
@@ -568,6 +588,21 @@ def _parser() -> argparse.ArgumentParser:
         "--region", help="where-to-watch country (MOVIEBOT_REGION; default: the locale's)"
     )
     enrich_cmd.add_argument("--json", action="store_true", help="print the summary as JSON")
+    synth = add("synth", cmd_synth)
+    synth.add_argument("out", type=Path, metavar="OUT_DIR", help="an empty folder to write to")
+    synth.add_argument("--like", default="ml-25m", choices=["ml-25m"], help="the release's shape")
+    synth.add_argument(
+        "--ratings", type=int, help="scale the shape to this many ratings (default the release's)"
+    )
+    synth.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    synth.add_argument(
+        "--from",
+        dest="real",
+        type=Path,
+        metavar="DIR",
+        help="real MovieLens folder whose genres, years and tags are drawn (default --data-dir)",
+    )
+    synth.add_argument("--json", action="store_true", help="print the summary as JSON")
     tune_cmd = add("tune", cmd_tune)
     tune_cmd.add_argument("--quick", action="store_true", help="a smaller grid")
     tune_cmd.add_argument("--json", action="store_true", help="print JSON only")

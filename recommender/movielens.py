@@ -94,11 +94,31 @@ def detect_format(folder: Path) -> str:
     )
 
 
+SYNTHETIC_NOTE = (
+    "SYNTHETIC data, made by `python app.py synth` (see SYNTHETIC.md in the folder): "
+    "no row is a real person's rating."
+)
+
+
+def is_synthetic(folder: Path) -> bool:
+    """Whether a dataset folder was written by ``python app.py synth``."""
+    return (Path(folder) / "synth.json").exists()
+
+
+def dataset_label(folder: Path) -> str:
+    """The dataset's name as the product shows it: synthetic data says so."""
+    folder = Path(folder)
+    return f"{folder.name} (SYNTHETIC)" if is_synthetic(folder) else folder.name
+
+
 def load_movielens(folder: Path) -> MovieLensData:
     """Load any supported MovieLens folder."""
     folder = Path(folder)
     loader = {"csv": _load_csv, "dat": _load_dat, "100k": _load_100k}[detect_format(folder)]
-    return loader(folder)
+    data = loader(folder)
+    if is_synthetic(folder):
+        data.report.notes.insert(0, SYNTHETIC_NOTE)
+    return data
 
 
 def _load_csv(folder: Path) -> MovieLensData:
