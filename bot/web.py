@@ -286,7 +286,15 @@ class WebPage:
             taste_map_html(points, colours, you),
             self._people_text(session, placement.placed),
             self._kept_text(session),
+            self._kept_ids(session),
         )
+
+    def _kept_ids(self, session: str) -> list[list[Any]]:
+        """The watchlist, best first for this person (predicted stars; newest first before
+        they rated anything), as the cards panel takes it."""
+        cards = self.service.watchlist(session)
+        ranked = sorted(cards, key=lambda c: -(c.predicted_stars or 0.0))
+        return [[c.movie_id, c.display] for c in ranked]
 
     def _kept_text(self, session: str) -> str:
         """The watchlist (with links) and how many movies are marked seen."""
@@ -365,10 +373,12 @@ class WebPage:
                     chat = self._chat_tab(token, picks)
                 with gr.Tab("My taste", id="taste"):
                     taste = self._taste_tab(token)
-                    self._taste_outputs = [
-                        taste[name]
-                        for name in ("summary", "table", "cluster", "map", "people", "kept")
-                    ]
+                with gr.Tab("Watchlist", id="watchlist"):
+                    taste["kept_ids"] = self._watchlist_tab(token)
+                self._taste_outputs = [
+                    taste[name]
+                    for name in ("summary", "table", "cluster", "map", "people", "kept", "kept_ids")
+                ]
                 with gr.Tab("Group night", id="group"):
                     group = self._group_tab()
                 with gr.Tab("Explore the data", id="explore"):
@@ -405,13 +415,40 @@ class WebPage:
 
         return {"chatbot": chatbot, "box": box, "send": send, "clear": clear, "over": over}
 
-    def _picks_panel(self, shown: list[list[Any]], tok: str | None, picks: gr.State) -> None:
-        """One card per suggested movie: the detail the chat text leaves out, and actions."""
+    def _watchlist_tab(self, token: gr.State) -> gr.State:
+        kept = gr.State([])
+        gr.Markdown(
+            "The movies you kept for later, **best first for you**. Seen one? Rate it or press "
+            "Seen it; ✓ On watchlist takes it off.",
+            elem_id="watchlist-intro",
+        )
+
+        with gr.Column(elem_id="watchlist-cards"):
+
+            @gr.render(inputs=[kept, token], triggers=[kept.change])
+            def _kept_panel(shown: list[list[Any]], tok: str | None) -> None:
+                if not shown:
+                    gr.Markdown("Nothing yet: press **+ Watchlist** under a suggestion to keep it.")
+                self._picks_panel(shown, tok, kept, heading="", rejectable=False)
+
+        return kept
+
+    def _picks_panel(
+        self,
+        shown: list[list[Any]],
+        tok: str | None,
+        picks: gr.State,
+        heading: str = "**Rate what I suggested** - your next answer takes it into account.",
+        rejectable: bool = True,
+    ) -> None:
+        """One card per movie (the chat's suggestions, or the watchlist): the detail the chat
+        text leaves out, and actions."""
         if not shown or not tok:
             return
         session = web_session(tok)
         cards = self.service.cards(session, [int(p[0]) for p in shown])
-        gr.Markdown("**Rate what I suggested** - your next answer takes it into account.")
+        if heading:
+            gr.Markdown(heading)
         for card in cards:
             movie_id = card.movie_id
             with gr.Column(elem_classes="pick-row", key=f"card-{movie_id}"):
@@ -426,7 +463,11 @@ class WebPage:
                         key=f"stars-{movie_id}",
                         scale=3,
                     )
-                    nope = gr.Button("👎 Not for me", size="sm", scale=0, min_width=110)
+                    nope = (
+                        gr.Button("👎 Not for me", size="sm", scale=0, min_width=110)
+                        if rejectable
+                        else None
+                    )
                     marks = {
                         mark: gr.Button(
                             done if on else label,
@@ -441,11 +482,12 @@ class WebPage:
                         )
                     }
             stars.input(_bind(self.rate_pick, movie_id), [stars, self._token], self._taste_outputs)
-            nope.click(
-                _bind(self.reject_pick, movie_id),
-                [picks, self._token],
-                [picks, *self._taste_outputs],
-            )
+            if nope is not None:
+                nope.click(
+                    _bind(self.reject_pick, movie_id),
+                    [picks, self._token],
+                    [picks, *self._taste_outputs],
+                )
             for mark, button in marks.items():
                 button.click(
                     _bind(self.toggle_mark, movie_id),

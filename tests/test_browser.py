@@ -146,6 +146,11 @@ def test_chat_rate_reload_and_restart_in_a_real_browser(
         _in_my_ratings(page, picks[0]).wait_for(timeout=TIMEOUT)
         _in_my_ratings(page, picks[1]).wait_for(timeout=TIMEOUT)
         page.locator("#my-watchlist").get_by_text(picks[2]).wait_for(timeout=TIMEOUT)
+        _open_tab(page, "Watchlist")  # its own tab: cards, best first, with their actions
+        kept = page.locator("#watchlist-cards .pick-row").filter(has_text=picks[2])
+        kept.get_by_text("✓ On watchlist").click()
+        page.get_by_text(f"{picks[2]} is off your watchlist").wait_for(timeout=TIMEOUT)
+        kept.wait_for(state="detached", timeout=TIMEOUT)
 
         server.stop()
         server.start(keep_port=True)  # same origin: the browser keeps its localStorage

@@ -61,12 +61,18 @@ def test_no_taste_cluster_is_named_from_two_ratings(page: WebPage) -> None:
 def test_the_watchlist_shows_in_my_taste(page: WebPage) -> None:
     token = "w" * 24
     session = web_session(token)
-    assert "Nothing yet" in page.taste_view(token)[-1]
+    assert "Nothing yet" in page.taste_view(token)[5]
     page.service.mark(session, "Heat", "watchlist")
     page.service.mark(session, "Toy Story", "seen")
-    kept = page.taste_view(token)[-1]
+    kept = page.taste_view(token)[5]
     assert "- Heat (1995) ([IMDb](https://www.imdb.com/title/tt0113277/))" in kept
     assert "Marked as seen: 1 movie" in kept
+    page.service.mark(session, "Jumanji", "watchlist")
+    page.service.rate(session, "Ronin", 5.0)  # now the tab ranks by predicted stars
+    ranked = page.taste_view(token)[6]
+    cards = {c.movie_id: c.predicted_stars for c in page.service.watchlist(session)}
+    assert sorted(m for m, _ in ranked) == sorted(cards)
+    assert [cards[m] for m, _ in ranked] == sorted(cards.values(), reverse=True)
 
 
 def test_the_taste_map_legend_names_fit(page: WebPage) -> None:
