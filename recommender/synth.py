@@ -8,14 +8,16 @@ real person's rating, and the loader labels any folder holding ``synth.json`` as
 The generative model, so that collaborative filtering has real structure to find:
 
 - movies: genres and years drawn from a real catalogue (rows of its ``movies.csv``, with
-  replacement); popularity p_i log-normal (a long tail); k-dimensional factors
+  replacement); popularity p_i log-normal, σ 2.6 (a long tail); k-dimensional factors
   v_i = mean_g∈genres(i) G_g + 0.5 ε (genre vectors G shared, so genre predicts taste);
 - users: a taste group g(u) of ``GROUPS`` with centroid c_g, factors x_u = c_g(u) + 0.6 ε;
   activity n_u = 20 + a long-tailed share of the rest (every user rated at least 20, as in
   MovieLens);
 - which movies a user rates: drawn without repeats from softmax_i(log p_i + β c_g(u)·v_i / √k)
-  (exposure follows popularity and the group's taste);
-- the stars: r_ui = 3.1 + b_u + b_i + 0.6 x_u·v_i / √k + ε (ε ~ N(0, 0.8)), rounded to half stars
+  (exposure follows popularity and the group's taste; Gumbel top-k finishes the most active
+  users' draws exactly);
+- the stars: r_ui = c + b_u + b_i + 0.6 x_u·v_i / √k + ε (ε ~ N(0, 0.8)), c set so the mean is
+  ml-25m's 3.53 at any scale, rounded to half stars
   for users who use them and to whole stars for the others, clipped to 0.5-5;
 - timestamps: each user active over a window inside the release's span, later years likelier;
 - tags: about as many as the release has, by its number of taggers, on movies they rated,
@@ -43,6 +45,7 @@ GROUPS = 64
 FACTORS = 16
 BETA = 1.5  # how strongly taste steers which movies a user rates
 HALF_STAR_USERS = 0.55  # share of users who rate in half stars
+MEAN_STARS = 3.53  # ml-25m's mean rating
 MIN_RATINGS = 20
 CHUNK = 1_000_000  # rows written at a time
 
@@ -182,7 +185,7 @@ def _movies(
         ]
     )
     factors += 0.5 * rng.normal(size=factors.shape)
-    popularity = np.exp(rng.normal(0.0, 1.8, shape.movies))
+    popularity = np.exp(rng.normal(0.0, 2.6, shape.movies))
     popularity[rng.permutation(shape.movies)[shape.rated_movies :]] = 0.0
     ids = np.arange(1, shape.movies + 1)
     titles = [
@@ -281,40 +284,35 @@ def _draw_without_repeats(
     p: np.ndarray,
     rng: np.random.Generator,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Each member draws ``count`` distinct movies with probabilities ``p`` (oversample, drop
-    repeats, draw again for whoever is still short)."""
-    got_u: list[np.ndarray] = []
-    got_i: list[np.ndarray] = []
-    taken = np.empty(0, dtype=np.int64)  # keys already kept, sorted
+    """Each member draws ``count`` distinct movies with probabilities ``p``: one oversampled
+    draw with the repeats dropped serves most; whoever is still short (the most active, in a
+    steep popularity curve) gets the rest exactly by Gumbel top-k over the movies they lack."""
     n = len(candidates)
-    todo_u, todo_n = members, counts
-    while len(todo_u):
-        draws = np.repeat(todo_u, np.ceil(todo_n * 1.3).astype(np.int64) + 2)
-        items = candidates[rng.choice(n, len(draws), p=p)]
-        keys = draws.astype(np.int64) * (int(candidates.max()) + 1) + items
-        keys, first = np.unique(keys, return_index=True)
-        fresh = ~np.isin(keys, taken, assume_unique=True)
-        keys, first = keys[fresh], first[fresh]
-        u, i = draws[first], items[first]
-        shuffle = rng.permutation(len(u))  # keep a random subset per user, not the lowest ids
-        u, i, keys = u[shuffle], i[shuffle], keys[shuffle]
-        order = np.argsort(u, kind="stable")
-        u, i, keys = u[order], i[order], keys[order]
-        starts = np.searchsorted(u, todo_u)
-        ends = np.searchsorted(u, todo_u, side="right")
-        keep = np.zeros(len(u), dtype=bool)
-        short_u, short_n = [], []
-        for user, s, e, want in zip(todo_u, starts, ends, todo_n, strict=True):
-            k = min(e - s, int(want))
-            keep[s : s + k] = True
-            if k < want:
-                short_u.append(user)
-                short_n.append(int(want) - k)
-        got_u.append(u[keep])
-        got_i.append(i[keep])
-        taken = np.union1d(taken, keys[keep])
-        todo_u, todo_n = np.array(short_u, dtype=members.dtype), np.array(short_n)
-    return np.concatenate(got_u), np.concatenate(got_i)
+    draws = np.repeat(members, np.ceil(counts * 1.3).astype(np.int64) + 2)
+    picked = rng.choice(n, len(draws), p=p)
+    _, first = np.unique(draws.astype(np.int64) * n + picked, return_index=True)
+    u, i = draws[first], picked[first]
+    shuffle = rng.permutation(len(u))  # keep a random subset per user, not the lowest ids
+    u, i = u[shuffle], i[shuffle]
+    order = np.argsort(u, kind="stable")
+    u, i = u[order], i[order]
+    starts = np.searchsorted(u, members)
+    ends = np.searchsorted(u, members, side="right")
+    keep = np.zeros(len(u), dtype=bool)
+    extra_u, extra_i = [], []
+    log_p = np.log(np.maximum(p, 1e-300))
+    for user, s, e, want in zip(members, starts, ends, counts, strict=True):
+        k = min(e - s, int(want))
+        keep[s : s + k] = True
+        if k < want:
+            scores = log_p + rng.gumbel(size=n)
+            scores[i[s : s + k]] = -np.inf
+            more = np.argpartition(-scores, int(want) - k - 1)[: int(want) - k]
+            extra_u.append(np.full(len(more), user))
+            extra_i.append(more)
+    users = np.concatenate([u[keep], *extra_u])
+    items = np.concatenate([i[keep], *extra_i])
+    return users, candidates[items]
 
 
 def _stars(
@@ -326,26 +324,32 @@ def _stars(
     popularity: np.ndarray,
     rng: np.random.Generator,
 ) -> np.ndarray:
-    """r = 3.1 + b_u + b_i + 0.6 x_u·v_i/√k + ε, rounded as each user rounds, clipped (the
-    constants give ml-25m's mean and spread: 3.55 and 1.09 against its 3.53 and 1.06)."""
+    """r = c + b_u + b_i + 0.6 x_u·v_i/√k + ε, rounded as each user rounds, clipped (ml-25m's
+    mean, 3.53; the spread comes out at about 1.05 against its 1.06)."""
     user_factors = taste.factors
     user_bias = rng.normal(0.0, 0.45, shape.users)
     log_pop = np.log(np.where(popularity > 0, popularity, 1.0))
     item_bias = rng.normal(0.0, 0.45, len(popularity)) + 0.12 * (log_pop - log_pop.mean())
     halves = rng.random(shape.users) < HALF_STAR_USERS
+
+    def raw(u: np.ndarray, i: np.ndarray) -> np.ndarray:
+        taste = np.einsum("nk,nk->n", user_factors[u], factors[i]) / np.sqrt(FACTORS)
+        return user_bias[u] + item_bias[i] + 0.6 * taste + rng.normal(0.0, 0.8, len(u))
+
+    # Taste steers exposure, so the pairs drawn lean to liked movies, more so in a larger
+    # catalogue: the offset is set on a sample so the mean is MEAN_STARS at any scale.
+    def stars(u: np.ndarray, value: np.ndarray) -> np.ndarray:
+        rounded = np.where(halves[u], np.round(value * 2) / 2, np.round(value))
+        return np.clip(rounded, np.where(halves[u], 0.5, 1.0), 5.0)
+
+    sample = rng.choice(len(users), min(len(users), 200_000), replace=False)
+    su, values = users[sample], raw(users[sample], items[sample])
+    offset = MEAN_STARS - float(values.mean())
+    offset += MEAN_STARS - float(stars(su, values + offset).mean())  # rounding and clipping
     out = np.empty(len(users), dtype=np.float32)
     for start in range(0, len(users), CHUNK):
         u, i = users[start : start + CHUNK], items[start : start + CHUNK]
-        raw = (
-            3.1
-            + user_bias[u]
-            + item_bias[i]
-            + 0.6 * np.einsum("nk,nk->n", user_factors[u], factors[i]) / np.sqrt(FACTORS)
-            + rng.normal(0.0, 0.8, len(u))
-        )
-        rounded = np.where(halves[u], np.round(raw * 2) / 2, np.round(raw))
-        low = np.where(halves[u], 0.5, 1.0)
-        out[start : start + CHUNK] = np.clip(rounded, low, 5.0)
+        out[start : start + CHUNK] = stars(u, offset + raw(u, i))
     return out
 
 
