@@ -49,7 +49,7 @@ from recommender.metrics import (
     recall_at_k,
     top_k,
 )
-from recommender.models import RANKED, ModelParams, Models, fit_models
+from recommender.models import RANKED, ModelParams, Models, fit_catalog_models
 from recommender.peer_eval import cache_file, peer_rows
 from recommender.peers import PEERS as TOP_N_PEERS
 from recommender.peers import Peer
@@ -274,15 +274,6 @@ def _write_cache(path: Path, data: dict[str, Any]) -> None:
 # --- ranking ------------------------------------------------------------------------------
 
 
-def _fit(catalog: Catalog, train: pd.DataFrame, params: ModelParams) -> Models:
-    matrix = RatingMatrix.from_frame(train, catalog.movies.index.to_numpy())
-    movies = catalog.movies.loc[matrix.item_ids]
-    years = movies["year"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
-    return fit_models(
-        matrix, params, catalog.rating_scale, catalog.tags, list(movies["genres"]), years
-    )
-
-
 def hybrid_ranking(
     models: Models, franchises: np.ndarray, row: int | None, profile: Profile
 ) -> list[int]:
@@ -304,7 +295,7 @@ def ranking_holdout(
     """Our rankers, the hybrid without each component, then the tuned peers (with ``cache``)."""
     ratings = catalog.ratings
     held = holdout_split(ratings)
-    models = _fit(catalog, ratings[~held], params)
+    models = fit_catalog_models(catalog, ratings[~held], params)
     matrix = models.matrix
     franchises = np.array([franchise_key(t) for t in catalog.movies.loc[matrix.item_ids, "title"]])
     test = ratings[held & (ratings["rating"] >= LIKE).to_numpy()]
@@ -421,8 +412,8 @@ def cold_start(catalog: Catalog, params: ModelParams, progress: bool) -> list[di
     ]
     relevant_frame = others[others["rating"] >= LIKE]
 
-    cold_models = _fit(catalog, ratings[~is_cold], params)
-    warm_models = _fit(catalog, pd.concat([ratings[~is_cold], given]), params)
+    cold_models = fit_catalog_models(catalog, ratings[~is_cold], params)
+    warm_models = fit_catalog_models(catalog, pd.concat([ratings[~is_cold], given]), params)
     matrix = cold_models.matrix
     franchises = np.array([franchise_key(t) for t in catalog.movies.loc[matrix.item_ids, "title"]])
     popularity = cold_models.stats.counts.astype(np.float64)

@@ -18,14 +18,12 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import pandas as pd
 from tqdm import tqdm
 
 from recommender.catalog import Catalog
 from recommender.groups import Aggregation, aggregate
-from recommender.matrix import RatingMatrix
 from recommender.metrics import ndcg_at_k
-from recommender.models import ModelParams, Models, fit_models
+from recommender.models import ModelParams, Models, fit_catalog_models
 from recommender.peer_eval import bootstrap
 from recommender.ranking import combine, diverse_top, franchise_key, shortlist, standardize
 from recommender.splits import holdout_split
@@ -42,7 +40,7 @@ def group_holdout(
     """One row per (group size, aggregation)."""
     ratings = catalog.ratings
     held = holdout_split(ratings)
-    models = _fit(catalog, ratings[~held], params)
+    models = fit_catalog_models(catalog, ratings[~held], params)
     matrix = models.matrix
     test = ratings[held & (ratings["rating"] >= LIKE).to_numpy()]
     relevant = {
@@ -86,15 +84,6 @@ def _groups(
         nearest = np.argsort(-sims, kind="stable")[: size - 1]
         groups.append(users[np.concatenate([[seed_index], nearest])])
     return groups
-
-
-def _fit(catalog: Catalog, train: pd.DataFrame, params: ModelParams) -> Models:
-    matrix = RatingMatrix.from_frame(train, catalog.movies.index.to_numpy())
-    movies = catalog.movies.loc[matrix.item_ids]
-    years = movies["year"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
-    return fit_models(
-        matrix, params, catalog.rating_scale, catalog.tags, list(movies["genres"]), years
-    )
 
 
 def _group_lists(

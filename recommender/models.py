@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict
 from tqdm import tqdm
 
 from recommender.blend import BlendConfig, BlendModel, fit_blend_parts
+from recommender.catalog import Catalog
 from recommender.clusters import ClusterConfig, ClusterModel, fit_clusters
 from recommender.ease import EASEConfig, EASEModel, fit_ease
 from recommender.ials import IALSConfig, IALSModel, fit_ials
@@ -187,6 +188,24 @@ def fit_models(
         item_stats(matrix, genres, years),
         weights,
         ndcg,
+    )
+
+
+def fit_catalog_models(
+    catalog: Catalog, ratings: pd.DataFrame, params: ModelParams, progress: bool = False
+) -> Models:
+    """Every model fit on ``ratings`` of ``catalog`` (all of them, or a training part)."""
+    matrix = RatingMatrix.from_frame(ratings, catalog.movies.index.to_numpy())
+    movies = catalog.movies.loc[matrix.item_ids]
+    years = movies["year"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    return fit_models(
+        matrix,
+        params,
+        catalog.rating_scale,
+        catalog.tags,
+        list(movies["genres"]),
+        years,
+        progress=progress,
     )
 
 

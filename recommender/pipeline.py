@@ -24,8 +24,7 @@ from recommender.config import Settings
 from recommender.descriptions import join_descriptions
 from recommender.download import ensure_dataset
 from recommender.errors import MovieBotError
-from recommender.matrix import RatingMatrix
-from recommender.models import ModelParams, Models, fit_models
+from recommender.models import ModelParams, Models, fit_catalog_models
 from recommender.movielens import dataset_label, detect_format, load_movielens
 
 log = logging.getLogger(__name__)
@@ -241,19 +240,7 @@ def _models_params(ctx: BuildContext) -> dict[str, Any]:
 
 def _build_models(ctx: BuildContext) -> Models:
     catalog: Catalog = ctx.payloads["data"]
-    params = tuned_params(ctx)
-    matrix = RatingMatrix.from_frame(catalog.ratings, catalog.movies.index.to_numpy())
-    movies = catalog.movies.loc[matrix.item_ids]
-    years = movies["year"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
-    return fit_models(
-        matrix,
-        params,
-        catalog.rating_scale,
-        catalog.tags,
-        list(movies["genres"]),
-        years,
-        progress=ctx.progress,
-    )
+    return fit_catalog_models(catalog, catalog.ratings, tuned_params(ctx), ctx.progress)
 
 
 MODELS = Stage(

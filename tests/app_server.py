@@ -21,16 +21,17 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def linked_home(artifacts: Path, home: Path) -> Path:
+def linked_home(artifacts: Path, home: Path, skip: tuple[str, ...] = ()) -> Path:
     """A MOVIEBOT_HOME using already built artifacts and its own, new user data.
 
     Built stages are linked; the Chroma folder is not (two processes must not share one live
     store): the app restores its own from the index artifact, without re-embedding.
+    ``skip``: stages left out, to be built by the app (``("index",)``: a first start).
     """
     target = home / "artifacts"
     target.mkdir(parents=True, exist_ok=True)
     for item in artifacts.iterdir():
-        if item.name == "chroma" or (target / item.name).exists():
+        if item.name in {"chroma", *skip} or (target / item.name).exists():
             continue
         if item.is_dir():
             (target / item.name).symlink_to(item)

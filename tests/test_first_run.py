@@ -2,32 +2,16 @@
 
 from __future__ import annotations
 
-import shutil
 import time
-from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.app_server import AppServer
+from tests.app_server import AppServer, linked_home
 
 pytestmark = pytest.mark.slow
 
 INDEXED = 1500  # movies the index embeds here: long enough to be caught while it builds
-
-
-def _home_without_index(artifacts: Path, home: Path) -> Path:
-    """A home whose data and models are built, and whose description index is not."""
-    target = home / "artifacts"
-    target.mkdir(parents=True)
-    for item in artifacts.iterdir():
-        if item.name in {"index", "chroma"}:
-            continue
-        if item.is_dir():
-            (target / item.name).symlink_to(item)
-        else:
-            shutil.copy2(item, target / item.name)
-    return home
 
 
 def _chat(server: AppServer, message: str) -> str:
@@ -38,7 +22,8 @@ def _chat(server: AppServer, message: str) -> str:
 
 
 def test_the_app_answers_while_the_index_builds_behind(real_env, real_build, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    home = _home_without_index(real_build[0].settings.artifacts_dir, tmp_path / "home")
+    artifacts = real_build[0].settings.artifacts_dir
+    home = linked_home(artifacts, tmp_path / "home", skip=("index",))  # data, models built
     env = {**real_env, "MOVIEBOT_INDEX_LIMIT": str(INDEXED)}
     server = AppServer(env, home).start(wait_index=False)
     try:
