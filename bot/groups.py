@@ -65,6 +65,8 @@ _NEGATIVE_RE = re.compile(
     r"no|not|never|scared of|without)\b",
     re.IGNORECASE,
 )
+_HORROR_RE = re.compile(r"\b(?:gore|gory|horror|scary|blood|slashers?)\b", re.IGNORECASE)
+_PRONOUNS = frozenset({"her", "him"})
 SUBTITLES_RE = re.compile(
     r"\b(?:subtitle[sd]?|subs|reading|dubbed|foreign(?:[- ]language)?(?:\s+(?:films?|movies?))?)\b",
     re.IGNORECASE,
@@ -133,6 +135,16 @@ class MemberSpec:
         return bool(SUBTITLES_RE.search(self.words)) and bool(_NEGATIVE_RE.search(self.words))
 
     @property
+    def excluded_genres(self) -> tuple[str, ...]:
+        """Genres the words rule out by what they avoid ("can't stand gore": Horror)."""
+        parts = re.split(r",|;|\band\b", self.words)
+        return (
+            ("Horror",)
+            if any(_NEGATIVE_RE.search(part) and _HORROR_RE.search(part) for part in parts)
+            else ()
+        )
+
+    @property
     def taste_words(self) -> str:
         """The words that describe a taste, without a subtitles constraint."""
         parts = re.split(r",|;|\band\b", self.words)
@@ -199,7 +211,7 @@ def read_group(text: str, titles: Sequence[tuple[int, int]] = ()) -> GroupAsk:
             if member is not None and member.name.lower() not in found:
                 at = text.find(raw.strip(), match.start("list"))
                 found[member.name.lower()] = replace(member, at=at)
-    members = sorted(found.values(), key=lambda m: m.at)
+    members = _merge_pronouns(sorted(found.values(), key=lambda m: m.at))
     rest = text
     for start, end in sorted(spans, reverse=True):
         rest = rest[:start] + " " + rest[end:]
@@ -209,6 +221,18 @@ def read_group(text: str, titles: Sequence[tuple[int, int]] = ()) -> GroupAsk:
         word = (count_match["n"] or count_match["m"]).lower()
         count = _COUNTS.get(word) or int(word)
     return GroupAsk(members, count, " ".join(rest.split()))
+
+
+def _merge_pronouns(members: list[MemberSpec]) -> list[MemberSpec]:
+    """ "with my sister, she loves musicals": "she" is the person just named, not another."""
+    out: list[MemberSpec] = []
+    for member in members:
+        named = [m for m in out if not m.speaker and not m.words and m.name not in _PRONOUNS]
+        if member.name in _PRONOUNS and named:
+            out[out.index(named[-1])] = replace(named[-1], words=member.words)
+        else:
+            out.append(member)
+    return out
 
 
 def _mask_titles(text: str, titles: Sequence[tuple[int, int]]) -> str:

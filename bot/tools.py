@@ -497,7 +497,7 @@ class Toolbox:
                 members.append(GroupMember(row.name, Taste(profile.view_user, profile.ratings)))
         for spec in specs:
             read = self._read(spec.taste_words)
-            exclude.update(read.filters.exclude_genres)
+            exclude.update([*read.filters.exclude_genres, *spec.excluded_genres])
             no_subtitles |= spec.no_subtitles
             members.append(self._member(spec.name, Taste(None, read.ratings), spec.taste_words))
         shared = self._read(request).filters if request else Filters()

@@ -84,6 +84,14 @@ def test_a_title_with_and_is_one_film_not_two_people() -> None:
     ]
 
 
+def test_a_pronoun_is_the_person_just_named() -> None:
+    ask = read_group("movie night with my sister, she loves musicals and can't stand gore")
+    assert [(m.name, m.words) for m in ask.members] == [
+        ("my sister", "loves musicals and can't stand gore")
+    ]
+    assert ask.members[0].excluded_genres == ("Horror",)
+
+
 def test_subtitles_are_a_constraint_not_a_taste() -> None:
     maya = read_group("We're two: me and Maya (no gore, no subtitles)").members[1]
     assert maya.no_subtitles and maya.taste_words == "no gore"
