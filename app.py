@@ -82,6 +82,7 @@ def cmd_web(args: argparse.Namespace) -> int:
 
     limits = ServerLimits()
     limit_numeric_threads(limits.numeric_threads)  # before torch loads in the warm-up
+    _check_port(args.host, args.port)  # before a minute of loading, not after
     settings = _settings(args)
     service = _serving(args, settings)
     catalog = service.engine.catalog
@@ -104,6 +105,24 @@ def cmd_web(args: argparse.Namespace) -> int:
 
     serve(service, settings.userdata_dir, args.host, args.port, args.share, ready, limits)
     return 0
+
+
+def _check_port(host: str, port: int) -> None:
+    """Fail at once, in words, when the port is already taken."""
+    import socket
+
+    from recommender.errors import MovieBotError
+
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            sock.bind((host, port))
+        except OSError as err:
+            why = (err.strerror or str(err)).lower()
+            raise MovieBotError(
+                f"Port {port} on {host} is not free ({why}): "
+                "is moviebot already running? Pick another with --port."
+            ) from None
 
 
 def _serving(args: argparse.Namespace, settings: Any) -> Any:

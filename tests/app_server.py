@@ -40,6 +40,14 @@ def linked_home(artifacts: Path, home: Path, skip: tuple[str, ...] = ()) -> Path
     return home
 
 
+def _ours(health: httpx.Response) -> bool:
+    """Whether a health answer is this app's (a fake server may answer any path with 200)."""
+    if health.status_code != 200:
+        return False
+    body = health.json()
+    return isinstance(body, dict) and body.get("status") == "ok" and "index" in body
+
+
 def _indexing(health: dict[str, object]) -> bool:
     index = health.get("index")
     return isinstance(index, dict) and index.get("state") in {"waiting", "running"}
@@ -68,9 +76,21 @@ class AppServer:
         self, timeout: float = 240, keep_port: bool = False, wait_index: bool = True
     ) -> AppServer:
         """Start the app; ready once its health answers (and, with ``wait_index``, once the
-        description index it loads or builds in the background is in)."""
-        if not (keep_port and self.port):
-            self.port = free_port()
+        description index it loads or builds in the background is in).
+
+        The port is free when picked but another test's server may take it before the app
+        binds it (the app loads for seconds first): then the app exits and starts again on
+        a new port, and an answer from that other server is never taken for the app's."""
+        for _ in range(3):
+            if not (keep_port and self.port):
+                self.port = free_port()
+            if self._launch(timeout, wait_index):
+                return self
+            keep_port = False
+        raise RuntimeError(f"the app found no free port: {self.log.read_text()[-3000:]}")
+
+    def _launch(self, timeout: float, wait_index: bool) -> bool:
+        """Whether the app came up on ``self.port`` (False: the port was taken)."""
         started = time.monotonic()
         with open(self.log, "ab") as out:
             self.proc = subprocess.Popen(
@@ -82,12 +102,15 @@ class AppServer:
             )
         while time.monotonic() - started < timeout:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"the app exited: {self.log.read_text()[-3000:]}")
+                tail = self.log.read_text()[-3000:]
+                if "address already in use" in tail.lower():
+                    return False
+                raise RuntimeError(f"the app exited: {tail}")
             try:
                 health = httpx.get(f"{self.url}/api/health", timeout=2)
-                if health.status_code == 200 and not (wait_index and _indexing(health.json())):
+                if _ours(health) and not (wait_index and _indexing(health.json())):
                     self.seconds_to_ready = time.monotonic() - started
-                    return self
+                    return True
             except httpx.HTTPError:
                 pass
             time.sleep(0.2)

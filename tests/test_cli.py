@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -219,3 +220,14 @@ def test_the_terminal_chat_survives_bytes_that_are_not_utf8(real_env: dict[str, 
     assert "Heat (1995), 4 stars" in out
     assert out.count("\n1. ") == 1  # the third line got its picks
     assert "Traceback" not in result.stderr.decode("utf-8", "replace")
+
+
+def test_a_taken_port_is_said_at_once_in_words() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run("web", "--port", str(port), timeout=60)
+    assert result.returncode != 0
+    assert f"Port {port} on 127.0.0.1 is not free" in result.stderr
+    assert "--port" in result.stderr and "Traceback" not in result.stderr
