@@ -409,6 +409,9 @@ def _settings(args: argparse.Namespace) -> Any:
         overrides["descriptions"] = args.descriptions
     if args.home:
         overrides["home"] = args.home
+    for name in ("trainer", "spark_master", "spark_mode", "spark_data"):
+        if getattr(args, name, None):
+            overrides[name] = getattr(args, name)
     return Settings(**overrides)
 
 
@@ -558,6 +561,28 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--only", metavar="STAGE", help="build just this stage (and what it needs)")
     build.add_argument("--force", action="store_true", help="rebuild even when up to date")
     build.add_argument("--json", action="store_true", help="print the summary as JSON")
+    build.add_argument(
+        "--trainer",
+        choices=["implicit", "spark"],
+        help="who trains the iALS factors: implicit here (default) or Spark's ALS "
+        "(MOVIEBOT_TRAINER); serving keeps whichever built the models",
+    )
+    build.add_argument(
+        "--spark-master",
+        metavar="URL",
+        help="local[N] (default local[2]), spark://host:7077 or yarn (MOVIEBOT_SPARK_MASTER)",
+    )
+    build.add_argument(
+        "--spark-mode",
+        choices=["implicit", "explicit"],
+        help="ALS on the stars as confidences (implicit, default) or as values (explicit)",
+    )
+    build.add_argument(
+        "--spark-data",
+        metavar="URI",
+        help="where the ratings go as Parquet for the executors: a folder every executor can "
+        "read (hdfs://, a shared mount) on a cluster (default: a temporary local folder)",
+    )
     rec = add("recommend", cmd_recommend)
     rec.add_argument("--user", type=int, help="a MovieLens user id")
     rec.add_argument(

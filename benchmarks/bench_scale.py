@@ -91,6 +91,12 @@ def main() -> None:
         )
         rows.append(row)
     RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / f"scale-{args.stages}.json"
+    measured = {row["ratings"] for row in rows}
+    earlier = json.loads(path.read_text())["rows"] if path.exists() else []
+    rows = sorted(
+        [r for r in earlier if r["ratings"] not in measured] + rows, key=lambda r: r["ratings"]
+    )  # sizes measured in separate runs stay in one table
     result = {
         "benchmark": f"build --only {args.stages} on synthetic ml-25m-shaped data",
         "command": "python -m benchmarks.bench_scale " + " ".join(sys.argv[1:]),
@@ -102,7 +108,7 @@ def main() -> None:
         f"Python {platform.python_version()}",
         "rows": rows,
     }
-    (RESULTS / f"scale-{args.stages}.json").write_text(json.dumps(result, indent=2) + "\n")
+    path.write_text(json.dumps(result, indent=2) + "\n")
 
 
 if __name__ == "__main__":

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from recommender.spark_als import SparkALSConfig, SparkMode
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATASET = "ml-latest-small"
@@ -18,6 +21,13 @@ def _project_dir() -> Path:
     if (PROJECT_ROOT / "pyproject.toml").exists():
         return PROJECT_ROOT
     return Path.cwd()
+
+
+class Trainer(StrEnum):
+    """Who trains the iALS component: ``implicit`` on this machine, or Spark's ALS."""
+
+    IMPLICIT = "implicit"
+    SPARK = "spark"
 
 
 class Settings(BaseSettings):
@@ -35,6 +45,11 @@ class Settings(BaseSettings):
     download_url: str = "https://files.grouplens.org/datasets/movielens"
     chroma_url: str | None = None  # a Chroma server (http://host:port); embedded when unset
     index_limit: int | None = Field(None, ge=1)  # index only the N most-rated movies (tests)
+    trainer: Trainer | None = None  # None: whichever trained the built models (implicit if none)
+    spark_master: str = "local[2]"  # local[N], spark://host:7077, yarn
+    spark_mode: SparkMode = SparkMode.IMPLICIT
+    spark_data: str | None = None  # where the ratings go as Parquet for the executors
+    spark_driver_memory: str = "6g"
 
     @field_validator("descriptions", mode="before")
     @classmethod
@@ -54,6 +69,21 @@ class Settings(BaseSettings):
     @property
     def userdata_dir(self) -> Path:
         return self.home / "userdata"
+
+    def spark_config(self, built: dict[str, object] | None = None) -> SparkALSConfig | None:
+        """The Spark trainer's settings when it trains: asked for, or (no trainer named) the
+        one ``built`` (the models' recorded Spark parameters) says trained the models."""
+        if self.trainer is Trainer.IMPLICIT or (self.trainer is None and not built):
+            return None
+        learned = dict(built or {}) if self.trainer is None else {"mode": self.spark_mode}
+        return SparkALSConfig.model_validate(
+            {
+                **learned,
+                "master": self.spark_master,
+                "data": self.spark_data,
+                "driver_memory": self.spark_driver_memory,
+            }
+        )
 
     def description_files(self) -> list[Path]:
         """Explicit files, else every CSV in the project's ``data/descriptions/``."""

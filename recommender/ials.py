@@ -38,6 +38,18 @@ class IALSConfig(BaseModel):
     seed: int = 0
 
 
+@dataclass(frozen=True)
+class FoldIn:
+    """The trainer's conventions a fold-in must follow to match what training would learn:
+    confidence c = offset + α·r (implicit mode), λ alone or λ times the profile's size."""
+
+    regularization: float
+    alpha: float
+    confidence_offset: float = 0.0  # implicit: 0, Spark: 1
+    scaled_regularization: bool = False  # Spark's ALS-WR: λ·n_u
+    implicit: bool = True  # False: the stars themselves were fit (Spark's explicit mode)
+
+
 @dataclass
 class IALSModel:
     """Learned state: user factors X (rows of the matrix), item factors Y, and YᵀY."""
@@ -46,6 +58,7 @@ class IALSModel:
     user_factors: np.ndarray  # (n_users, factors) float32
     item_factors: np.ndarray  # (n_items, factors) float32
     gram: np.ndarray  # YᵀY, float64
+    rule: FoldIn | None = None  # None: the conventions of ``implicit``, the config's values
 
     def user_vector(self, row: int | None, profile: Profile) -> np.ndarray:
         """The learned factors of a known user, or the ridge solve for a profile."""
@@ -57,11 +70,17 @@ class IALSModel:
         """x_u for a profile the model never saw (zeros for an empty one)."""
         if len(profile) == 0:
             return np.zeros(self.item_factors.shape[1])
+        rule = self.rule or FoldIn(self.config.regularization, self.config.alpha)
         Y = self.item_factors[profile.items].astype(np.float64)
-        c = self.config.alpha * profile.ratings.astype(np.float64)
-        A = self.gram + (Y.T * (c - 1.0)) @ Y
-        A[np.diag_indices_from(A)] += self.config.regularization
-        return np.linalg.solve(A, Y.T @ c)
+        r = profile.ratings.astype(np.float64)
+        if rule.implicit:
+            c = rule.confidence_offset + rule.alpha * r
+            A, b = self.gram + (Y.T * (c - 1.0)) @ Y, Y.T @ c
+        else:
+            A, b = Y.T @ Y, Y.T @ r
+        scale = len(profile) if rule.scaled_regularization else 1
+        A[np.diag_indices_from(A)] += rule.regularization * scale
+        return np.linalg.solve(A, b)
 
     def scores(self, row: int | None, profile: Profile) -> np.ndarray:
         """x_uᵀ y_i for every movie."""

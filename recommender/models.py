@@ -32,6 +32,7 @@ from recommender.ranking import (
     standardize,
 )
 from recommender.sentiment import SentimentModel, fit_sentiment
+from recommender.spark_als import SparkALSConfig, fit_spark_als
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +52,14 @@ class ModelParams(BaseModel):
     clusters: ClusterConfig = ClusterConfig()
     weights: RankerWeights | None = None  # None: learn on the validation holdout
     seed: int = 0
+    spark: SparkALSConfig | None = None  # train the iALS component on Spark instead
+
+
+def fit_factors(matrix: RatingMatrix, params: ModelParams) -> IALSModel:
+    """The iALS component, from ``implicit`` here or from Spark's ALS where configured."""
+    if params.spark is not None:
+        return fit_spark_als(matrix, params.ials, params.spark)
+    return fit_ials(matrix, params.ials)
 
 
 @dataclass
@@ -155,7 +164,7 @@ def fit_models(
         val = _Parts(
             parts.partial,
             fit_ease(fit_part, params.ease),
-            fit_ials(fit_part, params.ials),
+            fit_factors(fit_part, params),
             val_clusters,
             sentiment,
             val_stats,
@@ -171,7 +180,7 @@ def fit_models(
     clusters = fit_clusters(matrix, blend.svd.pu, genres, params.clusters)
     bar.update()
     bar.set_postfix_str("EASE and iALS")
-    ease, ials = fit_ease(matrix, params.ease), fit_ials(matrix, params.ials)
+    ease, ials = fit_ease(matrix, params.ease), fit_factors(matrix, params)
     bar.update()
     bar.set_postfix_str("neighbours")
     neighbours = fit_user_neighbours(matrix)

@@ -217,6 +217,7 @@ DATA = Stage("data", run=_build_catalog, params=_data_params, version=2)  # 2: o
 # --- the models stage ---------------------------------------------------------------------
 
 TUNED_FILE = "tuned-params.json"
+MODELS_NAME = "models"
 
 
 def tuned_params(ctx: BuildContext) -> ModelParams:
@@ -234,13 +235,22 @@ def tuned_params(ctx: BuildContext) -> ModelParams:
     return ModelParams()
 
 
+def model_params(ctx: BuildContext) -> ModelParams:
+    """The tuned (or default) parameters, trained where the settings say; with no trainer
+    named, by the trainer that built the models there are (so serving never retrains them)."""
+    manifest = ctx.store.manifest(MODELS_NAME) or {}
+    built = manifest.get("params", {}).get("spark") if isinstance(manifest, dict) else None
+    spark = ctx.settings.spark_config(built if isinstance(built, dict) else None)
+    return tuned_params(ctx).model_copy(update={"spark": spark})
+
+
 def _models_params(ctx: BuildContext) -> dict[str, Any]:
-    return tuned_params(ctx).model_dump(mode="json")
+    return model_params(ctx).model_dump(mode="json")
 
 
 def _build_models(ctx: BuildContext) -> Models:
     catalog: Catalog = ctx.payloads["data"]
-    return fit_catalog_models(catalog, catalog.ratings, tuned_params(ctx), ctx.progress)
+    return fit_catalog_models(catalog, catalog.ratings, model_params(ctx), ctx.progress)
 
 
 MODELS = Stage(
