@@ -1,17 +1,16 @@
-"""Profiles and conversations in SQLite under ``MOVIEBOT_HOME/userdata``.
+"""Profiles and conversations: SQLite under ``MOVIEBOT_HOME/userdata``, or PostgreSQL shared by
+several app workers (``MOVIEBOT_DATABASE_URL``; see ``bot.database``).
 
 One row per session (who is viewing: a newcomer or a MovieLens user id, and the dialogue state),
-the ratings, likes and dislikes given in this product, and a bounded message history. WAL mode
-with ``synchronous=FULL`` and one transaction per write: once a write returns, it survives a
-``kill -9`` of the process (and a power cut). Rebuilding artifacts never touches this file.
+the ratings, likes and dislikes given in this product, and a bounded message history. One
+transaction per write: once a write returns, it survives a ``kill -9`` of the process (and a
+power cut). Rebuilding artifacts never touches this data.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import secrets
-import sqlite3
 import threading
 import time
 from collections.abc import Iterator
@@ -20,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from bot.database import Database, SQLiteDatabase, open_database
 from recommender.errors import MovieBotError
 
 Kind = Literal["rating", "like", "dislike"]
@@ -153,42 +153,42 @@ class Profile:
 class ProfileStore:
     """Thread-safe access to the user-data database; every write is its own transaction."""
 
-    def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.path = path
+    def __init__(self, where: Path | Database) -> None:
+        """A store in the SQLite file ``where``, or in the database given."""
+        self._db = SQLiteDatabase(where) if isinstance(where, Path) else where
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
-        self._db.execute("PRAGMA foreign_keys=ON")
-        self._db.execute("PRAGMA busy_timeout=5000")
-        self._db.executescript(_SCHEMA)
+        self._db.setup(_SCHEMA)
 
     @classmethod
-    def in_folder(cls, userdata: Path) -> ProfileStore:
-        return cls(userdata / "profiles.sqlite3")
+    def in_folder(cls, userdata: Path, url: str | None = None) -> ProfileStore:
+        """SQLite in ``userdata``, or PostgreSQL at ``url`` / ``MOVIEBOT_DATABASE_URL``."""
+        return cls(open_database(userdata, url))
+
+    @property
+    def url(self) -> str:
+        return self._db.url
+
+    def secret(self) -> str:
+        """The key behind session ids and page tokens, the same for every worker sharing this
+        store (a private file beside SQLite, a table in PostgreSQL)."""
+        with self._lock:
+            return self._db.secret()
 
     def close(self) -> None:
         with self._lock:
             self._db.close()
 
     @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+    def _write(self) -> Iterator[Database]:
+        with self._lock, self._db.writing() as db:
+            yield db
 
-    def _owner(self, db: sqlite3.Connection, session_id: str) -> str:
+    def _owner(self, db: Database, session_id: str) -> str:
         """Whose ratings a session reads and writes: its linked account's, or its own."""
         row = db.execute("SELECT account FROM links WHERE session_id = ?", (session_id,)).fetchone()
         return session_id if row is None else account_key(row[0])
 
-    def _ensure(self, db: sqlite3.Connection, session_id: str) -> None:
+    def _ensure(self, db: Database, session_id: str) -> None:
         now = time.time()
         db.execute(
             "INSERT INTO sessions (session_id, created, updated) VALUES (?, ?, ?) "
@@ -392,7 +392,7 @@ class ProfileStore:
             return self._group_in(self._db, code)
 
     @staticmethod
-    def _group_in(db: sqlite3.Connection, code: str) -> Group:
+    def _group_in(db: Database, code: str) -> Group:
         expires = db.execute("SELECT expires FROM groups WHERE code = ?", (code,)).fetchone()
         rows = db.execute(
             "SELECT session_id, name FROM group_members WHERE code = ? ORDER BY joined", (code,)
@@ -472,16 +472,3 @@ class ProfileStore:
 def account_key(account: str) -> str:
     """The store's key for a platform account's ratings (no session id has this form)."""
     return f"account:{account}"
-
-
-def userdata_secret(userdata: Path) -> str:
-    """The key behind browser tokens, API session ids and link tokens; made once, kept private."""
-    path = userdata / "web_secret"
-    if path.exists() and (secret := path.read_text().strip()):
-        return secret
-    userdata.mkdir(parents=True, exist_ok=True)
-    secret = secrets.token_urlsafe(32)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as out:
-        out.write(secret)
-    return secret

@@ -1,7 +1,9 @@
 """The web server: FastAPI at the root (REST API, /docs), the Gradio page mounted on it.
 
-``create_app`` assembles it over one chat service; ``serve`` runs it with uvicorn. The page's
-browser-state secret lives in the user-data folder so sessions survive restarts.
+``create_app`` assembles it over one chat service; ``serve`` runs it with uvicorn. The key
+behind the page's browser state and the API's session ids lives in the profile store (the
+user-data folder, or the database several workers share), so sessions survive restarts and
+any worker accepts the ids another issued.
 """
 
 from __future__ import annotations
@@ -18,7 +20,6 @@ from fastapi import FastAPI
 
 from bot import api
 from bot.limits import Backpressure, ServerLimits
-from bot.profiles import userdata_secret as page_secret
 from bot.session import ChatService
 from bot.web import CSS, WebPage
 
@@ -40,7 +41,7 @@ def create_app(service: ChatService, userdata: Path, limits: ServerLimits | None
             f"`{api.SESSION_HEADER}` on calls about a person; omit it once to get one."
         ),
     )
-    secret = page_secret(userdata)
+    secret = service.store.secret()  # shared by every worker on the same store
     api.install(app, service, secret)
     app.add_middleware(Backpressure, limits=limits or ServerLimits())
     page = WebPage(service, secret).blocks()

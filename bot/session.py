@@ -27,7 +27,7 @@ from bot.events import Event, Reply
 from bot.linking import Linked, LinkTokens
 from bot.nlu import Intent, Understander
 from bot.offline import LLM_HINT, OfflineAgent, describe_profile
-from bot.profiles import Mark, ProfileStore, userdata_secret
+from bot.profiles import Mark, ProfileStore
 from bot.tools import Toolbox, TurnLog, group_dict
 from recommender.engine import Engine
 from recommender.errors import MovieBotError
@@ -370,7 +370,7 @@ def open_service(
     settings = llm_settings or LLMSettings.from_env()
     allowed = view_as_users or os.environ.get("MOVIEBOT_VIEW_AS_USERS", "").lower() in TRUE
     store = ProfileStore.in_folder(userdata)
-    links = LinkTokens(userdata_secret(userdata), store)
+    links = LinkTokens(store.secret(), store)
     service = ChatService(engine, store, view_as_users=allowed, links=links)
     service.details = DetailsSource(Path(userdata).parent)  # MOVIEBOT_HOME/tmdb, once enriched
     if settings.enabled:

@@ -124,3 +124,32 @@ def real_env(real_build, ml_small: Path, description_files: list[Path]) -> dict[
         "MOVIEBOT_HOME": str(settings.home),
         "MOVIEBOT_INDEX_LIMIT": str(settings.index_limit),
     }
+
+
+@pytest.fixture(scope="session")
+def postgres():  # type: ignore[no-untyped-def]
+    """A real PostgreSQL server on loopback for the session (CI installs Debian's package)."""
+    from tests.postgres import PostgresServer
+
+    try:
+        server = PostgresServer().start()
+    except FileNotFoundError as err:
+        if IN_CI:
+            raise
+        pytest.skip(str(err))
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def database_url(postgres, request) -> str:  # type: ignore[no-untyped-def]
+    """A new, empty database on that server for one test."""
+    import re
+
+    import psycopg
+
+    name = "t_" + re.sub(r"[^a-z0-9]+", "_", request.node.name.lower())[:50]
+    with psycopg.connect(postgres.url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return postgres.url.rsplit("/", 1)[0] + "/" + name

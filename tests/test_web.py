@@ -352,7 +352,7 @@ def test_the_api_never_answers_500(api_schema: Any, method: str, path: str) -> N
 
 
 def test_the_page_survives_a_restart_of_the_secret(tmp_path: Path) -> None:
-    from bot.server import page_secret
+    from bot.database import file_secret as page_secret
 
     first = page_secret(tmp_path)
     assert first == page_secret(tmp_path) and len(first) >= 32
