@@ -86,6 +86,7 @@ def cmd_web(args: argparse.Namespace) -> int:
     settings = _settings(args)
     service = _serving(args, settings)
     catalog = service.engine.catalog
+    hook = _telegram_webhook(service)
 
     def ready() -> None:
         print(
@@ -94,6 +95,7 @@ def cmd_web(args: argparse.Namespace) -> int:
             f"replies from {service.backend}.\n"
             f"  Web page: http://{args.host}:{args.port}/   "
             f"API docs: http://{args.host}:{args.port}/docs"
+            + (f"\n  Telegram: webhook at {hook}" if hook else "")
             + (
                 ""
                 if service.engine.has_index
@@ -105,6 +107,24 @@ def cmd_web(args: argparse.Namespace) -> int:
 
     serve(service, settings.userdata_dir, args.host, args.port, args.share, ready, limits)
     return 0
+
+
+def _telegram_webhook(service: Any) -> str | None:
+    """With TELEGRAM_BOT_TOKEN and MOVIEBOT_TELEGRAM_WEBHOOK set, the web app answers Telegram
+    too: register the webhook (every worker does; it is the same one) and say where."""
+    from bot.telegram_webhook import WebhookConfig, register
+
+    config = WebhookConfig.from_env()
+    if config is None:
+        return None
+    try:
+        register(config, service.store.secret())
+    except Exception as err:  # Telegram unreachable: the page and the API still serve
+        print(
+            f"warning: could not register the Telegram webhook {config.url}: {err}", file=sys.stderr
+        )
+        return None
+    return config.url
 
 
 def _check_port(host: str, port: int) -> None:

@@ -74,6 +74,11 @@ CREATE TABLE IF NOT EXISTS group_members (
     joined REAL NOT NULL,
     PRIMARY KEY (code, session_id)
 );
+CREATE TABLE IF NOT EXISTS pending (
+    session_id TEXT PRIMARY KEY REFERENCES sessions(session_id) ON DELETE CASCADE,
+    step TEXT NOT NULL,           -- what the next message answers (Telegram's onboarding)
+    at REAL NOT NULL
+);
 CREATE TABLE IF NOT EXISTS link_tokens (
     nonce TEXT PRIMARY KEY,
     account TEXT NOT NULL,
@@ -316,6 +321,31 @@ class ProfileStore:
         """
         with self._write() as db:
             db.execute("DELETE FROM sessions WHERE session_id = ?", (session_id,))
+
+    def expect(self, session_id: str, step: str) -> None:
+        """Remember that this session's next message answers ``step`` (any worker sees it)."""
+        with self._write() as db:
+            self._ensure(db, session_id)
+            db.execute(
+                "INSERT INTO pending (session_id, step, at) VALUES (?, ?, ?) "
+                "ON CONFLICT(session_id) DO UPDATE SET step = excluded.step, at = excluded.at",
+                (session_id, step, time.time()),
+            )
+
+    def take_expected(self, session_id: str) -> str | None:
+        """The step this session's message answers, if one was waiting (it waits no more).
+        Read first, so the usual message, with nothing waiting, writes nothing."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT step FROM pending WHERE session_id = ?", (session_id,)
+            ).fetchone()
+        if row is None:
+            return None
+        with self._write() as db:
+            taken = db.execute(
+                "DELETE FROM pending WHERE session_id = ? AND step = ?", (session_id, row[0])
+            ).rowcount
+        return str(row[0]) if taken else None  # another worker took it first: not twice
 
     # --- group nights -------------------------------------------------------------------------
 

@@ -18,9 +18,10 @@ from typing import Any
 import gradio as gr
 from fastapi import FastAPI
 
-from bot import api
+from bot import api, telegram_webhook
 from bot.limits import Backpressure, ServerLimits
 from bot.session import ChatService
+from bot.telegram_webhook import WebhookConfig
 from bot.web import CSS, WebPage
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,8 @@ def create_app(service: ChatService, userdata: Path, limits: ServerLimits | None
     )
     secret = service.store.secret()  # shared by every worker on the same store
     api.install(app, service, secret)
+    if (hook := WebhookConfig.from_env()) is not None:
+        telegram_webhook.install(app, service, hook, secret)
     app.add_middleware(Backpressure, limits=limits or ServerLimits())
     page = WebPage(service, secret).blocks()
     page.queue(default_concurrency_limit=QUEUE_LIMIT)

@@ -38,7 +38,6 @@ from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
-    ConversationHandler,
     MessageHandler,
     filters,
 )
@@ -55,7 +54,7 @@ log = logging.getLogger(__name__)
 DEFAULT_API = "https://api.telegram.org"
 MAX_CHARS = 4096
 MAX_PICKS = 5
-ONBOARDING = 0
+ONBOARDING = "onboarding"  # the step after /start: the next text names loved films
 BUTTON_ACTIONS = {"l", "n", "s1", "s2", "s3", "s4", "s5"}  # 👍, 👎, 1-5⭐
 MARK_ACTIONS: dict[str, Mark] = {"w": "watchlist", "v": "seen"}  # + Watchlist, Seen it
 RETRIES = 3
@@ -111,24 +110,26 @@ class TelegramBot:
 
     # --- onboarding -------------------------------------------------------------------------
 
-    async def start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    async def start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/start: greet and ask for a few loved films (a deep link's token links the chat)."""
         if context.args:  # https://t.me/<bot>?start=TOKEN from the platform's account page
             await self.link(update, context)
+        session = session_of(update.effective_chat.id)
+        # The step waits in the shared store, so any worker behind a webhook takes the answer.
+        await asyncio.to_thread(self.service.store.expect, session, ONBOARDING)
         await _reply(update.effective_message, WELCOME)
-        return ONBOARDING
 
-    async def onboard(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    async def onboard(self, update: Update) -> None:
         """The answer to the welcome: like the films named, or search by the description."""
         message = update.effective_message
         reply = await self._work(update, self._first_picks, update.effective_chat.id, message.text)
         await self._send_reply(message, reply)
-        return ConversationHandler.END
 
-    async def skip(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    async def skip(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/skip during onboarding: popular picks right away."""
+        session = session_of(update.effective_chat.id)
+        await asyncio.to_thread(self.service.store.take_expected, session)
         await self._answer(update, "recommend me something")
-        return ConversationHandler.END
 
     def _first_picks(self, chat_id: int, text: str) -> Reply:
         session = session_of(chat_id)
@@ -214,7 +215,11 @@ class TelegramBot:
     # --- conversation -----------------------------------------------------------------------
 
     async def text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Free text: one turn of the agent."""
+        """Free text: the answer to the welcome, or one turn of the agent."""
+        session = session_of(update.effective_chat.id)
+        if await asyncio.to_thread(self.service.store.take_expected, session) == ONBOARDING:
+            await self.onboard(update)
+            return
         await self._answer(update, update.effective_message.text or "")
 
     async def not_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -337,18 +342,8 @@ class TelegramBot:
             root = api_base.rstrip("/")
             builder = builder.base_url(f"{root}/bot").base_file_url(f"{root}/file/bot")
         app = builder.post_init(_register_commands).build()
-        app.add_handler(
-            ConversationHandler(
-                entry_points=[CommandHandler("start", self.start)],
-                states={
-                    ONBOARDING: [MessageHandler(filters.TEXT & ~filters.COMMAND, self.onboard)]
-                },
-                fallbacks=[CommandHandler("skip", self.skip)],
-                per_chat=True,
-                per_user=False,
-                allow_reentry=True,
-            )
-        )
+        app.add_handler(CommandHandler("start", self.start))
+        app.add_handler(CommandHandler("skip", self.skip))
         for name, handler in [
             ("help", self.help),
             ("recommend", self.recommend),

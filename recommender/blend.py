@@ -30,6 +30,9 @@ class BlendConfig(BaseModel):
     knn: ItemKNNConfig = ItemKNNConfig()
     holdout: float = Field(0.1, gt=0, lt=0.5)
     seed: int = 0
+    # The weights (and the ranker's, downstream) are learned on users drawn up to this many
+    # ratings: a few million pin them down, and the fits for them stay bounded at 25M.
+    validation_ratings: int = Field(3_000_000, ge=1000)
 
 
 @dataclass
@@ -87,8 +90,10 @@ def fit_blend(matrix: RatingMatrix, config: BlendConfig, scale: tuple[float, flo
 def fit_blend_parts(
     matrix: RatingMatrix, config: BlendConfig, scale: tuple[float, float]
 ) -> BlendParts:
-    """The full fit, keeping the validation split and partial models for other uses."""
-    fit_part, holdout = split_ratings(matrix, config.holdout, config.seed)
+    """The full fit, keeping the validation split and partial models for other uses (over
+    the users drawn for validation: everyone, unless the data has millions of ratings)."""
+    sample = matrix.sample_users(config.validation_ratings, config.seed)
+    fit_part, holdout = split_ratings(sample, config.holdout, config.seed)
     partial = BlendModel(
         fit_svd(fit_part, config.svd, scale),
         fit_item_knn(fit_part, config.knn, scale),

@@ -20,6 +20,7 @@ than by everyone (lift) and well rated inside the cluster, not merely popular.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -42,6 +43,7 @@ class ClusterConfig(BaseModel):
     seed: int = 0
     silhouette_sample: int = Field(5000, ge=100)
     signature_size: int = Field(5, ge=1)
+    minibatch_above: int = Field(20_000, ge=100)  # users: k-means by mini-batches beyond this
 
 
 @dataclass(frozen=True)
@@ -121,11 +123,21 @@ def genre_matrix(genres_per_item: list[list[str]]) -> tuple[list[str], sp.csr_ma
     return names, matrix
 
 
+def _kmeans(k: int, n: int, config: ClusterConfig) -> Any:
+    from sklearn.cluster import KMeans, MiniBatchKMeans
+
+    if n > config.minibatch_above:
+        return MiniBatchKMeans(n_clusters=k, n_init=3, batch_size=4096, random_state=config.seed)
+    return KMeans(n_clusters=k, n_init=4, random_state=config.seed)
+
+
 def fit_clusters(
     matrix: RatingMatrix, pu: np.ndarray, genres_per_item: list[list[str]], config: ClusterConfig
 ) -> ClusterModel:
-    """Features for every user, k chosen by elbow and silhouette, clusters described."""
-    from sklearn.cluster import KMeans
+    """Features for every user, k chosen by elbow and silhouette, clusters described.
+
+    Beyond ``minibatch_above`` users, k-means runs on mini-batches (Sculley 2010): each step
+    moves the centres toward a random batch's members, so time and memory stay bounded."""
     from sklearn.metrics import silhouette_score
 
     names, G = genre_matrix(genres_per_item)
@@ -141,7 +153,7 @@ def fit_clusters(
     inertia, silhouette, fits = {}, {}, {}
     ks = range(config.k_min, min(config.k_max, matrix.n_users - 1) + 1)
     for k in ks:
-        km = KMeans(n_clusters=k, n_init=4, random_state=config.seed).fit(X)
+        km = _kmeans(k, len(X), config).fit(X)
         fits[k] = km
         inertia[k] = float(km.inertia_)
         silhouette[k] = float(
@@ -156,6 +168,8 @@ def fit_clusters(
         k = choose_k(inertia, silhouette)
         km = fits[k]
     else:  # too few users to compare clusterings: everyone is one group
+        from sklearn.cluster import KMeans
+
         km = KMeans(n_clusters=1, n_init=1, random_state=config.seed).fit(X)
         k = 1
     labels = km.labels_.astype(np.int64)

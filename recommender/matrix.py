@@ -95,6 +95,22 @@ class RatingMatrix:
             self.csr.data[start:end].astype(np.float64),
         )
 
+    def sample_users(self, max_ratings: int, seed: int) -> RatingMatrix:
+        """Users drawn at random until about ``max_ratings`` ratings, the others' rows left
+        empty (same shape, so columns and rows still line up); the matrix itself when it
+        holds no more than that."""
+        if self.csr.nnz <= max_ratings:
+            return self
+        order = np.random.default_rng(seed).permutation(self.n_users)
+        counts = np.diff(self.csr.indptr)[order]
+        chosen = order[: int(np.searchsorted(np.cumsum(counts), max_ratings)) + 1]
+        keep = np.zeros(self.n_users)
+        keep[chosen] = 1.0
+        csr = sp.csr_matrix(sp.diags(keep) @ self.csr, dtype=np.float32)
+        csr.eliminate_zeros()
+        csr.sort_indices()
+        return RatingMatrix(self.user_ids, self.item_ids, csr)
+
     def triples(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(rows, cols, ratings) of every stored rating."""
         coo = self.csr.tocoo()

@@ -58,7 +58,7 @@ class SparkALSConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     mode: SparkMode = SparkMode.IMPLICIT
-    # Spark scales λ by each user's (item's) rating count; 0.2 was best of 0.02-1 with α 1
+    # Spark scales λ by each user's (item's) rating count; 0.2 was best of 0.02-1 with alpha 1
     # and 3 on ml-latest-small's ranking holdout (NDCG@10 0.285; 0.1: 0.279, 0.5: 0.278)
     regularization: float = Field(0.2, gt=0)
     alpha: float = Field(1.0, gt=0)
