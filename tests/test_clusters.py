@@ -46,3 +46,37 @@ def test_a_known_user_is_assigned_to_their_own_cluster(
         for r in range(small_matrix.n_users)
     ]
     assert np.mean(agree) > 0.9
+
+
+def test_mini_batch_k_means_takes_over_for_many_users(small_matrix: RatingMatrix, ml_small) -> None:  # type: ignore[no-untyped-def]
+    svd = fit_svd(small_matrix, SVDConfig(n_factors=20, n_epochs=20), (0.5, 5.0))
+    full = fit_clusters(small_matrix, svd.pu, _genres(ml_small), ClusterConfig(k_min=3, k_max=5))
+    batched = fit_clusters(
+        small_matrix,
+        svd.pu,
+        _genres(ml_small),
+        ClusterConfig(k_min=3, k_max=5, minibatch_above=100),  # 120 users: mini-batches
+    )
+    assert sum(c.size for c in batched.clusters) == small_matrix.n_users
+    assert all(c.name for c in batched.clusters)
+    agree = [
+        batched.assign(small_matrix.profile(r), svd.pu[r]) == batched.labels[r]
+        for r in range(small_matrix.n_users)
+    ]
+    assert np.mean(agree) > 0.9
+    # close to the full k-means: within 10% of its inertia at the same k
+    for k, inertia in batched.curves["inertia"].items():
+        assert inertia < 1.1 * full.curves["inertia"][k]
+
+
+def test_sampling_users_keeps_the_shape_and_bounds_the_ratings(small_matrix: RatingMatrix) -> None:
+    assert small_matrix.sample_users(10**9, seed=0) is small_matrix
+    half = small_matrix.csr.nnz // 2
+    sample = small_matrix.sample_users(half, seed=0)
+    assert sample.csr.shape == small_matrix.csr.shape
+    assert half <= sample.csr.nnz < half + np.diff(small_matrix.csr.indptr).max()
+    kept = np.flatnonzero(np.diff(sample.csr.indptr))
+    for row in kept[:20]:  # a drawn user keeps every rating, the others none
+        np.testing.assert_array_equal(sample.profile(row).items, small_matrix.profile(row).items)
+    again = small_matrix.sample_users(half, seed=0)
+    assert (again.csr != sample.csr).nnz == 0
