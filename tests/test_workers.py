@@ -1,15 +1,18 @@
-"""Two app workers on one PostgreSQL store and one Chroma server share everything: sessions,
-ratings, the description index and Telegram's webhook; a rating acknowledged by a worker
-survives that worker's ``kill -9``."""
+"""Two app workers on one PostgreSQL store and one Chroma server, as deploy/run-local.sh starts
+them, share everything: sessions, ratings, the description index and Telegram's webhook; a
+rating acknowledged by a worker survives that worker's ``kill -9``."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -18,94 +21,93 @@ import pytest
 
 from bot.api import SESSION_HEADER
 from bot.telegram_webhook import SECRET_HEADER, secret_token
-from tests.app_server import AppServer, free_port, linked_home
+from tests.app_server import ROOT, free_port, linked_home
 from tests.fake_telegram import FakeTelegram
-from tests.test_cli import run
 
 pytestmark = pytest.mark.slow
 
 HOOK = "/telegram/hook"
 
 
-class ChromaServer:
-    """``chroma run`` on a free loopback port over a throwaway folder."""
+@dataclass
+class Worker:
+    """One ``python app.py web`` that deploy/run-local.sh started."""
 
-    def __init__(self, path: Path) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        chroma = Path(sys.executable).with_name("chroma")
-        self.proc = subprocess.Popen(
-            [
-                str(chroma),
-                "run",
-                "--path",
-                str(path),
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
-        )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{self.url}/api/v2/heartbeat", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                time.sleep(0.3)
-        self.stop()
-        raise RuntimeError("chroma run did not answer")
+    number: int
+    port: int
+    state: Path
+    env: dict[str, str]
 
-    def stop(self) -> None:
-        self.proc.terminate()
-        self.proc.wait(timeout=30)
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def pid(self) -> int:
+        return int((self.state / "pids" / f"worker-{self.number}").read_text())
+
+    def restart(self) -> None:
+        local("worker", str(self.number), env=self.env)
 
 
-@pytest.fixture
+def local(*args: str, env: dict[str, str]) -> None:
+    done = subprocess.run(
+        [str(ROOT / "deploy" / "run-local.sh"), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+@pytest.fixture(scope="module")
 def cluster(
-    real_env, real_build, database_url, tmp_path
-) -> Iterator[tuple[AppServer, AppServer, FakeTelegram, str]]:  # type: ignore[no-untyped-def]
-    """Worker A and worker B (one home of built models, the index in a Chroma server, the
-    profiles in PostgreSQL) and the fake Telegram they answer through."""
-    chroma = ChromaServer(tmp_path / "chroma")
-    home = linked_home(real_build[0].settings.artifacts_dir, tmp_path / "home", skip=("index",))
-    env = {
-        **real_env,
-        "MOVIEBOT_HOME": str(home),
-        "MOVIEBOT_DATABASE_URL": database_url,
-        "MOVIEBOT_CHROMA_URL": chroma.url,
-        "MOVIEBOT_INDEX_LIMIT": "400",
-    }
-    built = run("build", "--only", "index", env=env, timeout=900)  # into the Chroma server
-    assert built.returncode == 0, built.stderr
+    real_env, real_build, tmp_path_factory
+) -> Iterator[tuple[Worker, Worker, FakeTelegram, str]]:  # type: ignore[no-untyped-def]
+    """deploy/run-local.sh's PostgreSQL, Chroma server and two workers over one home of built
+    models, answering Telegram through a fake Bot API."""
+    home = linked_home(
+        real_build[0].settings.artifacts_dir,
+        tmp_path_factory.mktemp("workers") / "home",
+        skip=("index",),
+    )
+    state = Path(tempfile.mkdtemp(prefix="moviebot-cluster-"))
+    state.chmod(0o755)  # PostgreSQL runs as its own user under root
+    ports = [free_port() for _ in range(4)]
     with FakeTelegram() as fake:
-        env |= {
+        env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith(("MOVIEBOT_", "OPENAI_"))},
+            **real_env,
+            "MOVIEBOT_HOME": str(home),
+            "MOVIEBOT_INDEX_LIMIT": "400",
+            "MOVIEBOT_CLUSTER": str(state),
+            "PG_PORT": str(ports[0]),
+            "CHROMA_PORT": str(ports[1]),
+            "WORKER_PORTS": f"{ports[2]} {ports[3]}",
+            "PYTHON": sys.executable,
             "TELEGRAM_BOT_TOKEN": "123456:TEST-TOKEN",
             "TELEGRAM_API_BASE": fake.root,
             "MOVIEBOT_TELEGRAM_WEBHOOK": f"https://bot.example.org{HOOK}",
         }
-        a = AppServer(env, home, log=tmp_path / "a.log").start()
-        b = AppServer(env, home, log=tmp_path / "b.log").start()
         try:
-            yield a, b, fake, database_url
+            local("start", "2", env=env)
+            a, b = (Worker(i, ports[1 + i], state, env) for i in (1, 2))
+            yield a, b, fake, f"postgresql://moviebot@127.0.0.1:{ports[0]}/moviebot"
         finally:
-            a.stop()
-            b.stop()
-            chroma.stop()
-    for log in ("a.log", "b.log"):
-        assert "Traceback" not in (tmp_path / log).read_text()
+            local("stop", env=env)
+    for i in (1, 2):
+        assert "Traceback" not in (state / "logs" / f"worker-{i}.log").read_text()
+    shutil.rmtree(state, ignore_errors=True)
 
 
-def _session(server: AppServer) -> str:
+def _session(server: Worker) -> str:
     reply = httpx.post(f"{server.url}/api/chat", json={"message": "hi"}, timeout=120)
     reply.raise_for_status()
     return str(reply.json()["session_id"])
 
 
-def _rate(server: AppServer, sid: str, movie: str, stars: float) -> httpx.Response:
+def _rate(server: Worker, sid: str, movie: str, stars: float) -> httpx.Response:
     return httpx.post(
         f"{server.url}/api/rate",
         json={"movie": movie, "stars": stars},
@@ -114,7 +116,7 @@ def _rate(server: AppServer, sid: str, movie: str, stars: float) -> httpx.Respon
     )
 
 
-def _titles(server: AppServer, sid: str) -> list[str]:
+def _titles(server: Worker, sid: str) -> list[str]:
     profile = httpx.get(f"{server.url}/api/profile", headers={SESSION_HEADER: sid}, timeout=60)
     profile.raise_for_status()
     return [r["movie"]["title"] for r in profile.json()["ratings"]]
@@ -137,11 +139,9 @@ def test_an_acknowledged_rating_survives_kill_9(cluster) -> None:  # type: ignor
     a, b, _, _ = cluster
     sid = _session(b)
     assert _rate(b, sid, "Heat", 4.5).status_code == 200
-    assert b.proc is not None
-    os.kill(b.proc.pid, signal.SIGKILL)  # right after the acknowledgement
-    b.proc.wait()
+    os.kill(b.pid, signal.SIGKILL)  # right after the acknowledgement
     assert "Heat" in _titles(a, sid)
-    b.start(keep_port=True)
+    b.restart()
     assert "Heat" in _titles(b, sid)
 
 
