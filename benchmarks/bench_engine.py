@@ -14,6 +14,7 @@ import argparse
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -32,6 +33,7 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=200)
     parser.add_argument("--data-dir", type=Path, default=SHARED / "ml-latest-small")
     parser.add_argument("--no-index", action="store_true", help="data and models only")
+    parser.add_argument("--save", metavar="NAME", help="write benchmarks/results/NAME.json")
     args = parser.parse_args()
     home = args.home or Path(tempfile.mkdtemp(prefix="moviebot-bench-"))
     descriptions = DESCRIPTIONS if args.data_dir == SHARED / "ml-latest-small" else []
@@ -41,13 +43,15 @@ def main() -> None:
     for stage in summary.stages:
         print(f"stage {stage.name:<8} {stage.status:<11} {stage.seconds:8.2f} s")
     engine = Engine.from_context(ctx)
-    print(f"loaded (build or load, then the engine) in {time.perf_counter() - started:.1f} s")
+    loaded = time.perf_counter() - started
+    print(f"loaded (build or load, then the engine) in {loaded:.1f} s")
+    lines: list[str] = []
     models = engine.models
     rng = np.random.default_rng(0)
     users = rng.choice(models.matrix.user_ids, args.n)
     it = iter(np.resize(users, args.n * 2))
     engine.recommend(Taste(user_id=int(users[0])))  # warm caches (transposed kNN matrix)
-    print(
+    lines.append(
         describe(
             "top-10 known user (with reasons)",
             timings(lambda: engine.recommend(Taste(user_id=int(next(it)))), args.n),
@@ -60,19 +64,53 @@ def main() -> None:
         taste = Taste(ratings={int(m): 4.5 for m in top})
     cols = models.matrix.item_cols(np.array(list(taste.ratings)))
     profile = Profile.from_pairs(dict(zip(cols.tolist(), taste.ratings.values(), strict=True)))
-    print(
+    lines.append(
         describe(
             "fold-in of a 5-title profile",
             timings(lambda: models.blend.svd.fold_in(profile), args.n),
         )
     )
-    print(
+    lines.append(
         describe(
             "top-10 from 5 titles (with reasons)", timings(lambda: engine.recommend(taste), args.n)
         )
     )
     some = 2571 if 2571 in set(models.matrix.item_ids.tolist()) else int(models.matrix.item_ids[0])
-    print(describe("predict one title", timings(lambda: engine.predict(taste, some), args.n)))
+    lines.append(
+        describe("predict one title", timings(lambda: engine.predict(taste, some), args.n))
+    )
+    print("\n".join(lines))
+    if args.save:
+        save(args.save, summary, loaded, lines)
+
+
+def save(name: str, summary: Any, loaded: float, lines: list[str]) -> None:
+    """The figures as JSON beside the command, machine and date."""
+    import json
+    import os
+    import platform
+    import subprocess
+    import sys
+    from datetime import date
+
+    root = Path(__file__).resolve().parent.parent
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True
+    ).stdout.strip()
+    result = {
+        "benchmark": "engine latency once loaded",
+        "command": "python -m benchmarks.bench_engine " + " ".join(sys.argv[1:]),
+        "commit": commit,
+        "date": date.today().isoformat(),
+        "machine": f"{os.cpu_count()} cores, {platform.machine()}, "
+        f"Python {platform.python_version()}",
+        "dataset": summary.catalog.dataset,
+        "ratings": len(summary.catalog.ratings),
+        "load_seconds": round(loaded, 1),
+        "latency": lines,
+    }
+    out = root / "benchmarks" / "results" / f"{name}.json"
+    out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
 
 
 if __name__ == "__main__":
