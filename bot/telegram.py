@@ -102,6 +102,12 @@ def session_of(chat_id: int) -> str:
     return f"telegram:{chat_id}"
 
 
+def _session(update: Update) -> str:
+    chat = update.effective_chat
+    assert chat is not None  # the handlers here take messages and commands, all in a chat
+    return session_of(chat.id)
+
+
 class TelegramBot:
     """Handlers bound to one chat service; ``application()`` wires them."""
 
@@ -114,7 +120,7 @@ class TelegramBot:
         """/start: greet and ask for a few loved films (a deep link's token links the chat)."""
         if context.args:  # https://t.me/<bot>?start=TOKEN from the platform's account page
             await self.link(update, context)
-        session = session_of(update.effective_chat.id)
+        session = _session(update)
         # The step waits in the shared store, so any worker behind a webhook takes the answer.
         await asyncio.to_thread(self.service.store.expect, session, ONBOARDING)
         await _reply(update.effective_message, WELCOME)
@@ -127,7 +133,7 @@ class TelegramBot:
 
     async def skip(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/skip during onboarding: popular picks right away."""
-        session = session_of(update.effective_chat.id)
+        session = _session(update)
         await asyncio.to_thread(self.service.store.take_expected, session)
         await self._answer(update, "recommend me something")
 
@@ -216,7 +222,7 @@ class TelegramBot:
 
     async def text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Free text: the answer to the welcome, or one turn of the agent."""
-        session = session_of(update.effective_chat.id)
+        session = _session(update)
         if await asyncio.to_thread(self.service.store.take_expected, session) == ONBOARDING:
             await self.onboard(update)
             return
