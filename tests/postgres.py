@@ -17,7 +17,8 @@ from tests.app_server import free_port
 USER = "moviebot"
 
 
-def _binaries() -> Path | None:
+def binaries() -> Path | None:
+    """Where initdb and pg_ctl are, if PostgreSQL is installed."""
     found = shutil.which("initdb")
     if found:
         return Path(found).resolve().parent
@@ -29,10 +30,10 @@ class PostgresServer:
     """``start()`` it, connect with ``url``, ``stop()`` it (its folder goes too)."""
 
     def __init__(self) -> None:
-        binaries = _binaries()
-        if binaries is None:
+        found = binaries()
+        if found is None:
             raise FileNotFoundError("PostgreSQL is not installed (apt-get install postgresql)")
-        self.bin = binaries
+        self.bin = found
         self.root = Path(tempfile.mkdtemp(prefix="moviebot-pg-"))
         self.port = free_port()
         self._as: list[str] = []

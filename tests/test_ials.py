@@ -4,6 +4,7 @@ the fold-in is the ALS user step of that trainer, exactly, and the factors rank 
 from __future__ import annotations
 
 import pickle
+import shutil
 from typing import Any
 
 import numpy as np
@@ -12,6 +13,7 @@ import pytest
 from recommender.ials import IALSConfig, IALSModel, fit_ials
 from recommender.matrix import Profile, RatingMatrix
 from recommender.metrics import top_k
+from tests.conftest import IN_CI
 
 FAST = IALSConfig(factors=16, iterations=8)
 
@@ -99,7 +101,14 @@ class TestImplicitLibrary(FactorContract):
         return fit_ials(matrix, FAST)
 
 
+needs_java = pytest.mark.skipif(
+    shutil.which("java") is None and not IN_CI,
+    reason="Spark needs Java 17 (apt-get install openjdk-17-jre-headless)",
+)
+
+
 @pytest.mark.slow
+@needs_java
 class TestSparkImplicit(FactorContract):
     """Spark's ALS in local mode (Java 17 and pyspark, as CI has them)."""
 
@@ -110,6 +119,7 @@ class TestSparkImplicit(FactorContract):
 
 
 @pytest.mark.slow
+@needs_java
 class TestSparkExplicit(FactorContract):
     implicit = False
 

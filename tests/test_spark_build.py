@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import json
 import pickle
+import shutil
 
 import pytest
 
 from tests.app_server import linked_home
+from tests.conftest import IN_CI
 from tests.test_cli import run
 
-pytestmark = pytest.mark.slow
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(shutil.which("java") is None and not IN_CI, reason="Spark needs Java 17"),
+]
 
 
 def _stage(summary: dict[str, object], name: str) -> dict[str, object]:

@@ -22,7 +22,9 @@ import pytest
 from bot.api import SESSION_HEADER
 from bot.telegram_webhook import SECRET_HEADER, secret_token
 from tests.app_server import ROOT, free_port, linked_home
+from tests.conftest import IN_CI
 from tests.fake_telegram import FakeTelegram
+from tests.postgres import binaries as pg_binaries
 
 pytestmark = pytest.mark.slow
 
@@ -67,6 +69,8 @@ def cluster(
 ) -> Iterator[tuple[Worker, Worker, FakeTelegram, str]]:  # type: ignore[no-untyped-def]
     """deploy/run-local.sh's PostgreSQL, Chroma server and two workers over one home of built
     models, answering Telegram through a fake Bot API."""
+    if pg_binaries() is None and not IN_CI:
+        pytest.skip("PostgreSQL is not installed (apt-get install postgresql)")
     home = linked_home(
         real_build[0].settings.artifacts_dir,
         tmp_path_factory.mktemp("workers") / "home",
