@@ -47,8 +47,9 @@ def limit_numeric_threads(threads: int) -> None:
     for name in THREAD_VARIABLES:
         os.environ[name] = str(threads)
     threadpool_limits(limits=threads)  # lasts for the process, not only inside a with-block
-    if "torch" in sys.modules:
-        sys.modules["torch"].set_num_threads(threads)
+    set_threads = getattr(sys.modules.get("torch"), "set_num_threads", None)
+    if set_threads is not None:
+        set_threads(threads)
 
 
 def numeric_threads() -> int:
@@ -56,8 +57,11 @@ def numeric_threads() -> int:
     from threadpoolctl import threadpool_info
 
     counts = [int(pool["num_threads"]) for pool in threadpool_info()]
-    if "torch" in sys.modules:
-        counts.append(int(sys.modules["torch"].get_num_threads()))
+    # While another thread is still importing torch (the index build loads the embedder),
+    # sys.modules holds it half made, without get_num_threads yet.
+    get = getattr(sys.modules.get("torch"), "get_num_threads", None)
+    if get is not None:
+        counts.append(int(get()))
     return max(counts, default=1)
 
 
