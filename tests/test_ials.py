@@ -27,8 +27,9 @@ class FactorContract:
         raise NotImplementedError
 
     @pytest.fixture(scope="class")
-    def model(self, small_matrix: RatingMatrix) -> IALSModel:
-        return self.fit(small_matrix)
+    @classmethod
+    def model(cls, small_matrix: RatingMatrix) -> IALSModel:
+        return cls().fit(small_matrix)
 
     def test_folding_in_a_training_user_gives_back_their_factors(
         self, model: IALSModel, small_matrix: RatingMatrix
