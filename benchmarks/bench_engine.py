@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks.common import DESCRIPTIONS, SHARED, describe, timings
+from benchmarks.common import DESCRIPTIONS, ROOT, SHARED, describe, timings, write_result
 from recommender.config import Settings
 from recommender.engine import Engine, Taste, build
 from recommender.errors import MovieBotError
@@ -86,31 +86,15 @@ def main() -> None:
 
 def save(name: str, summary: Any, loaded: float, lines: list[str]) -> None:
     """The figures as JSON beside the command, machine and date."""
-    import json
-    import os
-    import platform
-    import subprocess
-    import sys
-    from datetime import date
-
-    root = Path(__file__).resolve().parent.parent
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True
-    ).stdout.strip()
-    result = {
-        "benchmark": "engine latency once loaded",
-        "command": "python -m benchmarks.bench_engine " + " ".join(sys.argv[1:]),
-        "commit": commit,
-        "date": date.today().isoformat(),
-        "machine": f"{os.cpu_count()} cores, {platform.machine()}, "
-        f"Python {platform.python_version()}",
-        "dataset": summary.catalog.dataset,
-        "ratings": len(summary.catalog.ratings),
-        "load_seconds": round(loaded, 1),
-        "latency": lines,
-    }
-    out = root / "benchmarks" / "results" / f"{name}.json"
-    out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+    write_result(
+        ROOT / "benchmarks" / "results" / f"{name}.json",
+        "engine latency once loaded",
+        "bench_engine",
+        dataset=summary.catalog.dataset,
+        ratings=len(summary.catalog.ratings),
+        load_seconds=round(loaded, 1),
+        latency=lines,
+    )
 
 
 if __name__ == "__main__":

@@ -15,14 +15,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import shutil
 import subprocess
 import sys
 import time
-from datetime import date
 from pathlib import Path
 from typing import Any
+
+from benchmarks.common import write_result
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
@@ -97,18 +97,12 @@ def main() -> None:
     rows = sorted(
         [r for r in earlier if r["ratings"] not in measured] + rows, key=lambda r: r["ratings"]
     )  # sizes measured in separate runs stay in one table
-    result = {
-        "benchmark": f"build --only {args.stages} on synthetic ml-25m-shaped data",
-        "command": "python -m benchmarks.bench_scale " + " ".join(sys.argv[1:]),
-        "commit": subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
-        ).stdout.strip(),
-        "date": date.today().isoformat(),
-        "machine": f"{os.cpu_count()} cores, {platform.machine()}, "
-        f"Python {platform.python_version()}",
-        "rows": rows,
-    }
-    path.write_text(json.dumps(result, indent=2) + "\n")
+    write_result(
+        path,
+        f"build --only {args.stages} on synthetic ml-25m-shaped data",
+        "bench_scale",
+        rows=rows,
+    )
 
 
 if __name__ == "__main__":

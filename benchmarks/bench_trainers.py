@@ -15,17 +15,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
-import subprocess
-import sys
 import time
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from benchmarks.common import write_result
 from recommender.ials import IALSConfig, IALSModel, fit_ials
 from recommender.matrix import RatingMatrix
 from recommender.movielens import dataset_label, load_movielens
@@ -111,21 +107,13 @@ def save(rows: list[dict[str, Any]]) -> None:
     earlier = json.loads(RESULTS.read_text())["rows"] if RESULTS.exists() else []
     keys = {(r["dataset"], r["trainer"]) for r in rows}
     merged = [r for r in earlier if (r["dataset"], r["trainer"]) not in keys] + rows
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
-    ).stdout.strip()
-    result = {
-        "benchmark": "the iALS component from implicit and from Spark's ALS (implicit mode)",
-        "command": "python -m benchmarks.bench_trainers " + " ".join(sys.argv[1:]),
-        "commit": commit,
-        "date": date.today().isoformat(),
-        "machine": f"{os.cpu_count()} cores, {platform.machine()}, "
-        f"Python {platform.python_version()}",
-        "protocol": "per-user 20% holdout (seed 0), relevant = held-out 4+, defaults of the build",
-        "rows": sorted(merged, key=lambda r: (r["ratings"], r["trainer"])),
-    }
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(result, indent=2) + "\n")
+    write_result(
+        RESULTS,
+        "the iALS component from implicit and from Spark's ALS (implicit mode)",
+        "bench_trainers",
+        protocol="per-user 20% holdout (seed 0), relevant = held-out 4+, defaults of the build",
+        rows=sorted(merged, key=lambda r: (r["ratings"], r["trainer"])),
+    )
 
 
 if __name__ == "__main__":

@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import random
 import shutil
 import signal
@@ -32,11 +31,12 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 import httpx
+
+from benchmarks.common import write_result
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results" / "workers.json"
@@ -210,24 +210,8 @@ def main() -> None:
 
 
 def save(result: dict[str, Any]) -> None:
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
-    ).stdout.strip()
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(
-        json.dumps(
-            {
-                "benchmark": "two app workers on PostgreSQL and a Chroma server",
-                "command": "python -m benchmarks.bench_workers " + " ".join(sys.argv[1:]),
-                "commit": commit,
-                "date": date.today().isoformat(),
-                "machine": f"{os.cpu_count()} cores, {platform.machine()}, "
-                f"Python {platform.python_version()}",
-                **result,
-            },
-            indent=2,
-        )
-        + "\n"
+    write_result(
+        RESULTS, "two app workers on PostgreSQL and a Chroma server", "bench_workers", **result
     )
 
 
