@@ -281,6 +281,9 @@ _YEAR_BEFORE_RE = re.compile(r"\b(?P<year>(?:19|20)\d{2})(?:'s|’s)?\s+$")  # "
 _PREDICATE_RE = re.compile(
     r"\s+(?:is|was|were|made|has|had|really|just|totally|deserves|gets|earns)\b", re.I
 )
+_OCCASION_AFTER_RE = re.compile(
+    r"\s+(?:tonight|today|tomorrow|this (?:weekend|evening|friday|saturday|sunday))\b", re.I
+)
 _SMALL_WORDS = frozenset({"of", "the", "and", "a", "an", "in", "on", "for", "to", "at", "with"})
 
 
@@ -1073,12 +1076,14 @@ class Understander:
             writer_capitalizes = any(ch.isupper() for ch in text)
             if span.islower() and writer_capitalizes and not (after_trigger or listed):
                 return False  # "I'm home alone." where the writer capitalizes titles
+            if not _title_cased(span) and _OCCASION_AFTER_RE.match(text[start + len(span) :]):
+                return False  # "Date night tonight": an evening, not Date Night (2010)
             if len(tokens) == 1:
                 strong = bool(_STRONG_TRIGGER_RE.search(text[:start]))
                 return (
                     strong
                     or (capitalized and (len(key) >= 4 or not sentence_start))
-                    or (len(key) >= 4 and listed)
+                    or (len(key) >= 4 and (listed or self._verdict_on(text, start, span)))
                 )
             return True
         all_lower = not any(ch.isupper() for ch in text)  # "my favs r: up/wall-e/inside out"
@@ -1091,6 +1096,16 @@ class Understander:
         if len(tokens) >= 3 and capitalized and (after_trigger or not sentence_start):
             return True
         return capitalized and not sentence_start and (after_trigger or len(tokens) >= 2)
+
+    @staticmethod
+    def _verdict_on(text: str, start: int, span: str) -> bool:
+        """A lowercase clause that opens with the title and judges it: ", gravity bored me",
+        "interstellar was ok" (how people write who capitalize nothing)."""
+        opens = not text[:start].strip() or bool(
+            re.search(r"(?:[,;.!?]|\band|\bbut)\s*$", text[:start])
+        )
+        clause = re.split(r"[,;.!?\n]", text[start + len(span) :], maxsplit=1)[0]
+        return opens and text.islower() and judges(clause)
 
     def _resolve(self, span: str, parse: Parse | None) -> int | None:
         try:
@@ -1163,6 +1178,8 @@ class Understander:
         candidate = (rest[: stop.start() - 1] if stop and stop.start() > 0 else rest).strip()
         candidate = re.sub(r"^(?:the movie|the film|movie|film)\s+", "", candidate, flags=re.I)
         words = [w for w in title_key(candidate).split() if w not in COMMON_WORDS]
+        if any(genre_re.fullmatch(candidate) for genre_re, _ in _GENRE_RES):
+            return None  # "we both like romcoms": a kind of film, not a misspelt title
         return candidate if words and len(candidate) <= 80 else None
 
     def _refs(self, text: str) -> list[int]:

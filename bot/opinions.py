@@ -214,8 +214,16 @@ _SEEN_RE = re.compile(r"\b(?:already|have|'ve)\s+(?:already\s+)?(?:seen|watched)
 _EMOJI_LIKE = re.compile(r"^[\s\W]{0,6}?[👍❤️😍🔥✅💯🤩🥰💕♥🤯]")
 _EMOJI_DISLIKE = re.compile(r"^[\s\W]{0,6}?[👎😴❌🙅🤮💩]")
 _CARRY_RE = re.compile(
-    r"\b(?:it|them|both|those|these|that one|which|the sequels?|the rest|the (?:story|plot|"
-    r"ending|acting|script|writing|dialogue|characters|pacing|soundtrack|music))\b",
+    r"\b(?:it|them|(?<!we )(?<!they )(?<!you )both|those|these|that one|which|the sequels?|"
+    r"the rest|the (?:story|plot|ending|acting|script|writing|dialogue|characters|pacing|"
+    r"soundtrack|music))\b",
+    re.I,
+)
+# "we both like romcoms": a verdict on a kind of film, not on the film before it
+_KIND_VERDICT_RE = re.compile(
+    r"\b(?:like|love|enjoy|prefer|hate|dislike|adore|into)s?\s+(?:\w+\s+)?(?:rom-?coms?|"
+    r"comed(?:y|ies)|horrors?|thrillers?|dramas?|documentar(?:y|ies)|westerns?|musicals?|anime|"
+    r"cartoons?|action|sci-?fi|romances?|mysteries|movies|films|stuff|things|classics)\b",
     re.I,
 )
 _SHORT_VERDICT_WORDS = 5  # "Alien 3, not so much", "Infinity War on the other hand I loved"
@@ -377,7 +385,7 @@ def _carry(
         if i == 0 or any(clause.holds(n.start) for n in named):
             continue
         body = text[clause.start : clause.end]
-        if _SEQUELS_RE.search(body):
+        if _SEQUELS_RE.search(body) or _KIND_VERDICT_RE.search(body):
             continue
         previous = clauses[i - 1]
         same_sentence = previous.sentence == clause.sentence

@@ -7,6 +7,7 @@ Titles typed by people resolve to movies through :class:`TitleIndex`.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -202,17 +203,21 @@ class TitleIndex:
                 for key in match_keys(name):
                     if movie_id not in self._by_key[key]:
                         self._by_key[key].append(int(movie_id))
+        self._by_compact: dict[str, list[int]] = defaultdict(list)
+        for key, ids in self._by_key.items():
+            compact = self._by_compact[_compact(key)]
+            compact.extend(m for m in ids if m not in compact)
         self._keys = list(self._by_key)
 
     def resolve(self, text: str) -> int:
         """One movieId, or ``UnknownTitleError`` / ``AmbiguousTitleError`` with titles to offer."""
         query, year = split_query(text)
-        candidates = self._by_key.get(title_key(query), [])
+        candidates = self.ids_for_key(title_key(query))
         if year is not None and candidates:
             candidates = [m for m in candidates if self._year(m) == year]
         if not candidates:
             # "1917" or "Blade Runner 2049": what looked like a year is part of the title.
-            candidates = self._by_key.get(title_key(text), [])
+            candidates = self.ids_for_key(title_key(text))
         if not candidates:
             candidates = self._as_movielens_writes_it(text)
         if len(candidates) == 1:
@@ -234,8 +239,9 @@ class TitleIndex:
         return []
 
     def ids_for_key(self, key: str) -> list[int]:
-        """Movies answering to a ``title_key`` exactly (empty when none)."""
-        return self._by_key.get(key, [])
+        """Movies answering to a ``title_key``, spaces aside ("oldboy" is also "Old Boy (2003)");
+        empty when none."""
+        return self._by_compact.get(_compact(key), []) if key else []
 
     def suggest(self, query: str, year: int | None = None, limit: int = SUGGESTIONS) -> list[str]:
         """Display titles closest to ``query``, best first; same-year titles first when given."""
@@ -259,8 +265,10 @@ class TitleIndex:
         return seen[:limit]
 
     def _pick(self, text: str, candidates: list[int]) -> int:
-        query = _exact_key(split_query(text)[0])
-        exact = [m for m in candidates if _exact_key(str(self._movies.at[m, "title"])) == query]
+        query = _compact(_exact_key(split_query(text)[0]))
+        exact = [
+            m for m in candidates if _compact(_exact_key(str(self._movies.at[m, "title"]))) == query
+        ]
         if len(exact) == 1:  # "Arrival" means Arrival, not The Arrival
             return exact[0]
         ordered = sorted(candidates, key=self._popularity, reverse=True)
@@ -277,6 +285,15 @@ class TitleIndex:
 
     def _popularity(self, movie_id: int) -> int:
         return int(self._movies.at[movie_id, "n_ratings"])
+
+
+_JOINABLE_SPACE_RE = re.compile(r" (?!\d)|(?<!\d) ")
+
+
+def _compact(key: str) -> str:
+    """A key without its spaces, but between two numbers: how "Oldboy" and "Old Boy" meet
+    (while "3 1" stays apart from "31")."""
+    return _JOINABLE_SPACE_RE.sub("", key)
 
 
 def _exact_key(text: str) -> str:

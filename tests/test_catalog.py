@@ -99,3 +99,13 @@ def test_every_title_resolves_exactly_as_movielens_writes_it(catalog, ml_small) 
     assert catalog.resolve("City of God (Cidade de Deus) (2002)") == 6016
     assert catalog.display(catalog.resolve("Seven (a.k.a. Se7en) (1995)")) == "Seven (1995)"
     assert catalog.resolve("Cidade de Deus") == 6016
+
+
+def test_spaces_aside_a_title_is_the_film_people_mean(catalog) -> None:  # type: ignore[no-untyped-def]
+    """ "Oldboy" is Old Boy (2003), far more watched than the 2013 remake written as one word;
+    numbers stay apart ("3 1" is not "31")."""
+    assert catalog.display(catalog.resolve("Oldboy")) == "Old Boy (2003)"
+    assert catalog.display(catalog.resolve("Oldboy (2013)")) == "Oldboy (2013)"
+    assert catalog.display(catalog.resolve("spiderman")) == "Spider-Man (2002)"
+    with pytest.raises(UnknownTitleError):
+        catalog.resolve("3 1")

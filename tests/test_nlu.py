@@ -320,6 +320,12 @@ OPINION_CASES = [
         "I'm a huge Tarantino fan, Pulp Fiction especially, but I've seen all of his films",
         {"Pulp Fiction": "like"},
     ),
+    (
+        "loved the martian, interstellar was ok, gravity bored me",
+        {"The Martian": "like", "Gravity": "dislike"},  # "ok": named, no verdict
+    ),
+    ("Date night tonight, we both like romcoms but nothing too cheesy", {}),
+    ("hey! I really liked Oldboy. anything similar?", {"Old Boy": "like"}),
 ]
 
 
