@@ -281,6 +281,7 @@ _YEAR_BEFORE_RE = re.compile(r"\b(?P<year>(?:19|20)\d{2})(?:'s|’s)?\s+$")  # "
 _PREDICATE_RE = re.compile(
     r"\s+(?:is|was|were|made|has|had|really|just|totally|deserves|gets|earns)\b", re.I
 )
+_JOINED_RE = re.compile(r"\s*(?:,|&|\+|/|\band\b)\s*", re.IGNORECASE)
 _OCCASION_AFTER_RE = re.compile(
     r"\s+(?:tonight|today|tomorrow|this (?:weekend|evening|friday|saturday|sunday))\b", re.I
 )
@@ -827,7 +828,8 @@ class Understander:
         return intent
 
     def sequels(self, movie_id: int) -> list[int]:
-        """Later films of the same franchise ("The Hangover" -> Part II, Part III)."""
+        """Later films of the same franchise ("The Hangover" -> Part II, Part III; "Jurassic
+        Park" -> "The Lost World: Jurassic Park", "Jurassic Park III")."""
         movies = self.catalog.movies
         first = self.catalog.movie(movie_id)
         key = title_key(first.title.split(":")[0])  # "Pirates of the Caribbean: The Curse..."
@@ -835,8 +837,9 @@ class Understander:
             return []
         later = []
         for other, title in zip(movies.index, movies["title"], strict=True):
-            if other == movie_id or not title_key(title).startswith(key + " "):
-                continue
+            subtitled = ":" in title and title_key(title.rsplit(":", 1)[1]) == key
+            if other == movie_id or not (title_key(title).startswith(key + " ") or subtitled):
+                continue  # "Jurassic Park III", and "The Lost World: Jurassic Park"
             movie = self.catalog.movie(int(other))
             if (movie.year or 0) > (first.year or 0) and "Documentary" not in movie.genres:
                 later.append(int(other))
@@ -999,7 +1002,7 @@ class Understander:
                 shorter = title_key(text[start : words[j - 2][1]])
                 if key.split()[-1].isdigit() and self._titles.ids_for_key(shorter):
                     continue  # "Cars 2 stars": Cars, at 2 stars, not Cars 2
-            if not self._plausible(text, start, span, key):
+            if not self._plausible(text, start, span, key, self._after_title(text, start, taken)):
                 continue
             year_end = self._year_after(text, words, j)
             movie = self._resolve(text[start:year_end] if year_end else span, parse)
@@ -1051,7 +1054,15 @@ class Understander:
             or (capitalized and _rated_after(text, start + len(span)))
         )
 
-    def _plausible(self, text: str, start: int, span: str, key: str) -> bool:
+    @staticmethod
+    def _after_title(text: str, start: int, taken: list[tuple[int, int]]) -> bool:
+        """Right after a title found and "and", "&" or a comma: "Up and Big are two of my
+        comfort movies"."""
+        return any(_JOINED_RE.fullmatch(text[b:start]) for _, b in taken if b <= start)
+
+    def _plausible(
+        self, text: str, start: int, span: str, key: str, after_title: bool = False
+    ) -> bool:
         """Is this span really naming a movie, not just ordinary words?"""
         if not span[:1].isupper() and is_opinion_word(span):
             return False  # "Goodfellas though, perfect": a verdict, not Perfect (1985)
@@ -1090,6 +1101,8 @@ class Understander:
         if len(tokens) == 1 and (capitalized or all_lower) and listed:  # "Up - 9/10"
             return True
         if capitalized and _rated_after(text, start + len(span)):  # "Her: 5/5"
+            return True
+        if capitalized and after_title and _title_cased(span):  # "Up and Big are..."
             return True
         if capitalized and sentence_start and _title_cased(span) and _judged(text, start, span):
             return True  # "Up made me cry. Loved it.", "Her was beautiful", "Get Out 🔥"

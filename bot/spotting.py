@@ -73,6 +73,10 @@ _FRANCHISE_RE = re.compile(
 _CUE_BEFORE_RE = re.compile(
     r"\b(?:loved?|liked?|enjoyed|adored|watched|seen|saw|hated|disliked)\s+$", re.IGNORECASE
 )
+# what may follow a list item that stands alone: "liked intersteller and incepton a lot"
+_FILLER_AFTER_RE = re.compile(
+    r"^\s*(?:a lot|a ton|too|as well|so much|very much|loads)?\s*$", re.IGNORECASE
+)
 _LIST_SPLIT_RE = re.compile(
     r"[,;/|+\n•*&()!?]|\.(?=\s|$)|\b(?:and|or|but|then|also|r|are|is|were|was)\b", re.IGNORECASE
 )
@@ -238,7 +242,9 @@ class Spotter:
                     start, end = words[i][0], words[j - 1][1]
                     if any(a < end and start < b for a, b in taken):
                         continue
-                    whole = not text[seg_start:start].strip() and not text[end:seg_end].strip()
+                    whole = not text[seg_start:start].strip() and bool(
+                        _FILLER_AFTER_RE.match(text[end:seg_end])
+                    )
                     cued = bool(_CUE_BEFORE_RE.search(text[:start]))
                     hit = self._closest(text[start:end], keys, ids, whole or cued)
                     if hit is not None:

@@ -326,6 +326,21 @@ OPINION_CASES = [
     ),
     ("Date night tonight, we both like romcoms but nothing too cheesy", {}),
     ("hey! I really liked Oldboy. anything similar?", {"Old Boy": "like"}),
+    ("Up and Big are two of my comfort movies", {"Up": "like", "Big": "like"}),
+    ("Loved Get Out, but Split didn't do it for me", {"Get Out": "like", "Split": "dislike"}),
+    (
+        "Really liked La La Land. Couldn't get through The Notebook.",
+        {"La La Land": "like", "The Notebook": "dislike"},
+    ),
+    ("liked intersteller and incepton a lot", {"Interstellar": "like", "Inception": "like"}),
+    (
+        "The first Jurassic Park is a classic, the rest not so much",
+        {
+            "Jurassic Park": "like",
+            "The Lost World: Jurassic Park": "dislike",
+            "Jurassic Park III": "dislike",
+        },
+    ),
 ]
 
 
