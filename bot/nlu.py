@@ -1047,8 +1047,12 @@ class Understander:
         """A part of a title counts where a writer marks a title: a capital (for a one-word
         part, "Anchorman", only in a list or after a cue: "Weird, right?" is no title)."""
         capitalized = span[:1].isupper() or span[:1].isdigit()
+        if one_word and _describes_kind(text, start + len(span)):
+            return False  # "I like smart sci-fi": a word for a kind of film, not Get Smart
+        opens = not text[:start].strip() or text[:start].rstrip()[-1:] in ".!?"
         return (
             (capitalized and not one_word)
+            or (capitalized and opens and _judged(text, start, span))  # "Birdman was great."
             or _listed(text, start, start + len(span))
             or bool(_STRONG_TRIGGER_RE.search(text[:start]))
             or (capitalized and _rated_after(text, start + len(span)))
@@ -1071,6 +1075,8 @@ class Understander:
         tokens = key.split()
         if len(tokens) == 1 and (len(key) == 1 or _NAME_AFTER_RE.match(text[start + len(span) :])):
             return False  # a letter ("M. Hulot") or a first name ("Tommy Wiseau")
+        if len(tokens) == 1 and _describes_kind(text, start + len(span)):
+            return False  # "my favourite Mexican films": a kind of film, not The Mexican
         ordinary = all(t in COMMON_WORDS for t in tokens)
         capitalized = span[:1].isupper() or span[:1].isdigit()
         sentence_start = not text[:start].strip() or text[:start].rstrip()[-1:] in ".!?"
@@ -1386,6 +1392,21 @@ _LIST_AFTER_RE = re.compile(
     rf"\d{{1,2}}[.)]\s|{_EMOJI})",
     re.IGNORECASE,
 )
+
+
+_KIND_WORD_RE = re.compile(r"\s+(?P<word>[\w-]+)")
+
+
+def _describes_kind(text: str, end: int) -> bool:
+    """Is the word ending at ``end`` an adjective of a kind of film ("Mexican films",
+    "smart sci-fi")?"""
+    match = _KIND_WORD_RE.match(text, end)
+    if match is None:
+        return False
+    word = match["word"].lower()
+    return word in {"films", "movies", "cinema", "stuff"} or any(
+        genre_re.fullmatch(word) for genre_re, _ in _GENRE_RES
+    )
 
 
 def _listed(text: str, start: int, end: int) -> bool:

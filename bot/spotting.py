@@ -73,6 +73,7 @@ _FRANCHISE_RE = re.compile(
 _CUE_BEFORE_RE = re.compile(
     r"\b(?:loved?|liked?|enjoyed|adored|watched|seen|saw|hated|disliked)\s+$", re.IGNORECASE
 )
+_JOINERS = frozenset({"and", "or", "of", "the", "a", "an", "in", "on", "to", "with", "for", "at"})
 # what may follow a list item that stands alone: "liked intersteller and incepton a lot"
 _FILLER_AFTER_RE = re.compile(
     r"^\s*(?:a lot|a ton|too|as well|so much|very much|loads)?\s*$", re.IGNORECASE
@@ -123,7 +124,12 @@ class Spotter:
             names = (movies.at[movie_id, "title"], *movies.at[movie_id, "akas"])
             for key in {k for name in names for k in match_keys(name)}:
                 words = key.split()
-                runs = {" ".join(words[:n]) for n in range(1, len(words))}
+                # a leading run ends on a word of its own: "cats" and not "cats and"
+                runs = {
+                    " ".join(words[:n])
+                    for n in range(1, len(words))
+                    if words[n - 1] not in _JOINERS
+                }
                 # a trailing run must begin with a word of its own ("empire strikes back",
                 # "revolutions"), not with "in" or "of" ("in london")
                 runs |= {
@@ -232,6 +238,7 @@ class Spotter:
         """List items close to one well-known title ("pulp fixtion", "inseption")."""
         keys, ids = self._fuzzy_keys
         found: list[tuple[float, int, Spotted]] = []
+        writer_capitalizes = any(ch.isupper() for ch in text)
         for seg_start, seg_end in _segments(text):
             words = [
                 (m.start() + seg_start, m.end() + seg_start)
@@ -246,6 +253,8 @@ class Spotter:
                         _FILLER_AFTER_RE.match(text[end:seg_end])
                     )
                     cued = bool(_CUE_BEFORE_RE.search(text[:start]))
+                    if not (whole or cued) and writer_capitalizes and text[start:end].islower():
+                        continue  # "I don't mind black and white": no Men in Black
                     hit = self._closest(text[start:end], keys, ids, whole or cued)
                     if hit is not None:
                         found.append((hit[0], end - start, Spotted(hit[1], start, end)))

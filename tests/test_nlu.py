@@ -333,6 +333,16 @@ OPINION_CASES = [
         {"La La Land": "like", "The Notebook": "dislike"},
     ),
     ("liked intersteller and incepton a lot", {"Interstellar": "like", "Inception": "like"}),
+    ("I like smart sci-fi. Loved Ex Machina", {"Ex Machina": "like"}),
+    ("I don't mind black and white at all. Loved Casablanca", {"Casablanca": "like"}),
+    (
+        "The Revenant: too long. Birdman was great.",
+        {"The Revenant": "dislike", "Birdman: Or": "like"},
+    ),
+    (
+        "Amores Perros and Y Tu Mamá También are my two favourite Mexican films",
+        {"Amores Perros": "like", "And Your Mother Too": "like"},
+    ),
     (
         "The first Jurassic Park is a classic, the rest not so much",
         {
