@@ -225,3 +225,41 @@ def test_blank_lines_are_ignored(tmp_path: Path) -> None:
     folder = write(tmp_path / "ml", {"movies.csv": MOVIES_CSV, "ratings.csv": RATINGS_CSV + "\n\n"})
     data = load_movielens(folder)
     assert len(data.ratings) == 4 and data.report.total_skipped == 0
+
+
+def test_numbers_tables_read_in_parallel_blocks_match_pandas(tmp_path: Path) -> None:
+    """The ratings go through pyarrow's block reader (several blocks here), with pandas'
+    types and values; a bad row anywhere sends the file to the careful path instead."""
+    import numpy as np
+    import pandas as pd
+
+    from recommender import tables
+    from recommender.tables import Column, LoadReport, read_table
+
+    rng = np.random.default_rng(0)
+    n = 200_000
+    frame = pd.DataFrame(
+        {
+            "userId": rng.integers(1, 5_000, n),
+            "movieId": rng.integers(1, 90_000, n),
+            "rating": rng.integers(1, 11, n) / 2,
+            "timestamp": rng.integers(800_000_000, 1_600_000_000, n),
+        }
+    )
+    path = tmp_path / "ratings.csv"
+    frame.to_csv(path, index=False)
+    columns = [Column("userId", "int"), Column("movieId", "int"), Column("rating", "float")]
+    columns.append(Column("timestamp", "int"))
+    old = tables.BLOCK_BYTES
+    tables.BLOCK_BYTES = 1 << 20  # about five blocks
+    try:
+        read = read_table(path, columns, LoadReport())
+    finally:
+        tables.BLOCK_BYTES = old
+    pd.testing.assert_frame_equal(read, pd.read_csv(path))
+
+    with path.open("a") as handle:
+        handle.write("7,oops,4.0,1000000000\n")
+    report = LoadReport()
+    careful = read_table(path, columns, report)
+    assert len(careful) == n and report.total_skipped == 1
