@@ -346,6 +346,16 @@ _BEFORE_RE = re.compile(
 _NOT_OLDER_RE = re.compile(
     r"\b(?:nothing|not|no)\s+(?:older|earlier)\s+than\s+(?P<year>(?:19|20)\d{2})\b", re.I
 )
+_NOT_BEFORE_RE = re.compile(
+    r"\b(?:nothing|not|no|none)\s+(?:\w+\s+){0,2}?(?:before|pre|earlier than)\s+"
+    r"(?P<year>(?:19|20)\d{2})\b",
+    re.I,
+)
+_OR_LATER_RE = re.compile(
+    r"\b(?P<year>(?:19|20)\d{2})\s*(?:(?:or|and)\s+(?:later|newer|after|up|above|beyond)\b|"
+    r"onwards?\b|\+)",
+    re.I,
+)
 _RANGE_RE = re.compile(
     r"\b(?:from|between)?\s*(?P<a>(?:19|20)\d{2})\s*(?:-|–|to|and)\s*(?P<b>(?:19|20)\d{2})\b", re.I
 )
@@ -1006,6 +1016,10 @@ class Understander:
                 continue
             year_end = self._year_after(text, words, j)
             movie = self._resolve(text[start:year_end] if year_end else span, parse)
+            original = bool(_FIRST_BEFORE_RE.search(text[:start]))
+            if movie is None and parse is not None and parse.ambiguous and original:
+                movie = self._earliest(parse.ambiguous)  # "the original Planet of the Apes"
+                parse.ambiguous = []
             year = _YEAR_BEFORE_RE.search(text[max(0, start - 12) : start])
             if movie is None and year and not year_end:
                 movie = self._resolve(f"{span} ({year['year']})", None)
@@ -1057,6 +1071,11 @@ class Understander:
             or bool(_STRONG_TRIGGER_RE.search(text[:start]))
             or (capitalized and _rated_after(text, start + len(span)))
         )
+
+    def _earliest(self, displays: list[str]) -> int | None:
+        """The oldest of the films a title could mean (their display titles)."""
+        ids = [self.catalog.resolve(d) for d in displays]
+        return min(ids, key=lambda m: self.catalog.movie(m).year or 9999) if ids else None
 
     @staticmethod
     def _after_title(text: str, start: int, taken: list[tuple[int, int]]) -> bool:
@@ -1252,9 +1271,11 @@ class Understander:
         if words := [_DECADE_WORDS[m.group(1).lower()] for m in _DECADE_WORD_RE.finditer(text)]:
             parse.year_min, parse.year_max = min(words), max(words) + 9
             return
-        if match := _NOT_OLDER_RE.search(text):
+        if (match := _NOT_OLDER_RE.search(text) or _OR_LATER_RE.search(text)) or (
+            match := _NOT_BEFORE_RE.search(text)
+        ):
             parse.year_min = int(match["year"])
-        if match := _BEFORE_RE.search(text):
+        elif match := _BEFORE_RE.search(text):
             parse.year_max = int(match["year"]) - 1
         if match := _AFTER_RE.search(text):
             parse.year_min = int(match["year"]) + (0 if "from" in match.group(0).lower() else 1)

@@ -94,6 +94,7 @@ _BARE_RE = re.compile(
     r"^\s*(?:[-:=–]|gets|is|a|solid|maybe|probably|\s)*\s*"
     r"(?P<n>[0-5](?:[.,]5)?(?![\w/%]|[.,]\d)|(?:one|two|three|four|five)(?:\s+and\s+a\s+half)?\b)"
 )
+_BARE10_RE = re.compile(_BARE_RE.pattern.replace("[0-5](?:[.,]5)?", "(?:10|[0-9](?:[.,]5)?)"))
 _RATING_CONTEXT_RE = re.compile(
     r"\b(?:rat(?:e|ed|ing|ings)|give|gave|score|stars?)\b|/\s*(?:5|10)\b", re.I
 )
@@ -107,6 +108,9 @@ class Stars:
     start: int
     end: int
     value: float
+
+
+_TEN_SCALE_RE = re.compile(r"\d\s*(?:/|out of)\s*10\b", re.I)
 
 
 def _number(raw: str) -> float:
@@ -341,10 +345,12 @@ def _stars_by_title(text: str, named: Sequence[Named]) -> dict[int, float]:
             out[before[-1].movie_id] = rating.value
         elif after and (leads or not text[rating.end : after[0].start].strip(" \ufe0f")):
             out[after[0].movie_id] = rating.value  # "★★★★ for Heat", "⭐⭐⭐ Heat"
+    tens = bool(_TEN_SCALE_RE.search(text))  # "Jaws 9/10, Jaws 2 maybe a 5": 5 of 10
+    pattern, scale = (_BARE10_RE, 0.5) if tens else (_BARE_RE, 1.0)
     bare = {
-        item.movie_id: _number(m["n"])
+        item.movie_id: scale * _number(m["n"])
         for item in ordered
-        if item.movie_id not in out and (m := _BARE_RE.match(text[item.end : item.end + 32]))
+        if item.movie_id not in out and (m := pattern.match(text[item.end : item.end + 32]))
     }
     every_title = len(ordered) >= 2 and len(bare) + len(out) == len(ordered)
     if _RATING_CONTEXT_RE.search(text) or out or every_title:  # "Forrest Gump 5, Up 4.5"

@@ -49,6 +49,9 @@ TABLE: list[tuple[str, str, dict[str, Any]]] = [
     ("give me films made after 2010", "recommend", {"year_min": 2011}),
     ("recommend something before 1970", "recommend", {"year_max": 1969}),
     ("something from 1995 to 2005", "recommend", {"year_min": 1995, "year_max": 2005}),
+    ("a scary movie that isn't gory, 2010 or later", "search", {"year_min": 2010}),
+    ("crime thrillers please, but nothing from before 1990", "recommend", {"year_min": 1990}),
+    ("comedies from 2000 onwards", "recommend", {"genres": ["Comedy"], "year_min": 2000}),
     (
         "I want a drama, but not a war movie",
         "recommend",
@@ -390,3 +393,19 @@ def test_the_tens_of_a_rating_out_of_ten_are_no_unknown_title(nlu: Understander)
     parse = nlu.parse("Heat 10/10, Up 3.5/5")
     assert parse.unknown_title is None
     assert sorted(o.stars for o in parse.opinions if o.stars is not None) == [3.5, 5.0]
+
+
+def test_a_bare_number_is_on_the_scale_the_message_uses(nlu: Understander, catalog) -> None:  # type: ignore[no-untyped-def]
+    """ "Jaws deserves a 9/10, Jaws 2 maybe a 5": the 5 is out of ten, like the 9."""
+    stars = {
+        catalog.movie(o.movie_id).title: o.stars
+        for o in nlu.parse("Jaws deserves a 9/10, Jaws 2 maybe a 5").opinions
+    }
+    assert stars == {"Jaws": 4.5, "Jaws 2": 2.5}
+    assert [o.stars for o in nlu.parse("Heat 4.5, Alien 5").opinions] == [4.5, 5.0]
+
+
+def test_the_original_of_a_remade_title_is_the_earliest(nlu: Understander, catalog) -> None:  # type: ignore[no-untyped-def]
+    parse = nlu.parse("the original Planet of the Apes is a classic")
+    assert [catalog.display(t.movie_id) for t in parse.titles] == ["Planet of the Apes (1968)"]
+    assert parse.ambiguous == []
