@@ -21,7 +21,6 @@ import pandas as pd
 from recommender.errors import DataError
 
 MAX_EXAMPLES = 10
-BLOCK_BYTES = 16 << 20  # pyarrow's CSV block: the unit its threads parse
 # A file with more bad rows than this share is broken, not merely dirty.
 MAX_BAD_SHARE = 0.5
 _SKIP_RE = re.compile(r"Skipping line (\d+): (.*)")
@@ -156,12 +155,8 @@ def _read_clean(
     }
     if not header:
         options.update(header=None, names=names, index_col=False)
-    numeric = all(c.kind != "str" and c.required for c in columns)
     try:
-        if numeric and isinstance(source, Path) and len(sep) == 1 and header:
-            frame = _read_numbers(source, columns, sep)
-        else:
-            frame = pd.read_csv(source, **options)  # type: ignore[call-overload]
+        frame = pd.read_csv(source, **options)  # type: ignore[call-overload]
     except (ValueError, pd.errors.ParserError, UnicodeDecodeError):
         return None
     required = [c.name for c in columns if c.required]
@@ -175,27 +170,6 @@ def _read_clean(
         if (frame[[c for c in text if c in required]] == "").to_numpy().any():
             return None
     return frame[names]
-
-
-def _read_numbers(path: Path, columns: list[Column], sep: str) -> pd.DataFrame:
-    """A numbers-only table (ratings) by pyarrow's multithreaded CSV reader, in blocks of
-    ``BLOCK_BYTES``: at 25M ratings a third of the time of pandas' parser. Any bad row raises
-    (``pyarrow.ArrowInvalid`` is a ``ValueError``) and the careful path takes over."""
-    from pyarrow import csv
-
-    types = {"int": "int64", "float": "float64"}
-    table = csv.read_csv(
-        path,
-        read_options=csv.ReadOptions(block_size=BLOCK_BYTES),
-        parse_options=csv.ParseOptions(delimiter=sep),
-        convert_options=csv.ConvertOptions(
-            column_types={c.name: types[c.kind] for c in columns},
-            include_columns=[c.name for c in columns],
-            include_missing_columns=True,
-            strings_can_be_null=False,
-        ),
-    )
-    return table.to_pandas(self_destruct=True)
 
 
 def _read_strings(
