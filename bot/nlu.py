@@ -281,6 +281,7 @@ _YEAR_BEFORE_RE = re.compile(r"\b(?P<year>(?:19|20)\d{2})(?:'s|’s)?\s+$")  # "
 _PREDICATE_RE = re.compile(
     r"\s+(?:is|was|were|made|has|had|really|just|totally|deserves|gets|earns)\b", re.I
 )
+_NEXT_ITEM_RE = re.compile(r",\s*(?P<next>[A-Z][\w'’·-]*(?:\s+[A-Z][\w'’·-]*){0,3})")
 _JOINED_RE = re.compile(r"\s*(?:,|&|\+|/|\band\b)\s*", re.IGNORECASE)
 _OCCASION_AFTER_RE = re.compile(
     r"\s+(?:tonight|today|tomorrow|this (?:weekend|evening|friday|saturday|sunday))\b", re.I
@@ -348,6 +349,11 @@ _NOT_OLDER_RE = re.compile(
 )
 _NOT_BEFORE_RE = re.compile(
     r"\b(?:nothing|not|no|none)\s+(?:\w+\s+){0,2}?(?:before|pre|earlier than)\s+"
+    r"(?P<year>(?:19|20)\d{2})\b",
+    re.I,
+)
+_NOT_AFTER_RE = re.compile(
+    r"\b(?:nothing|not|no|none)\s+(?:\w+\s+){0,2}?(?:after|newer than|later than|past|since)\s+"
     r"(?P<year>(?:19|20)\d{2})\b",
     re.I,
 )
@@ -1077,6 +1083,17 @@ class Understander:
         ids = [self.catalog.resolve(d) for d in displays]
         return min(ids, key=lambda m: self.catalog.movie(m).year or 9999) if ids else None
 
+    def _list_follows(self, text: str, end: int) -> bool:
+        """A comma, then a known title: the word before it is a list's first item."""
+        match = _NEXT_ITEM_RE.match(text, end)
+        if match is None:
+            return False
+        words = match["next"].split()
+        return any(
+            self._titles.ids_for_key(title_key(" ".join(words[:n])))
+            for n in range(len(words), 0, -1)
+        )
+
     @staticmethod
     def _after_title(text: str, start: int, taken: list[tuple[int, int]]) -> bool:
         """Right after a title found and "and", "&" or a comma: "Up and Big are two of my
@@ -1129,6 +1146,8 @@ class Understander:
             return True
         if capitalized and after_title and _title_cased(span):  # "Up and Big are..."
             return True
+        if capitalized and not sentence_start and self._list_follows(text, start + len(span)):
+            return True  # "Already planned Up, WALL-E and Ratatouille"
         if capitalized and sentence_start and _title_cased(span) and _judged(text, start, span):
             return True  # "Up made me cry. Loved it.", "Her was beautiful", "Get Out 🔥"
         if len(tokens) >= 3 and capitalized and (after_trigger or not sentence_start):
@@ -1277,7 +1296,9 @@ class Understander:
             parse.year_min = int(match["year"])
         elif match := _BEFORE_RE.search(text):
             parse.year_max = int(match["year"]) - 1
-        if match := _AFTER_RE.search(text):
+        if match := _NOT_AFTER_RE.search(text):  # "nothing after 1970"
+            parse.year_max = int(match["year"])
+        elif match := _AFTER_RE.search(text):
             parse.year_min = int(match["year"]) + (0 if "from" in match.group(0).lower() else 1)
         elif match := _IN_YEAR_RE.search(text):
             parse.year_min = parse.year_max = int(match["year"])

@@ -159,7 +159,7 @@ _POSITIVE = re.compile(
     r"phenomenal|outstanding|(?:was|is|so|really) fun|exactly right|just right|hit the spot|"
     r"stuck with me|grabbed me|(?:way|much|far|so much) better|right up my alley|spot on|"
     r"j'?ad(?:ore|oré)|ador[oé]|encant\w*|gust[oó]\w*|me gusta\w*|liebe|mag|geliebt|piace|amo)\b"
-    r"|[👍❤️😍🔥✅💯🤩🥰💕♥🤯]|<3",
+    r"|[👍❤️😍🔥✅💯🤩🥰💕♥🤯😂🤣]|<3",
     re.I,
 )
 _NEGATIVE = re.compile(
@@ -172,11 +172,11 @@ _NEGATIVE = re.compile(
     r"fell asleep|forced|hype|worst|rubbish|garbage|trash|sucked|sucks|no thanks|"
     r"(?:it|really|so) dragged|dragged on|(?:didn'?t|did not|doesn'?t) do (?:it|much|anything) "
     r"for me|did nothing for me|(?:couldn'?t|could not|can'?t) (?:get through|finish)|"
-    r"gave up on|walked out of|turned (?:it )?off|"
+    r"gave up on|walked out of|turned (?:it )?off|(?:was |way |a bit |just )?too much for me|"
     r"cringe|cringy|cringey|put (?:me|her|him|us|them) to sleep|was bored|were bored)\b"
     r"|\b(?:not|no|nothing)\s+(?:the\s+|any\s+|a\s+)?(?:\w+\s+){0,3}"
     r"(?:stuff|kind|type|sort|movies?|films?)\s+like\b"
-    r"|[👎😴❌🙅🤮💩]",
+    r"|[👎😴❌🙅🤮💩🤢]",
     re.I,
 )
 
@@ -217,8 +217,8 @@ _UNSEEN_RE = re.compile(  # "I haven't seen The World's End yet": nothing to sto
 )
 _THAN_RE = re.compile(r"\bthan\s+(?:the\s+)?$", re.I)
 _SEEN_RE = re.compile(r"\b(?:already|have|'ve)\s+(?:already\s+)?(?:seen|watched)\b", re.I)
-_EMOJI_LIKE = re.compile(r"^[\s\W]{0,6}?[👍❤️😍🔥✅💯🤩🥰💕♥🤯]")
-_EMOJI_DISLIKE = re.compile(r"^[\s\W]{0,6}?[👎😴❌🙅🤮💩]")
+_EMOJI_LIKE = re.compile(r"^[\s\W]{0,6}?[👍❤️😍🔥✅💯🤩🥰💕♥🤯😂🤣]")
+_EMOJI_DISLIKE = re.compile(r"^[\s\W]{0,6}?[👎😴❌🙅🤮💩🤢]")
 _CARRY_RE = re.compile(
     r"\b(?:it|them|(?<!we )(?<!they )(?<!you )both|those|these|that one|which|the sequels?|"
     r"the rest|the (?:story|plot|ending|acting|script|writing|dialogue|characters|pacing|"
@@ -312,6 +312,9 @@ def read_opinions(
         if _THAN_RE.search(text[max(0, item.start - 30) : item.start]):
             opinions.append(Opinion(item.movie_id, item.text, Sentiment.NEUTRAL, explicit=False))
             continue  # "I liked Aliens more than Alien": the comparison says nothing of Alien
+        if _ASIDE_RE.match(text, item.end):
+            opinions.append(Opinion(item.movie_id, item.text, Sentiment.NEUTRAL, explicit=False))
+            continue  # "Parasite aside, the best film I've seen is Get Out"
         feeling = feelings[item.movie_id] or _inherited(text, clauses, item, named, feelings)
         feelings[item.movie_id] = feeling
         given = stars.get(item.movie_id)
@@ -377,6 +380,7 @@ def _emoji_after(text: str, item: Named, named: Sequence[Named]) -> Sentiment | 
     return None
 
 
+_ASIDE_RE = re.compile(r"\s*(?:aside|apart|excepted)\b", re.I)
 # "Trainspotting yes, T2 Trainspotting no"
 _YES_AFTER_RE = re.compile(r"^\s*(?:yes|yep|yeah|yess+)\s*(?:$|[,.;!\n])", re.I)
 _NO_AFTER_RE = re.compile(r"^\s*(?:no|nope|nah|never again)\s*(?:$|[,.;!\n])", re.I)

@@ -52,6 +52,7 @@ TABLE: list[tuple[str, str, dict[str, Any]]] = [
     ("a scary movie that isn't gory, 2010 or later", "search", {"year_min": 2010}),
     ("crime thrillers please, but nothing from before 1990", "recommend", {"year_min": 1990}),
     ("comedies from 2000 onwards", "recommend", {"genres": ["Comedy"], "year_min": 2000}),
+    ("musicals please, nothing after 1970", "recommend", {"genres": ["Musical"], "year_max": 1970}),
     (
         "I want a drama, but not a war movie",
         "recommend",
@@ -337,6 +338,17 @@ OPINION_CASES = [
     ),
     ("liked intersteller and incepton a lot", {"Interstellar": "like", "Inception": "like"}),
     ("I like smart sci-fi. Loved Ex Machina", {"Ex Machina": "like"}),
+    ("Parasite aside, the best film I've seen recently is Get Out.", {"Get Out": "like"}),
+    (
+        "Loved Drive. Only God Forgives was too much for me",
+        {"Drive": "like", "Only God Forgives": "dislike"},
+    ),
+    ("Superbad 😂😂", {"Superbad": "like"}),
+    ("Saw 🤢", {"Saw": "dislike"}),
+    (
+        "Already planned Up, WALL-E and Ratatouille, which we all love.",
+        {"Up": "like", "WALL·E": "like", "Ratatouille": "like"},
+    ),
     ("I don't mind black and white at all. Loved Casablanca", {"Casablanca": "like"}),
     (
         "The Revenant: too long. Birdman was great.",
