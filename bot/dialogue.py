@@ -22,6 +22,7 @@ class RequestFilters:
     year_max: int | None = None
     mood: str | None = None
     all_genres: bool = False
+    no_subtitles: bool = False  # only films whose original language is English
 
 
 @dataclass

@@ -132,6 +132,7 @@ class Parse:
     truncated: bool = False
     confidence: float = 1.0
     all_genres: bool = False  # "romantic comedy": every genre named, not any of them
+    no_subtitles: bool = False  # "only English please", "no subtitles"
     opinions: list[Opinion] = field(default_factory=list)  # what the message says of each title
 
     @property
@@ -146,6 +147,7 @@ class Parse:
             or self.year_min is not None
             or self.year_max is not None
             or self.mood
+            or self.no_subtitles
         )
 
 
@@ -256,6 +258,7 @@ def _filters(parse: Parse) -> Filters:
         exclude_genres=parse.exclude_genres,
         year_min=parse.year_min,
         year_max=parse.year_max,
+        no_subtitles=parse.no_subtitles,
     )
 
 
@@ -350,6 +353,12 @@ _NOT_OLDER_RE = re.compile(
 _NOT_BEFORE_RE = re.compile(
     r"\b(?:nothing|not|no|none)\s+(?:\w+\s+){0,2}?(?:before|pre|earlier than)\s+"
     r"(?P<year>(?:19|20)\d{2})\b",
+    re.I,
+)
+_NO_SUBTITLES_RE = re.compile(
+    r"\b(?:(?:only|just)\s+(?:in\s+)?english|english[- ](?:only|language)|in english(?: only)?|"
+    r"(?:no|without|hates?|hate reading|can'?t stand)\s+subtitles?|nothing foreign|"
+    r"no foreign(?: films| movies| language)?)\b",
     re.I,
 )
 _NOT_AFTER_RE = re.compile(
@@ -506,7 +515,9 @@ _CUES: list[tuple[Intent, re.Pattern[str]]] = [
     (
         Intent.SENTIMENT,
         re.compile(
-            r"\bwhat do (?:people|others|viewers|fans|folks) (?:say|think|feel)\b|"
+            r"\bwhat (?:do|are) (?:people|others|viewers|fans|folks|critics) "
+            r"(?:say|saying|think|thinking|feel|make of)\b|"
+            r"\b(?:is|was) (?:it|this|that|.{1,60}) worth (?:watching|seeing|it|a watch)\b|"
             r"\bhow do (?:people|others|viewers) (?:feel|like|rate)\b|\bsentiment\b|"
             r"\breviews?\b|\breception\b|\bwell[- ]loved\b|\bwell received\b|\btags?\b|"
             r"\b(?:people'?s|their|viewers'?|critics'?) opinions?\b|\bopinions? (?:of|on|about)\b|"
@@ -927,6 +938,7 @@ class Understander:
         self._genres(covered, parse)
         self._years(covered, parse)
         self._moods(covered, parse)
+        parse.no_subtitles = bool(_NO_SUBTITLES_RE.search(covered))
         parse.more = bool(_MORE_RE.search(covered))
         parse.clear_filters = bool(_CLEAR_RE.search(covered))
         parse.focus = not parse.titles and not parse.refs and bool(_FOCUS_RE.search(covered))
@@ -1363,6 +1375,8 @@ class Understander:
         for name, pattern in _CUES[:2]:  # why / would I like: questions about a movie
             if pattern.search(text) and (has_target or self._title_candidate(text)):
                 return name
+        if _SEEN_RE.search(text) and not (p.titles or p.refs) and len(_WORD_RE.findall(text)) <= 8:
+            return Intent.SEEN  # "not that one, I've seen it": the reply asks which one
         short = len(_WORD_RE.findall(text)) <= 5
         negative = _NEGATIVE_RE.search(text) and (has_target or _SEEN_RE.search(text) or short)
         if negative and (not p.has_constraints or p.titles or p.refs):
@@ -1398,8 +1412,8 @@ class Understander:
 
     @staticmethod
     def descriptive(text: str) -> list[str]:
-        """Words that describe what a movie is about (not filler, genres or years)."""
-        words = title_key(_DECADE_RE.sub(" ", text)).split()
+        """Words that describe what a movie is about (not filler, genres, years or language)."""
+        words = title_key(_NO_SUBTITLES_RE.sub(" ", _DECADE_RE.sub(" ", text))).split()
         return [w for w in words if w not in COMMON_WORDS and len(w) > 2 and not w.isdigit()]
 
     def _nearest_intent(self, text: str, p: Parse) -> Intent:

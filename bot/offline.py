@@ -275,6 +275,7 @@ class OfflineAgent:
             k=SHOWN,
             exclude=[*exclude, *state.seen],
             all_genres=filters.all_genres,
+            no_subtitles=filters.no_subtitles,
         )
         if "error" in result:
             return result["error"]
@@ -292,6 +293,7 @@ class OfflineAgent:
             year_max=parse.year_max if parse.year_max is not None else old.year_max,
             mood=parse.mood or old.mood,
             all_genres=parse.all_genres if parse.genres else old.all_genres,
+            no_subtitles=parse.no_subtitles or old.no_subtitles,
         )
         if parse.year_min is not None and parse.year_max is None and old.year_max:
             merged.year_max = None if old.year_max < parse.year_min else old.year_max
@@ -385,6 +387,12 @@ class OfflineAgent:
         )
 
     def _on_seen(self, tools: Toolbox, state: DialogueState, parse: Parse) -> str:
+        after_list = state.last_intent in _LISTING and len(state.shown) > 1
+        if not (parse.titles or parse.refs) and after_list:
+            return (
+                'Which one have you seen? Say "the second one" or its title, and I\'ll leave it '
+                "out from now on."
+            )
         targets = self._targets(state, parse)
         if isinstance(targets, str):
             return targets
@@ -830,6 +838,9 @@ def _sentiment_line(result: dict[str, Any]) -> str:
     return line + "."
 
 
+_LISTING = frozenset({Intent.RECOMMEND.value, Intent.SIMILAR.value, Intent.SEARCH.value})
+
+
 def _describe_filters(filters: RequestFilters) -> str:
     parts = []
     if filters.genres:
@@ -842,6 +853,8 @@ def _describe_filters(filters: RequestFilters) -> str:
         parts.append(f"up to {filters.year_max}")
     if filters.exclude_genres:
         parts.append("no " + ", ".join(g.lower() for g in filters.exclude_genres))
+    if filters.no_subtitles:
+        parts.append("in English")
     if filters.mood:
         parts.append(filters.mood)
     return "; ".join(parts)

@@ -230,9 +230,12 @@ class Toolbox:
         k: int = 5,
         exclude: Sequence[int] = (),
         all_genres: bool = False,
+        no_subtitles: bool = False,
     ) -> dict[str, Any]:
-        """Personal picks with reasons, optionally narrowed by genres, years and a mood."""
+        """Personal picks with reasons, optionally narrowed by genres, years, original language
+        (English only) and a mood."""
         filters = _filters(genres, all_genres, exclude_genres, year_from, year_to)
+        filters = filters.model_copy(update={"no_subtitles": no_subtitles})
         result = self.engine.recommend(
             self.taste(),
             text=mood or None,

@@ -377,3 +377,22 @@ def test_memory_stays_bounded_over_two_thousand_distinct_messages(
         "SELECT max(n) FROM (SELECT count(*) AS n FROM messages GROUP BY session_id)"
     ).fetchone()[0]
     assert rows <= HISTORY_LIMIT
+
+
+def test_a_follow_up_asks_which_film_was_seen_and_keeps_english_only(service: ChatService) -> None:
+    """ "I've seen it" after five picks asks which; "only English please" refines the request
+    (it is no new description), and a question about a film stores nothing."""
+    service.send("e", "show me some horror")
+    reply = service.send("e", "not that one, I've seen it")
+    assert "Which one have you seen?" in reply.text
+    assert service.store.load("e").seen == []
+    reply = service.send("e", "only english please")
+    filters = service.store.load("e").state["filters"]
+    assert filters["no_subtitles"] and filters["genres"] == ["Horror"]
+    assert "in English" in reply.text
+    reply = service.send("e", "what are people saying about La La Land?")
+    assert "La La Land (2016)" in reply.text
+    assert service.store.load("e").ratings == {}
+    service.send("e", "is it worth watching?")
+    service.send("e", "ok I watched it, 4 stars")
+    assert list(service.store.load("e").ratings.values()) == [4.0]
