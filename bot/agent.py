@@ -222,6 +222,7 @@ def build_tools() -> list[Any]:
         year_from: int | None = None,
         year_to: int | None = None,
         mood: str | None = None,
+        no_subtitles: bool = False,
     ) -> str:
         """Personal movie recommendations for this person, with reasons. Use for "what should I
         watch?", "recommend something", "a comedy from the 90s", "something lighter"."""
@@ -233,6 +234,7 @@ def build_tools() -> list[Any]:
             year_from=year_from,
             year_to=year_to,
             mood=mood,
+            no_subtitles=bool(no_subtitles),
         )
 
     @tool(args_schema=TitleArgs)

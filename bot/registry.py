@@ -33,6 +33,9 @@ class RecommendArgs(BaseModel):
     mood: str | None = Field(
         None, description="The person's own words about the feel or story, if any."
     )
+    no_subtitles: bool = Field(
+        False, description="True only if the person wants films made in English (no subtitles)."
+    )
 
 
 class TitleArgs(BaseModel):
@@ -83,6 +86,8 @@ def _narrowed(args: dict[str, Any]) -> str:
     low, high = args.get("year_from"), args.get("year_to")
     if low or high:
         parts.append(f"{low or '…'} to {high or '…'}")
+    if args.get("no_subtitles"):
+        parts.append("in English")
     if args.get("mood"):
         parts.append(f"in the mood for {quoted(args['mood'])}")
     return f" ({', '.join(parts)})" if parts else ""
