@@ -284,6 +284,11 @@ _YEAR_BEFORE_RE = re.compile(r"\b(?P<year>(?:19|20)\d{2})(?:'s|’s)?\s+$")  # "
 _PREDICATE_RE = re.compile(
     r"\s+(?:is|was|were|made|has|had|really|just|totally|deserves|gets|earns)\b", re.I
 )
+_NOT_TOO_RE = re.compile(
+    r"\s*(?:but\s+|and\s+|ok\s+|okay\s+)?(?:not|nothing|no)\s+(?:too|so|very|overly|that)\s+\w+",
+    re.I,
+)
+_REFINING_RE = re.compile(r"\s*(?:not|no|nothing|none|less|more|but|without)\b", re.I)
 _NEXT_ITEM_RE = re.compile(r",\s*(?P<next>[A-Z][\w'’·-]*(?:\s+[A-Z][\w'’·-]*){0,3})")
 _JOINED_RE = re.compile(r"\s*(?:,|&|\+|/|\band\b)\s*", re.IGNORECASE)
 _OCCASION_AFTER_RE = re.compile(
@@ -486,7 +491,8 @@ _CLEAR_RE = re.compile(
     re.IGNORECASE,
 )
 _MORE_RE = re.compile(
-    r"\b(?:more|others|another|something else|anything else|different ones|next|else)\b",
+    r"\b(?:more|others|another|something else|anything else|different ones|next|else|"
+    r"(?:other|new|different|fresh) (?:ideas|options|suggestions|picks|ones))\b",
     re.IGNORECASE,
 )
 
@@ -1249,6 +1255,8 @@ class Understander:
         words = [w for w in title_key(candidate).split() if w not in COMMON_WORDS]
         if any(genre_re.fullmatch(candidate) for genre_re, _ in _GENRE_RES):
             return None  # "we both like romcoms": a kind of film, not a misspelt title
+        if _REFINING_RE.match(candidate):
+            return None  # "not too stupid though": a refinement, not a title
         return candidate if words and len(candidate) <= 80 else None
 
     def _refs(self, text: str) -> list[int]:
@@ -1377,6 +1385,8 @@ class Understander:
                 return name
         if _SEEN_RE.search(text) and not (p.titles or p.refs) and len(_WORD_RE.findall(text)) <= 8:
             return Intent.SEEN  # "not that one, I've seen it": the reply asks which one
+        if _NOT_TOO_RE.match(text) and not (p.titles or p.refs):
+            return Intent.RECOMMEND  # "not too stupid though": the request, refined
         short = len(_WORD_RE.findall(text)) <= 5
         negative = _NEGATIVE_RE.search(text) and (has_target or _SEEN_RE.search(text) or short)
         if negative and (not p.has_constraints or p.titles or p.refs):
@@ -1413,7 +1423,9 @@ class Understander:
     @staticmethod
     def descriptive(text: str) -> list[str]:
         """Words that describe what a movie is about (not filler, genres, years or language)."""
-        words = title_key(_NO_SUBTITLES_RE.sub(" ", _DECADE_RE.sub(" ", text))).split()
+        for unsaid in (_DECADE_RE, _NO_SUBTITLES_RE, _MORE_RE):  # "other ideas?" is no taste
+            text = unsaid.sub(" ", text)
+        words = title_key(text).split()
         return [w for w in words if w not in COMMON_WORDS and len(w) > 2 and not w.isdigit()]
 
     def _nearest_intent(self, text: str, p: Parse) -> Intent:

@@ -264,6 +264,9 @@ class OfflineAgent:
         if not parse.titles and len(self.nlu.descriptive(wanted)) >= DESCRIBED_WORDS:
             # a new description of what they want: its own words, and a fresh request
             parse.mood, parse.clear_filters = parse.raw, True
+        elif not wanted.strip() and read_request(parse.raw).ruled_out and state.filters.mood:
+            # "not too stupid though": what it rules out joins the request's words
+            parse.mood = f"{state.filters.mood}; {parse.raw}"
         filters = self._merge_filters(state, parse)
         exclude = state.shown if parse.more and not parse.has_constraints else []
         result = tools.recommend_for_me(
@@ -388,6 +391,15 @@ class OfflineAgent:
 
     def _on_seen(self, tools: Toolbox, state: DialogueState, parse: Parse) -> str:
         after_list = state.last_intent in _LISTING and len(state.shown) > 1
+        if after_list and _ALL_SHOWN_RE.search(parse.raw):
+            n = len(state.shown)
+            for movie_id in state.shown:
+                tools.mark_seen(movie_id)
+            state.seen = sorted(set(state.seen) | set(state.shown))
+            fresh = replace(parse, raw="", mood=None, more=True)
+            return f"OK, you've seen all {n}; I'll leave them out.\n" + self._on_recommend(
+                tools, state, fresh
+            )
         if not (parse.titles or parse.refs) and after_list:
             return (
                 'Which one have you seen? Say "the second one" or its title, and I\'ll leave it '
@@ -838,6 +850,11 @@ def _sentiment_line(result: dict[str, Any]) -> str:
     return line + "."
 
 
+_ALL_SHOWN_RE = re.compile(
+    r"\b(?:all|each|every one|both) of (?:these|them|those)\b|\b(?:seen|watched) (?:them|these|"
+    r"those) all\b|\bseen (?:all|every) (?:these|them|those)\b",
+    re.I,
+)
 _LISTING = frozenset({Intent.RECOMMEND.value, Intent.SIMILAR.value, Intent.SEARCH.value})
 
 

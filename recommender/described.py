@@ -75,6 +75,7 @@ FIND_ONE_WEIGHTS = DescribedWeights(
 
 _RULED_OUT_RE = re.compile(
     r"\b(?:not|no|nothing|without|less|never|isn'?t|aren'?t|don'?t want|tired of|sick of|"
+    r"(?:i |we )?(?:hate|can'?t stand|don'?t like|dislike)|"
     r"rather than|instead of|other than|except|too)\b(?P<what>[^.,;!?]*)",
     re.IGNORECASE,
 )

@@ -17,6 +17,8 @@ def test_a_request_splits_into_wanted_and_ruled_out() -> None:
     tired = read_request("I like sci-fi but I'm tired of aliens and spaceships")
     assert tired.ruled_out == ("aliens and spaceships",) and tired.genres == ("Sci-Fi",)
     assert read_request("nothing violent").wanted == ""
+    friends = read_request("watching with friends who love horror but I hate gore")
+    assert friends.ruled_out == ("gore",) and "gore" not in friends.wanted
 
 
 def _toy(tmp_path: Path, calls: list[int]) -> ConceptIndex:

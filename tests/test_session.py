@@ -396,3 +396,23 @@ def test_a_follow_up_asks_which_film_was_seen_and_keeps_english_only(service: Ch
     service.send("e", "is it worth watching?")
     service.send("e", "ok I watched it, 4 stars")
     assert list(service.store.load("e").ratings.values()) == [4.0]
+
+
+def test_a_refinement_and_seen_them_all_keep_the_request(service: ChatService) -> None:
+    """ "not too stupid though" refines the comedy request (no pick is disliked); "I've seen
+    all of these" leaves the five out and shows five more; "other ideas?" keeps the request."""
+    service.send("r", "something funny")
+    first = _picks(service, "r")
+    reply = service.send("r", "not too stupid though")
+    assert service.store.load("r").ratings == {}
+    assert "not too stupid" in reply.text
+    shown = _picks(service, "r")
+    reply = service.send("r", "I've seen all of these")
+    assert f"seen all {len(shown)}" in reply.text
+    assert set(service.store.load("r").seen) >= set(shown)
+    again = _picks(service, "r")
+    assert again and not set(again) & set(shown)
+    service.send("r", "other ideas?")
+    state = service.store.load("r").state["filters"]
+    assert state["genres"] == ["Comedy"] and "not too stupid" in state["mood"]
+    assert first
