@@ -16,6 +16,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 
 import numpy as np
 
@@ -860,18 +861,26 @@ class Understander:
             )  # "X is overrated. Give me something like Y": a taste, both ways
         return intent
 
+    @cached_property
+    def _title_keys(self) -> list[tuple[int, str, str]]:
+        """Every catalogue title's key, and the key of what follows its last colon ("" when
+        none): computed once, not for each sequel lookup."""
+        movies = self.catalog.movies
+        return [
+            (int(m), title_key(t), title_key(t.rsplit(":", 1)[1]) if ":" in t else "")
+            for m, t in zip(movies.index, movies["title"], strict=True)
+        ]
+
     def sequels(self, movie_id: int) -> list[int]:
         """Later films of the same franchise ("The Hangover" -> Part II, Part III; "Jurassic
         Park" -> "The Lost World: Jurassic Park", "Jurassic Park III")."""
-        movies = self.catalog.movies
         first = self.catalog.movie(movie_id)
         key = title_key(first.title.split(":")[0])  # "Pirates of the Caribbean: The Curse..."
         if len(key) < 3:
             return []
         later = []
-        for other, title in zip(movies.index, movies["title"], strict=True):
-            subtitled = ":" in title and title_key(title.rsplit(":", 1)[1]) == key
-            if other == movie_id or not (title_key(title).startswith(key + " ") or subtitled):
+        for other, whole, subtitle in self._title_keys:
+            if other == movie_id or not (whole.startswith(key + " ") or subtitle == key):
                 continue  # "Jurassic Park III", and "The Lost World: Jurassic Park"
             movie = self.catalog.movie(int(other))
             if (movie.year or 0) > (first.year or 0) and "Documentary" not in movie.genres:
@@ -1087,7 +1096,7 @@ class Understander:
         capitalized = span[:1].isupper() or span[:1].isdigit()
         if one_word and _describes_kind(text, start + len(span)):
             return False  # "I like smart sci-fi": a word for a kind of film, not Get Smart
-        opens = not text[:start].strip() or text[:start].rstrip()[-1:] in ".!?"
+        opens = _opens_sentence(text, start)
         return (
             (capitalized and not one_word)
             or (capitalized and opens and _judged(text, start, span))  # "Birdman was great."
@@ -1133,7 +1142,7 @@ class Understander:
             return False  # "my favourite Mexican films": a kind of film, not The Mexican
         ordinary = all(t in COMMON_WORDS for t in tokens)
         capitalized = span[:1].isupper() or span[:1].isdigit()
-        sentence_start = not text[:start].strip() or text[:start].rstrip()[-1:] in ".!?"
+        sentence_start = _opens_sentence(text, start)
         after_trigger = bool(_TRIGGER_RE.search(text[:start]))
         listed = _listed(text, start, start + len(span))
         if key.isdigit():  # "10", "1917", "300": titles only where a title is expected
@@ -1463,6 +1472,11 @@ _LIST_AFTER_RE = re.compile(
 
 
 _KIND_WORD_RE = re.compile(r"\s+(?P<word>[\w-]+)")
+
+
+def _opens_sentence(text: str, start: int) -> bool:
+    """Does ``start`` begin the message or a sentence?"""
+    return not text[:start].strip() or text[:start].rstrip()[-1:] in ".!?"
 
 
 def _describes_kind(text: str, end: int) -> bool:

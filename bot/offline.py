@@ -260,11 +260,12 @@ class OfflineAgent:
     # --- recommendations -----------------------------------------------------------------
 
     def _on_recommend(self, tools: Toolbox, state: DialogueState, parse: Parse) -> str:
-        wanted = read_request(parse.raw).wanted  # "nothing violent" only refines the last one
+        request = read_request(parse.raw)
+        wanted = request.wanted  # "nothing violent" only refines the last one
         if not parse.titles and len(self.nlu.descriptive(wanted)) >= DESCRIBED_WORDS:
             # a new description of what they want: its own words, and a fresh request
             parse.mood, parse.clear_filters = parse.raw, True
-        elif not wanted.strip() and read_request(parse.raw).ruled_out and state.filters.mood:
+        elif not wanted.strip() and request.ruled_out and state.filters.mood:
             # "not too stupid though": what it rules out joins the request's words
             parse.mood = f"{state.filters.mood}; {parse.raw}"
         filters = self._merge_filters(state, parse)
