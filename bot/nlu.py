@@ -943,7 +943,8 @@ class Understander:
 
     def _slots(self, text: str) -> Parse:
         parse = Parse(Intent.UNKNOWN)
-        parse.titles = self.find_titles(text, parse)
+        found = self.find_titles(text, parse)
+        parse.titles = [t for t in found if not self._everyday(text, t, len(found) > 1)]
         parse.titles += self._franchise_refs(text, parse.titles)
         if parse.titles and not parse.ambiguous:
             self._unknown_item(text, parse)
@@ -958,6 +959,36 @@ class Understander:
         parse.clear_filters = bool(_CLEAR_RE.search(covered))
         parse.focus = not parse.titles and not parse.refs and bool(_FOCUS_RE.search(covered))
         return parse
+
+    def _everyday(self, text: str, match: TitleMatch, among_titles: bool) -> bool:
+        """Words that name a film only by chance, where the sentence uses them as everyday
+        words: "set in Tokyo", "over for Halloween", "high school comedies", "a road trip
+        movie", "feels like company", "each other's taste"."""
+        span, start = match.text, match.start
+        end = start + len(span)
+        before, after = text[:start], text[end:]
+        title = self.catalog.movie(match.movie_id).title
+        if _ARTICLE_RE.match(span) and not _ARTICLE_RE.match(title):
+            return True  # "a family business", "A road trip movie": a thing, not a title
+        if _STRONG_TRIGGER_RE.search(before) and not _LOOKS_LIKE_RE.search(before):
+            return False  # "loved Halloween", "something like Tokyo Story"
+        if _PLACE_TIME_BEFORE_RE.search(before) and not _listed(text, start, end):
+            return True  # "set in Tokyo", "over for Halloween", "in Los Angeles"
+        if _HOLIDAY_RE.match(span) and _FOR_THE_DAY_RE.search(before):
+            return True  # "friends over for Halloween", "something for Christmas"
+        if _EVERYDAY_AFTER_RE.match(after) and len(self.franchise(match.movie_id)) <= 1:
+            return True  # "high school comedies", "New Year's Eve party" (not "Alien movies")
+        writer_capitalizes = any(ch.isupper() for ch in re.sub(r"\bI\b", "", text))
+        lowered = span.islower() and not _judged(text, start, span)  # "zodiac was great"
+        if self._mixed_case(span, title):
+            return True  # "here on Earth": not how anyone writes a title
+        if re.search(r"black\s*(?:and|&|n)\s*white", text[max(0, start - 10) : end + 12], re.I):
+            return True  # "black and white classics": no Men in Black
+        listed = among_titles and _listed(text, start, end)
+        if lowered and writer_capitalizes and not listed:
+            return True  # "feels like company", "intermission and all" where titles get capitals
+        # "movies about robots", "a movie that feels like company"
+        return lowered and bool(_SUBJECT_BEFORE_RE.search(before) or _LOOKS_LIKE_RE.search(before))
 
     @staticmethod
     def _covered(text: str, titles: list[TitleMatch]) -> str:
@@ -1035,8 +1066,10 @@ class Understander:
             if not self._titles.ids_for_key(key):
                 first = bool(_FIRST_BEFORE_RE.search(text[:start]))
                 part = self.spotter.part(key, first)
+                if part is not None and self._runs_into(text, start + len(span), key, part):
+                    part = None  # "In the mood for something classic": an idiom, not the film
                 if part is not None and (
-                    self._loosely_named(text, start, span, " " not in key)
+                    self._loosely_named(text, start, span, " " not in key, bool(taken))
                     or (span[:1].isupper() and self._franchise_before(text, start, key, part))
                 ):
                     return part, j
@@ -1090,17 +1123,44 @@ class Understander:
         return None
 
     @staticmethod
-    def _loosely_named(text: str, start: int, span: str, one_word: bool) -> bool:
+    def _mixed_case(span: str, title: str) -> bool:
+        """The title's first word written lowercase and a later word with a capital."""
+        first = title_key(title).split()[:1]
+        words = span.split()
+        at = next((i for i, w in enumerate(words) if title_key(w).split() == first), None)
+        return (
+            at is not None
+            and words[at][:1].islower()
+            and any(ch.isupper() for w in words[at + 1 :] for ch in w)
+        )
+
+    def _runs_into(self, text: str, end: int, key: str, movie_id: int) -> bool:
+        """Does the text go on with the title's next word, then leave the title ("in the
+        mood for something" against In the Mood for Love)?"""
+        words = title_key(self.catalog.movie(movie_id).title).split()
+        said = key.split()
+        at = next((i for i in range(len(words)) if words[i : i + len(said)] == said), None)
+        if at is None or at + len(said) >= len(words):
+            return False
+        rest = title_key(text[end : end + 60]).split()
+        following = words[at + len(said) :]
+        return bool(rest) and rest[0] == following[0] and rest[: len(following)] != following
+
+    @staticmethod
+    def _loosely_named(
+        text: str, start: int, span: str, one_word: bool, after_titles: bool = True
+    ) -> bool:
         """A part of a title counts where a writer marks a title: a capital (for a one-word
         part, "Anchorman", only in a list or after a cue: "Weird, right?" is no title)."""
         capitalized = span[:1].isupper() or span[:1].isdigit()
         if one_word and _describes_kind(text, start + len(span)):
             return False  # "I like smart sci-fi": a word for a kind of film, not Get Smart
         opens = _opens_sentence(text, start)
+        listed = _listed(text, start, start + len(span))
         return (
             (capitalized and not one_word)
             or (capitalized and opens and _judged(text, start, span))  # "Birdman was great."
-            or _listed(text, start, start + len(span))
+            or (listed and (capitalized or after_titles or span.lower() not in COMMON_WORDS))
             or bool(_STRONG_TRIGGER_RE.search(text[:start]))
             or (capitalized and _rated_after(text, start + len(span)))
         )
@@ -1472,6 +1532,29 @@ _LIST_AFTER_RE = re.compile(
 
 
 _KIND_WORD_RE = re.compile(r"\s+(?P<word>[\w-]+)")
+_ARTICLE_RE = re.compile(r"(?:a|an)\s", re.IGNORECASE)
+_LOOKS_LIKE_RE = re.compile(r"\b(?:feels?|looks?|sounds?|seems?|felt)\s+like\s+(?:a\s+)?$", re.I)
+_PLACE_TIME_BEFORE_RE = re.compile(
+    r"\b(?:set|takes? place|taking place|based|located|living|lives|stuck|trip|holiday|"
+    r"vacation|going|moving|moved)\s+(?:in|on|at|to)\s+(?:the\s+)?$|\beach\s+$",
+    re.IGNORECASE,
+)
+_HOLIDAY_RE = re.compile(
+    r"(?:halloween|christmas|xmas|new year'?s(?: eve| day)?|valentine'?s(?: day)?|"
+    r"thanksgiving|easter|hanukkah|diwali)\W*$",
+    re.IGNORECASE,
+)
+_FOR_THE_DAY_RE = re.compile(r"\b(?:for|on|at|this|over|next|before|after)\s+$", re.I)
+_EVERYDAY_AFTER_RE = re.compile(
+    r"\s+(?:movies?|films?|flicks?|comed(?:y|ies)|drama|dramas|romcoms?|stories|story|"
+    r"party|parties|night|vibes?|themed?|setting|settings|scenes?)\b",
+    re.IGNORECASE,
+)
+_SUBJECT_BEFORE_RE = re.compile(
+    r"\b(?:movies?|films?|stor(?:y|ies)|something|anything|ones?)\s+"
+    r"(?:about|with|where|featuring|involving|set)\b[^.!?]*$",
+    re.IGNORECASE,
+)
 
 
 def _opens_sentence(text: str, start: int) -> bool:

@@ -293,6 +293,12 @@ class Spotter:
         match = process.extractOne(key, keys, scorer=fuzz.ratio, score_cutoff=cutoff)
         if match is None or (match[1] >= 100 and not standalone):
             return None  # an exact title inside a sentence is the exact finder's business
+        title = title_key(self.catalog.movie(ids[match[2]]).title)
+        if match[0][:1] != key[:1] or not set(re.findall(r"\d+", title)) <= set(
+            re.findall(r"\d+", key)
+        ):
+            return None  # typos keep the first letter and the numbers: no Dog Day Afternoon
+            # for "sunday afternoon", no 50 First Dates for "first date"
         return float(match[1]), ids[match[2]]
 
 

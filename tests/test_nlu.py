@@ -421,3 +421,47 @@ def test_the_original_of_a_remade_title_is_the_earliest(nlu: Understander, catal
     parse = nlu.parse("the original Planet of the Apes is a classic")
     assert [catalog.display(t.movie_id) for t in parse.titles] == ["Planet of the Apes (1968)"]
     assert parse.ambiguous == []
+
+
+def test_everyday_words_that_happen_to_be_titles_name_no_film(nlu: Understander) -> None:
+    """A described taste's words are not titles where the sentence uses them as words."""
+    for message in (
+        "Something set in Tokyo? I'm going there next month.",
+        "Having friends over for Halloween. Something spooky but fun.",
+        "A road trip movie with two mismatched people stuck in a car together.",
+        "high school comedies",
+        "I'm feeling lonely, I want a movie that feels like company",
+        "what should we watch on a rainy Sunday afternoon with tea",
+        "first date, we don't know each other's taste yet, something crowd-pleasing",
+        "a story about a family business and the feuds that come with it",
+        "Any good old black and white comedies? In the mood for something classic.",
+        "black and white horror classics",
+        "I like sci-fi. Something grounded, ideas about the future, here on Earth.",
+        "Big old epics, huge sets, cast of thousands, intermission and all.",
+        "movies about artificial intelligence and robots",
+    ):
+        assert nlu.parse(message).titles == [], message
+        assert nlu.read_described(message).ratings == {}, message
+
+
+def test_titles_after_prepositions_and_in_lists_are_still_films(nlu: Understander, catalog) -> None:  # type: ignore[no-untyped-def]
+    cases = {
+        "★★★★ for Heat, ★★ for Miami Vice": {"Heat": 4.0, "Miami Vice": 2.0},
+        "I don't get the hype around Avatar, but District 9 was brilliant": {
+            "Avatar": 1.0,
+            "District 9": 4.5,
+        },
+        "I fell asleep during 2001: A Space Odyssey": {"2001: A Space Odyssey": 1.0},
+        "shawshank and forest gump are my favs ever": {
+            "The Shawshank Redemption": 4.5,
+            "Forrest Gump": 4.5,
+        },
+        "I have a soft spot for Roman Holiday": {"Roman Holiday": 4.5},
+    }
+    for message, expected in cases.items():
+        stored = {
+            catalog.movie(o.movie_id).title: o.stored_stars for o in nlu.parse(message).opinions
+        }
+        assert stored == expected, message
+    toy = nlu.parse("all the Toy Story movies are great")
+    assert len(toy.opinions) >= 3
