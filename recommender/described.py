@@ -12,7 +12,11 @@ For every movie ``i`` the score is
           + w_f · [genre_i ∈ favoured genres]
 
 plus, when the request names films it likes ("like The Matrix, but from the last 15 years"),
-``w_s · z(hybrid score of those films)``: their neighbourhood, then the constraint. Audiences,
+
+    w_s · z(hybrid score of those films) + w_t · min(z(cos(d̄, d_i)), 3)
+
+with d̄ the named films' mean document vector: their neighbourhood by who watches them and
+by what is told of them, then the constraint. Audiences,
 occasions and feelings ("with my 8-year-old", "a good cry") add the words, favoured genres
 and exclusions that the catalogue's texts use for them (``CUES``). A film described by its
 plot ("the one where Bill Murray keeps waking up on the same day") is read whole, without
@@ -63,7 +67,9 @@ class DescribedWeights:
     quality: float = 0.2
     genre: float = 0.3
     favoured: float = 1.0
-    seeds: float = 1.0  # the named films' neighbourhood ("like The Matrix but newer")
+    seeds: float = 1.0  # the neighbourhood of someone's ratings, next to their words
+    named: float = 0.5  # the named films' neighbourhood ("like The Matrix but newer")
+    named_text: float = 1.0  # how alike the named films' documents and each movie's are
 
 
 WEIGHTS = DescribedWeights()
@@ -167,6 +173,7 @@ _GENERIC_RE = re.compile(
     r"i want|i'?d like|give me|recommend(?:ations?)?|suggest(?:ions?)?|any|please)\b",
     re.IGNORECASE,
 )
+NAMED_TEXT_CLIP = 3.0  # the named films' look-alikes lead, without burying the request
 CONCEPT_CLIP = 6.0  # a z-score cap: a few films carrying many matched phrases must not swamp
 
 

@@ -28,6 +28,7 @@ from recommender.config import Settings
 from recommender.described import (
     CONCEPT_CLIP,
     FIND_ONE_WEIGHTS,
+    NAMED_TEXT_CLIP,
     WEIGHTS,
     ConceptIndex,
     catalogue_phrases,
@@ -88,6 +89,7 @@ from recommender.results import (
     TastePlacement,
 )
 from recommender.semantic import SemanticIndex, chroma_where, snippet
+from recommender.titles import title_key
 
 log = logging.getLogger(__name__)
 
@@ -221,6 +223,7 @@ class Engine:
         self._semantic = semantic
         self._cache_dir = cache_dir  # rebuildable derived data (concept vectors)
         self._concepts: ConceptIndex | None = None
+        self._title_keys: np.ndarray | None = None  # catalogue title keys, made when first needed
         self.index_progress: StageProgress | None = None  # set while the index builds behind
         self._concepts_lock = threading.Lock()
         if models is not None:
@@ -617,13 +620,30 @@ class Engine:
         notes: list[str],
     ) -> Recommendations:
         """A description from someone who named a few films: the description's scores plus
-        the films' neighbourhood (their hybrid score)."""
-        scores, mask, dense = self._described(text, mask, notes)
+        the films' neighbourhood (their hybrid score) and what is told like them (the
+        similarity of each movie's document to the liked films' mean document)."""
+        liked = profile.items[profile.ratings >= LIKE]
+        others = mask & ~self._same_series(liked)  # "like The Matrix": not its sequels
+        scores, mask, dense = self._described(text, others if others.sum() >= 10 else mask, notes)
         components = self.models.components(None, profile)
         personal = combine(components, self.models.weights, mask)
-        scores = scores + WEIGHTS.seeds * standardize(personal, mask)
+        scores = scores + WEIGHTS.named * standardize(personal, mask)
+        vectors = self.semantic.state.vectors
+        if len(liked) and (near := vectors @ vectors[liked].mean(axis=0)).any():
+            scores += WEIGHTS.named_text * np.minimum(standardize(near, mask), NAMED_TEXT_CLIP)
         components = {**components, "text": dense}
         return self._finish(scores, mask, components, None, profile, own, k, "profile", notes)
+
+    def _same_series(self, cols: np.ndarray) -> np.ndarray:
+        """Movies of the same franchise as ``cols``, or whose title goes on from theirs
+        ("The Matrix" -> "The Matrix Reloaded")."""
+        if self._title_keys is None:
+            self._title_keys = np.array([title_key(t) for t in self.catalog.movies["title"]])
+        keys = self._title_keys
+        same = np.isin(self._franchises, self._franchises[cols])
+        for key in keys[cols]:
+            same |= (keys == key) | np.char.startswith(keys, key + " ")
+        return same
 
     def _closeness(self, cols: np.ndarray) -> np.ndarray:
         """How close each movie is to ``cols`` by co-rating similarity, scaled to [0, 1]."""

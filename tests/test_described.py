@@ -100,6 +100,7 @@ def test_a_named_film_steers_a_description_and_is_not_picked(engine) -> None:  #
     seeded = engine.recommend(Taste(None, {matrix: 4.5}), text=text, filters=Filters(year_min=2003))
     assert len(seeded.picks) == 10 and seeded.basis == "profile"
     assert all(p.movie.movieId != matrix and p.movie.year >= 2003 for p in seeded.picks)
+    assert not any(p.movie.title.startswith("The Matrix ") for p in seeded.picks)  # no sequels
     plain = engine.recommend(text=text, filters=Filters(year_min=2003))
     assert [p.movie.movieId for p in seeded.picks] != [p.movie.movieId for p in plain.picks]
     genres = [g for p in seeded.picks for g in p.movie.genres]
