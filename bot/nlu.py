@@ -598,7 +598,8 @@ _CUES: list[tuple[Intent, re.Pattern[str]]] = [
             r"\brecommend\w*\b|\bsuggest\w*\b|\bwhat should i (?:watch|see)\b|\bsomething\b|"
             r"\banything\b|\bgive me\b|\bshow me\b|\bpicks?\b|\bideas?\b|\bin the mood\b|"
             r"\bwhat to watch\b|\bmovie night\b|\bwatch tonight\b|\bi want (?:a|an|some)\b|"
-            r"\bgood (?:movies?|films?)\b|\bmore\b|\bothers\b|\banother\b|\bfeel like\b",
+            r"\bgood (?:movies?|films?)\b|\bmore\b|\bothers\b|\banother\b|\bfeel like\b|"
+            r"\b(?:what'?s|what is|what would be|anything) (?:good|nice|fun|great) (?:for|on)\b",
             re.IGNORECASE,
         ),
     ),
@@ -1326,6 +1327,8 @@ class Understander:
             return None  # "we both like romcoms": a kind of film, not a misspelt title
         if _REFINING_RE.match(candidate):
             return None  # "not too stupid though": a refinement, not a title
+        if re.match(r"(?:a|an)\s", candidate):
+            return None  # "something like a heist but funny": a kind of film, not a title
         return candidate if words and len(candidate) <= 80 else None
 
     def _refs(self, text: str) -> list[int]:
@@ -1541,7 +1544,8 @@ _PLACE_TIME_BEFORE_RE = re.compile(
 )
 _HOLIDAY_RE = re.compile(
     r"(?:halloween|christmas|xmas|new year'?s(?: eve| day)?|valentine'?s(?: day)?|"
-    r"thanksgiving|easter|hanukkah|diwali)\W*$",
+    r"thanksgiving|easter|hanukkah|diwali|date night|movie night|family night|game night|"
+    r"girls'? night|sleepover|birthday|anniversary|(?:the )?weekend)\W*$",
     re.IGNORECASE,
 )
 _FOR_THE_DAY_RE = re.compile(r"\b(?:for|on|at|this|over|next|before|after)\s+$", re.I)

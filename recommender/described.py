@@ -164,7 +164,7 @@ CUES = (
 )
 FIND_ONE_RE = re.compile(
     r"\b(?:the one (?:where|with|about)|"
-    r"(?:that|the|a) (?:film|movie) (?:where|with|about|in which)|"
+    r"(?:that|the) (?:film|movie) (?:where|with|about|in which)|"
     r"what'?s (?:the|that) (?:film|movie|one)|what (?:film|movie) (?:is|was) (?:it|that))\b",
     re.IGNORECASE,
 )

@@ -83,6 +83,8 @@ def test_a_film_told_by_its_plot_is_read_whole() -> None:
     told = read_request("that film where a guy with no short-term memory tattoos clues on his body")
     assert told.find_one and told.ruled_out == () and "short-term memory" in told.wanted
     assert not read_request("a thriller, nothing gory").find_one
+    assert not read_request("a movie about friendship, not too sappy").find_one  # a kind
+    assert not read_request("A film where the twist changes everything").find_one
 
 
 def test_the_concept_query_drops_what_every_request_says() -> None:

@@ -465,3 +465,14 @@ def test_titles_after_prepositions_and_in_lists_are_still_films(nlu: Understande
         assert stored == expected, message
     toy = nlu.parse("all the Toy Story movies are great")
     assert len(toy.opinions) >= 3
+
+
+def test_occasions_and_kinds_are_requests_not_titles(nlu: Understander) -> None:
+    for message in (
+        "what's good for a rainy day?",
+        "what's good for date night?",
+        "something like a heist but funny",
+    ):
+        parse = nlu.parse(message)
+        assert parse.intent == "recommend", message
+        assert parse.titles == [] and parse.unknown_title is None, message
