@@ -306,11 +306,13 @@ def _title_cased(span: str) -> bool:
 
 _FRANCHISE_REF_RE = re.compile(
     r"\b(?:the\s+)?(?:first|original)\s+(?:one|film|movie)\b|"
+    r"\bthe\s+(?P<nth>second|third|fourth|2nd|3rd|4th)\s+(?:one|film|movie)\b|"
     r"\bpart\s+(?P<n>1|2|3|4|one|two|three|four|i{1,3}|iv)\b",
     re.IGNORECASE,
 )
 _PART_NUMBERS = {"1": 1, "2": 2, "3": 3, "4": 4, "one": 1, "two": 2, "three": 3, "four": 4}
-_PART_NUMBERS |= {"i": 1, "ii": 2, "iii": 3, "iv": 4}
+_PART_NUMBERS |= {"i": 1, "ii": 2, "iii": 3, "iv": 4, "second": 2, "third": 3, "fourth": 4}
+_PART_NUMBERS |= {"2nd": 2, "3rd": 3, "4th": 4}
 
 
 def _judged(text: str, start: int, span: str) -> bool:
@@ -915,7 +917,7 @@ class Understander:
             if not before:
                 continue
             films = self.franchise(before[-1].movie_id)
-            n = _PART_NUMBERS[(match["n"] or "1").lower()] - 1
+            n = _PART_NUMBERS[(match["n"] or match["nth"] or "1").lower()] - 1
             if len(films) > 1 and n < len(films) and films[n] not in named:
                 found.append(TitleMatch(films[n], match.group(0), match.start()))
                 named.add(films[n])
@@ -1586,7 +1588,7 @@ def _listed(text: str, start: int, end: int) -> bool:
 _COMPARE_QUESTION_RE = re.compile(
     r"\bwhich (?:one|is|was|of)\b[^.!]*(?:\?|$)|\bcompare\b|\bvs\.?|\bversus\b|"
     r"\bor\b[^,.;!?]{0,40}\?|"
-    r"\b(?:better|worse|more|less)\s+(?:\w+\s+)?than\b|^\s*(?:is|was|are|were)\b[^.!]*\?",
+    r"\b(?:better|worse|more|less)\s+(?:\w+\s+)?than\b[^.!]*\?|^\s*(?:is|was|are|were)\b[^.!]*\?",
     re.IGNORECASE,
 )
 _LIKE_TARGET_RE = re.compile(

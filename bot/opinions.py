@@ -157,7 +157,8 @@ _POSITIVE = re.compile(
     r"could watch|(?:\d+|ten|a hundred) times|hits?|into|gorgeous|perfect|excellent|"
     r"go for|my kind of|my taste|can't get enough|genius|superb|terrific|wonderful|"
     r"phenomenal|outstanding|(?:was|is|so|really) fun|exactly right|just right|hit the spot|"
-    r"stuck with me|grabbed me|(?:way|much|far|so much) better|right up my alley|spot on|"
+    r"stuck with me|grabbed me|(?:way|much|far|so much|even) better|right up my alley|spot on|"
+    r"(?:still )?holds? up|made (?:my|me|us|him|her) (?:\w+ )?cry|"
     r"j'?ad(?:ore|oré)|ador[oé]|encant\w*|gust[oó]\w*|me gusta\w*|liebe|mag|geliebt|piace|amo)\b"
     r"|[👍❤️😍🔥✅💯🤩🥰💕♥🤯😂🤣]|<3",
     re.I,
@@ -173,7 +174,8 @@ _NEGATIVE = re.compile(
     r"(?:it|really|so) dragged|dragged on|(?:didn'?t|did not|doesn'?t) do (?:it|much|anything) "
     r"for me|did nothing for me|(?:couldn'?t|could not|can'?t) (?:get through|finish)|"
     r"gave up on|walked out of|turned (?:it )?off|(?:was |way |a bit |just )?too much for me|"
-    r"cringe|cringy|cringey|put (?:me|her|him|us|them) to sleep|was bored|were bored)\b"
+    r"cringe|cringy|cringey|put (?:me|her|him|us|them) to sleep|was bored|were bored|"
+    r"painful|(?:didn'?t|did not|doesn'?t|does not|never) (?:really |quite )?work for me)\b"
     r"|\b(?:not|no|nothing)\s+(?:the\s+|any\s+|a\s+)?(?:\w+\s+){0,3}"
     r"(?:stuff|kind|type|sort|movies?|films?)\s+like\b"
     r"|[👎😴❌🙅🤮💩🤢]",
@@ -292,6 +294,12 @@ def _cue(text: str, clause: _Clause, near: int | None) -> Sentiment | None:
 # --- reading a message --------------------------------------------------------------------
 
 
+_EXCEPT_BEFORE_RE = re.compile(
+    r"\b(?:except|apart from|but not|other than|minus|excluding)\s+(?:for\s+)?(?:the\s+)?$", re.I
+)
+_OPPOSITE = {Sentiment.LIKE: Sentiment.DISLIKE, Sentiment.DISLIKE: Sentiment.LIKE}
+
+
 def read_opinions(
     text: str,
     named: Sequence[Named],
@@ -316,6 +324,10 @@ def read_opinions(
             opinions.append(Opinion(item.movie_id, item.text, Sentiment.NEUTRAL, explicit=False))
             continue  # "Parasite aside, the best film I've seen is Get Out"
         feeling = feelings[item.movie_id] or _inherited(text, clauses, item, named, feelings)
+        if feeling is not None and _EXCEPT_BEFORE_RE.search(
+            text[max(0, item.start - 25) : item.start]
+        ):
+            feeling = _OPPOSITE.get(feeling, feeling)  # "I love them all except Crystal Skull"
         feelings[item.movie_id] = feeling
         given = stars.get(item.movie_id)
         opinions.append(

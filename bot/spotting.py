@@ -64,6 +64,11 @@ _ALIAS_RE = re.compile(
     r"(?:\s+(?:films?|movies?|trilogy|series))?(?![\w])",
     re.IGNORECASE,
 )
+_EXCEPT_RE = re.compile(
+    r"\s*,?\s*(?:except|apart from|but not|other than|minus|excluding)\s+(?:for\s+)?(?:the\s+)?"
+    r"(?P<rest>[^,.;!?]+)",
+    re.IGNORECASE,
+)
 _FRANCHISE_RE = re.compile(
     r"\b(?:all|both|each)\s+(?:of\s+)?(?:the\s+|(?:two|three|four|five|six|\d)\s+)"
     r"(?P<a>[\w'’:&. -]{2,40}?)\s+(?:films|movies|trilogy)\b"
@@ -207,6 +212,8 @@ class Spotter:
             )
         for match in _FRANCHISE_RE.finditer(text):
             members = self.franchise(match["a"] or match["b"])
+            if (but := _EXCEPT_RE.match(text, match.end())) and (left := title_key(but["rest"])):
+                members = [m for m in members if left not in self._keys_of(m)]  # "except the 4th"
             if members:
                 found.append(tuple(Spotted(m, match.start(), match.end()) for m in members))
         return [f for f in found if f]
@@ -219,14 +226,22 @@ class Spotter:
         members = [
             m
             for m in self._known
-            if (k := title_key(str(self.catalog.movies.at[m, "title"]))) == key
-            or k.startswith(key + " ")
+            if any(k == key or k.startswith(key + " ") for k in self._names_of(m))
         ]
         if len(members) < 2:
             return []
         top = max(self._known[m][2] for m in members)
         main = [m for m in members if self._known[m][2] >= 0.2 * top]
         return sorted(main, key=lambda m: self._known[m][1] or 0)
+
+    def _names_of(self, movie_id: int) -> list[str]:
+        """The keys of a movie's title and alternative titles ("Raiders of the Lost Ark" is
+        also "Indiana Jones and the Raiders of the Lost Ark")."""
+        row = self.catalog.movies.loc[movie_id]
+        return [title_key(str(name)) for name in (row["title"], *row["akas"])]
+
+    def _keys_of(self, movie_id: int) -> str:
+        return " | ".join(self._names_of(movie_id))
 
     def _display_id(self, display: str) -> int | None:
         try:

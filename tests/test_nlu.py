@@ -476,3 +476,31 @@ def test_occasions_and_kinds_are_requests_not_titles(nlu: Understander) -> None:
         parse = nlu.parse(message)
         assert parse.intent == "recommend", message
         assert parse.titles == [] and parse.unknown_title is None, message
+
+
+def test_what_a_fresh_batch_of_first_messages_showed(nlu: Understander, catalog) -> None:  # type: ignore[no-untyped-def]
+    def stored(message: str) -> dict[str, float | None]:
+        return {
+            catalog.movie(o.movie_id).title: o.stored_stars
+            for o in nlu.parse(message).opinions
+            if o.stored_stars is not None
+        }
+
+    assert stored("I just rewatched Back to the Future and it still holds up.") == {
+        "Back to the Future": 4.5
+    }
+    assert stored("The Notebook made me cry in a good way but Twilight was painful") == {
+        "The Notebook": 4.5,
+        "Twilight": 1.0,
+    }
+    assert stored("It Follows just didn't work for me") == {"It Follows": 1.0}
+    assert stored("Aliens is even better than Alien imo") == {"Aliens": 4.5}
+    assert stored("The first Shrek is a classic, the third one not so much") == {
+        "Shrek": 4.5,
+        "Shrek the Third": 1.0,
+    }
+    indy = stored("I love all the Indiana Jones movies except Kingdom of the Crystal Skull")
+    assert (
+        indy["Raiders of the Lost Ark"] == 4.5 and indy["Indiana Jones and the Last Crusade"] == 4.5
+    )
+    assert indy["Indiana Jones and the Kingdom of the Crystal Skull"] == 1.0
