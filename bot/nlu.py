@@ -973,6 +973,13 @@ class Understander:
         title = self.catalog.movie(match.movie_id).title
         if _ARTICLE_RE.match(span) and not _ARTICLE_RE.match(title):
             return True  # "a family business", "A road trip movie": a thing, not a title
+        writer_capitalizes = any(ch.isupper() for ch in re.sub(r"\bI\b", "", text))
+        lowered = span.islower() and not _judged(text, start, span)  # "zodiac was great"
+        listed = among_titles and _listed(text, start, end)
+        if lowered and writer_capitalizes and not listed:
+            return True  # "feels like company", "Loved the whole Lord of the Rings trilogy"
+        if _KIND_OF_RE.search(before) and _KIND_AFTER_RE.match(after):
+            return True  # "the best Batman movie": a kind of film, not Batman (1989)
         if _STRONG_TRIGGER_RE.search(before) and not _LOOKS_LIKE_RE.search(before):
             return False  # "loved Halloween", "something like Tokyo Story"
         if _PLACE_TIME_BEFORE_RE.search(before) and not _listed(text, start, end):
@@ -981,15 +988,10 @@ class Understander:
             return True  # "friends over for Halloween", "something for Christmas"
         if _EVERYDAY_AFTER_RE.match(after) and len(self.franchise(match.movie_id)) <= 1:
             return True  # "high school comedies", "New Year's Eve party" (not "Alien movies")
-        writer_capitalizes = any(ch.isupper() for ch in re.sub(r"\bI\b", "", text))
-        lowered = span.islower() and not _judged(text, start, span)  # "zodiac was great"
         if self._mixed_case(span, title):
             return True  # "here on Earth": not how anyone writes a title
         if re.search(r"black\s*(?:and|&|n)\s*white", text[max(0, start - 10) : end + 12], re.I):
             return True  # "black and white classics": no Men in Black
-        listed = among_titles and _listed(text, start, end)
-        if lowered and writer_capitalizes and not listed:
-            return True  # "feels like company", "intermission and all" where titles get capitals
         # "movies about robots", "a movie that feels like company"
         return lowered and bool(_SUBJECT_BEFORE_RE.search(before) or _LOOKS_LIKE_RE.search(before))
 
@@ -1067,7 +1069,9 @@ class Understander:
             if not key:
                 continue
             if not self._titles.ids_for_key(key):
-                first = bool(_FIRST_BEFORE_RE.search(text[:start]))
+                first = bool(
+                    _FIRST_BEFORE_RE.search(text[:start]) or _SEQUELS_LATER_RE.search(text, start)
+                )  # "Pirates of the Caribbean was fun but the sequels were a mess": the first
                 part = self.spotter.part(key, first)
                 if part is not None and self._runs_into(text, start + len(span), key, part):
                     part = None  # "In the mood for something classic": an idiom, not the film
@@ -1164,6 +1168,12 @@ class Understander:
             (capitalized and not one_word)
             or (capitalized and opens and _judged(text, start, span))  # "Birdman was great."
             or (listed and (capitalized or after_titles or span.lower() not in COMMON_WORDS))
+            or (
+                capitalized
+                and not opens
+                and len(span) >= 6
+                and span.lower() not in COMMON_WORDS | _CALENDAR_WORDS
+            )  # "my friends keep quoting Anchorman"
             or bool(_STRONG_TRIGGER_RE.search(text[:start]))
             or (capitalized and _rated_after(text, start + len(span)))
         )
@@ -1556,6 +1566,17 @@ _EVERYDAY_AFTER_RE = re.compile(
     r"party|parties|night|vibes?|themed?|setting|settings|scenes?)\b",
     re.IGNORECASE,
 )
+_CALENDAR_WORDS = frozenset(
+    {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january"}
+    | {"february", "march", "april", "june", "july", "august", "september", "october"}
+    | {"november", "december", "christmas", "halloween", "easter"}
+)
+_SEQUELS_LATER_RE = re.compile(r"\bthe (?:sequels|rest of (?:them|the \w+)|later ones)\b", re.I)
+_KIND_OF_RE = re.compile(
+    r"\b(?:best|worst|favou?rite|fave|fav|good|great|new|newest|latest|every|other|any|a|an)\s+$",
+    re.IGNORECASE,
+)
+_KIND_AFTER_RE = re.compile(r"\s+(?:movie|film|flick)\b(?!s)", re.IGNORECASE)
 _SUBJECT_BEFORE_RE = re.compile(
     r"\b(?:movies?|films?|stor(?:y|ies)|something|anything|ones?)\s+"
     r"(?:about|with|where|featuring|involving|set)\b[^.!?]*$",

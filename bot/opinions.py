@@ -158,7 +158,8 @@ _POSITIVE = re.compile(
     r"go for|my kind of|my taste|can't get enough|genius|superb|terrific|wonderful|"
     r"phenomenal|outstanding|(?:was|is|so|really) fun|exactly right|just right|hit the spot|"
     r"stuck with me|grabbed me|(?:way|much|far|so much|even) better|right up my alley|spot on|"
-    r"(?:still )?holds? up|made (?:my|me|us|him|her) (?:\w+ )?cry|"
+    r"(?:still )?holds? up|made (?:my|me|us|him|her) (?:\w+ )?cry|laughed (?:so|really|very) "
+    r"(?:hard|much)|cracked (?:me|us) up|made (?:me|us) laugh|"
     r"j'?ad(?:ore|oré)|ador[oé]|encant\w*|gust[oó]\w*|me gusta\w*|liebe|mag|geliebt|piace|amo)\b"
     r"|[👍❤️😍🔥✅💯🤩🥰💕♥🤯😂🤣]|<3",
     re.I,
@@ -178,7 +179,7 @@ _NEGATIVE = re.compile(
     r"painful|(?:didn'?t|did not|doesn'?t|does not|never) (?:really |quite )?work for me)\b"
     r"|\b(?:not|no|nothing)\s+(?:the\s+|any\s+|a\s+)?(?:\w+\s+){0,3}"
     r"(?:stuff|kind|type|sort|movies?|films?)\s+like\b"
-    r"|[👎😴❌🙅🤮💩🤢]",
+    r"|\bnever again\b|[👎😴❌🙅🤮💩🤢🙄]",
     re.I,
 )
 

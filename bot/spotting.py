@@ -72,7 +72,8 @@ _EXCEPT_RE = re.compile(
 _FRANCHISE_RE = re.compile(
     r"\b(?:all|both|each)\s+(?:of\s+)?(?:the\s+|(?:two|three|four|five|six|\d)\s+)"
     r"(?P<a>[\w'’:&. -]{2,40}?)\s+(?:films|movies|trilogy)\b"
-    r"|\bthe\s+(?P<b>[\w'’:&. -]{2,40}?)\s+(?:trilogy|films|movies|series|franchise)\b",
+    r"|\bthe\s+(?:whole\s+|entire\s+|complete\s+)?(?P<b>[\w'’:&. -]{2,40}?)\s+"
+    r"(?:trilogy|films|movies|series|franchise)\b",
     re.IGNORECASE,
 )
 _CUE_BEFORE_RE = re.compile(
@@ -157,6 +158,9 @@ class Spotter:
                 key = title_key(name)
                 words = key.split()
                 tails = [" ".join(words[n:]) for n in range(1, len(words) - 1)]
+                head = title_key(str(name).split(":")[0]) if ":" in str(name) else ""
+                if head and self._distinctive(head) and " " in head:
+                    tails.append(head)  # "terminater 2" for Terminator 2: Judgment Day
                 for run in [key, *(t for t in tails if self._distinctive(t) and " " in t)]:
                     keys.append(run)
                     ids.append(movie_id)
@@ -212,6 +216,9 @@ class Spotter:
             )
         for match in _FRANCHISE_RE.finditer(text):
             members = self.franchise(match["a"] or match["b"])
+            if match.group(0).lower().endswith("trilogy") and len(members) > 3:
+                top = sorted(members, key=lambda m: -self._known[m][2])[:3]  # the famous three
+                members = [m for m in members if m in top]
             if (but := _EXCEPT_RE.match(text, match.end())) and (left := title_key(but["rest"])):
                 members = [m for m in members if left not in self._keys_of(m)]  # "except the 4th"
             if members:

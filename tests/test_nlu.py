@@ -504,3 +504,28 @@ def test_what_a_fresh_batch_of_first_messages_showed(nlu: Understander, catalog)
         indy["Raiders of the Lost Ark"] == 4.5 and indy["Indiana Jones and the Last Crusade"] == 4.5
     )
     assert indy["Indiana Jones and the Kingdom of the Crystal Skull"] == 1.0
+
+
+def test_what_a_second_fresh_batch_showed(nlu: Understander, catalog) -> None:  # type: ignore[no-untyped-def]
+    def stored(message: str) -> dict[str, float | None]:
+        return {
+            catalog.movie(o.movie_id).title: o.stored_stars
+            for o in nlu.parse(message).opinions
+            if o.stored_stars is not None
+        }
+
+    assert stored("avengers infinity war was amazing") == {"Avengers: Infinity War - Part I": 4.5}
+    assert stored("loved the matix and terminater 2") == {
+        "The Matrix": 4.5,
+        "Terminator 2: Judgment Day": 4.5,
+    }
+    assert stored("The Dark Knight is the best Batman movie") == {"The Dark Knight": 4.5}
+    assert stored("The Last Airbender 🙄 never again") == {"The Last Airbender": 1.0}
+    assert stored("my friends keep quoting Anchorman and I watched it and laughed so hard") == {
+        "Anchorman: The Legend of Ron Burgundy": 4.5
+    }
+    lotr = stored("Loved the whole Lord of the Rings trilogy, the Hobbit films not so much")
+    assert sorted(lotr.values()) == [1.0, 1.0, 1.0, 4.5, 4.5, 4.5]
+    pirates = stored("Pirates of the Caribbean was fun but the sequels were a mess")
+    assert pirates["Pirates of the Caribbean: The Curse of the Black Pearl"] == 4.5
+    assert nlu.parse("we watch a movie every Sunday").titles == []
