@@ -176,7 +176,10 @@ GENRE_WORDS: list[tuple[str, tuple[str, ...]]] = [
     (r"musicals?", ("Musical",)),
     (r"myster(?:y|ies)|whodunn?its?|detective", ("Mystery",)),
     (r"fantasy|fantasies", ("Fantasy",)),
-    (r"kids?|children'?s?|family[- ]friendly|family (?:films?|movies?)", ("Children",)),
+    (  # an audience, not "my favourite movie as a kid" or "the kid sees dead people"
+        r"(?<!the )(?<!a )kid|kids|children'?s?|family[- ]friendly|family (?:films?|movies?)",
+        ("Children",),
+    ),
     (r"noir", ("Film-Noir",)),
 ]
 _GENRE_RES = [(re.compile(rf"\b(?:{p})\b", re.IGNORECASE), g) for p, g in GENRE_WORDS]
@@ -190,7 +193,8 @@ _GENRE_EMOJI_RE = re.compile(
     r"(?P<word>[\w-]+)\s*[^\w\s]{0,4}?(?:(?P<no>[❌🙅👎🚫])|[✅👍✔])", re.IGNORECASE
 )
 _DONT_LIKE_GENRE_RE = re.compile(
-    r"\b(?:i\s+)?(?:don'?t|do not|never|can'?t stand|hate[sd]?|dislike[sd]?)\s+"
+    r"\b(?:i\s+)?(?:don'?t|do not|never|(?:can'?t|cannot|can not|could not|couldn'?t) stand|"
+    r"hate[sd]?|dislike[sd]?|(?:am|'m) not (?:a fan of|into)|not a fan of|(?:can'?t|cannot) do)\s+"
     r"(?:like\s+|watch\s+|want\s+)?(?:anything\s+|any\s+)?(?:too\s+|that\s+)?"
     r"(?P<word>[\w-]+(?:\s[\w-]+)?)",
     re.IGNORECASE,

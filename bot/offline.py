@@ -633,11 +633,10 @@ class OfflineAgent:
         if not _FIND_ONE_RE.search(parse.raw):  # describing what they want: recommend
             return self._on_recommend(tools, state, parse)
         query = parse.raw
-        result = tools.search_by_description(
+        result = tools.search_by_description(  # the plot's words are no filters ("the kid")
             query,
-            genres=parse.genres,
-            all_genres=parse.all_genres,
-            exclude_genres=parse.exclude_genres,
+            genres=[],
+            exclude_genres=[],
             year_from=parse.year_min,
             year_to=parse.year_max,
             k=SHOWN,

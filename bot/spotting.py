@@ -70,7 +70,7 @@ _EXCEPT_RE = re.compile(
     re.IGNORECASE,
 )
 _FRANCHISE_RE = re.compile(
-    r"\b(?:all|both|each)\s+(?:of\s+)?(?:the\s+|(?:two|three|four|five|six|\d)\s+)"
+    r"\b(?:all|both|each)\s+(?:of\s+)?(?:the\s+|(?:two|three|four|five|six|\d)\s+)?"
     r"(?P<a>[\w'’:&. -]{2,40}?)\s+(?:films|movies|trilogy)\b"
     r"|\bthe\s+(?:whole\s+|entire\s+|complete\s+)?(?P<b>[\w'’:&. -]{2,40}?)\s+"
     r"(?:trilogy|films|movies|series|franchise)\b",

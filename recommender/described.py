@@ -124,7 +124,8 @@ _KID_AGES = "|".join(str(n) for n in range(2, 13))
 _TEEN_AGES = "|".join(str(n) for n in range(13, 18))
 CUES = (
     _cue(
-        rf"\b(?:(?:{_KID_AGES})[- ](?:year|yr)s?[- ]olds?|kids?|children|little ones?|toddlers?|"
+        rf"\b(?:(?:{_KID_AGES})[- ](?:year|yr)s?[- ]olds?|(?<!the )(?<!a )kid|kids|children|"
+        r"little ones?|toddlers?|"
         r"whole family|family[- ]friendly|for the family)\b",
         "family film kids and parents enjoy",
         ("Children", "Animation"),
@@ -168,6 +169,19 @@ FIND_ONE_RE = re.compile(
     r"what'?s (?:the|that) (?:film|movie|one)|what (?:film|movie) (?:is|was) (?:it|that))\b",
     re.IGNORECASE,
 )
+_PLOT_LEAD_RE = re.compile(
+    r"^.*?\b(?:the one|(?:that|the|a) (?:film|movie)|movie|film|"
+    r"what'?s (?:the|that) (?:film|movie|one))\s+(?:where|with|about|in which|that)\s+",
+    re.IGNORECASE,
+)
+
+
+def plot_words(text: str) -> str:
+    """The plot of "what's that film where the kid sees dead people": the words after the
+    lead-in, which only dilute the plot's embedding."""
+    return _PLOT_LEAD_RE.sub("", text, count=1).strip() or text
+
+
 _GENERIC_RE = re.compile(
     r"\b(?:films?|movies?|flicks?|cinema|watch(?:ing)?|something|anything|looking for|"
     r"i want|i'?d like|give me|recommend(?:ations?)?|suggest(?:ions?)?|any|please)\b",

@@ -33,6 +33,7 @@ from recommender.described import (
     ConceptIndex,
     catalogue_phrases,
     concept_words,
+    plot_words,
     read_request,
 )
 from recommender.errors import (
@@ -950,9 +951,10 @@ class Engine:
         film told by its plot ("what's the movie where...") is scored over the whole index with
         more popularity, the way a person guesses which film was meant."""
         notes: list[str] = []
-        embedded = self._embed(query, notes)
         if read_request(query).find_one:
+            embedded = self._embed(plot_words(query), notes)
             return self._find_one(embedded, k, filters or Filters(), notes, set(exclude))
+        embedded = self._embed(query, notes)
         return self._nearest(
             embedded.text, embedded.vector, k, filters or Filters(), notes, set(exclude)
         )

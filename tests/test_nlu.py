@@ -529,3 +529,28 @@ def test_what_a_second_fresh_batch_showed(nlu: Understander, catalog) -> None:  
     pirates = stored("Pirates of the Caribbean was fun but the sequels were a mess")
     assert pirates["Pirates of the Caribbean: The Curse of the Black Pearl"] == 4.5
     assert nlu.parse("we watch a movie every Sunday").titles == []
+
+
+def test_what_a_third_fresh_batch_showed(nlu: Understander, catalog) -> None:  # type: ignore[no-untyped-def]
+    def stored(message: str) -> dict[str, float | None]:
+        return {
+            catalog.movie(o.movie_id).title: o.stored_stars
+            for o in nlu.parse(message).opinions
+            if o.stored_stars is not None
+        }
+
+    assert stored("Black Swan was too intense for me but I liked The Wrestler") == {
+        "Black Swan": 1.0,
+        "The Wrestler": 4.5,
+    }
+    assert stored("Gravity was breathtaking") == {"Gravity": 4.5}
+    assert stored("both Kill Bill movies are amazing") == {
+        "Kill Bill: Vol. 1": 4.5,
+        "Kill Bill: Vol. 2": 4.5,
+    }
+    parse = nlu.parse(
+        "my favorite movie as a kid was The Land Before Time. I cannot stand musicals"
+    )
+    assert parse.genres == [] and parse.exclude_genres == ["Musical"]
+    assert nlu.parse("a horror movie where the kid sees dead people").genres == ["Horror"]
+    assert nlu.parse("something animated but not for kids").exclude_genres == ["Children"]

@@ -296,3 +296,15 @@ def test_server_mode_talks_to_a_real_chroma_server(chroma_server: str, embedder:
     assert hits[0].movie_id == 3
     MovieStore(embedder, url=chroma_server).reset("test")
     assert MovieStore(embedder, url=chroma_server).sync(_docs()).embedded == 6
+
+
+def test_a_film_told_by_its_plot_is_found_by_the_plot_alone(engine) -> None:  # type: ignore[no-untyped-def]
+    """The lead-in ("what's that film where") and the plot's words ("the kid") are no filters
+    and do not dilute the plot."""
+    from recommender.described import plot_words
+
+    assert (
+        plot_words("what's that film where the kid sees dead people") == "the kid sees dead people"
+    )
+    hits = engine.search("what's that film where the kid sees dead people", k=3).hits
+    assert hits[0].movie.title == "The Sixth Sense"
