@@ -13,10 +13,10 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from langchain.agents.middleware import (
     ModelRequest,
@@ -208,7 +208,7 @@ def build_tools() -> list[Any]:
     """The LangChain tools; each reads the session's toolbox from the run context."""
 
     def run(runtime: ToolRuntime, name: str, **kwargs: Any) -> str:
-        toolbox: Toolbox = runtime.context.tools
+        toolbox: Toolbox = cast(TurnContext, runtime.context).tools
         result = getattr(toolbox, name)(**kwargs)
         if name == "recommend_for_me" and "picks" in result:
             result = {**result, "picks": [_brief(p) for p in result["picks"]]}
@@ -415,7 +415,7 @@ class LLMAgent:
 
     def respond(
         self, tools: Toolbox, message: str, intent: str | None = None, opinions: bool = False
-    ) -> Iterator[Event]:
+    ) -> Generator[Event, None, Reply]:
         """Stream one turn: status lines for tool calls, grounded text lines, then the reply.
 
         ``opinions``: the message itself gives titles an opinion or stars, so the turn may save
@@ -430,7 +430,9 @@ class LLMAgent:
         except Exception as err:  # network, HTTP status, bad JSON, limits: all fall back
             raise LLMFailure(f"{type(err).__name__}: {err}") from err
 
-    def _turn(self, tools: Toolbox, message: str, context: TurnContext) -> Iterator[Event]:
+    def _turn(
+        self, tools: Toolbox, message: str, context: TurnContext
+    ) -> Generator[Event, None, Reply]:
         from langchain_core.messages import AIMessageChunk
 
         history = tools.store.history(tools.session_id, self.settings.history + 1)[:-1]
@@ -438,7 +440,7 @@ class LLMAgent:
         messages.append({"role": "user", "content": message or "(empty message)"})
         allowed = self._allowed(tools, message)
         out = _Answer(viewing=tools.store.load(tools.session_id).view_user)
-        stream = self.graph.stream(
+        stream = self.graph.stream(  # type: ignore[call-overload]
             {"messages": messages},
             context=context,
             config={"recursion_limit": 2 * self.settings.max_model_calls + 2},

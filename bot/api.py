@@ -695,7 +695,7 @@ def api_router(service: ChatService) -> APIRouter:
 def _with_genres(model: type[RecommendRequest], genres: list[str]) -> type[RecommendRequest]:
     """The request model with genre lists limited to the catalogue's genres."""
     genre = Literal[tuple(genres)]  # type: ignore[valid-type]
-    listed = (list[genre], Field(default_factory=list, max_length=20))  # type: ignore[valid-type]
+    listed = (list[genre], Field(default_factory=list, max_length=20))  # type: ignore[valid-type,var-annotated]
     return create_model(  # type: ignore[no-any-return,call-overload]
         model.__name__, __base__=model, genres=listed, exclude_genres=listed
     )

@@ -15,7 +15,7 @@ import os
 import re
 import secrets
 import threading
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -151,7 +151,7 @@ class ChatService:
             self.store.append(session_id, "assistant", reply.text)
             yield Event("done", reply=reply)
 
-    def _answer(self, session_id: str, message: str) -> Iterator[Event]:
+    def _answer(self, session_id: str, message: str) -> Generator[Event, None, Reply]:
         switched = self._switch(session_id, message)
         if switched is not None:
             yield Event("text", switched)
@@ -175,10 +175,13 @@ class ChatService:
                 return replace(reply, llm_tools=turn.tools_called)
         return (yield from self._offline(session_id, message, []))
 
-    def _offline(self, session_id: str, message: str, notes: list[str]) -> Iterator[Event]:
+    def _offline(
+        self, session_id: str, message: str, notes: list[str]
+    ) -> Generator[Event, None, Reply]:
         turn = TurnLog()
         tools = self._toolbox(session_id, turn)
         state = DialogueState.from_json(self.store.load(session_id).state)
+        extra: list[str]
         yield Event("status", "Thinking...")
         try:
             result = self.offline.respond(tools, state, message)
@@ -224,7 +227,8 @@ class ChatService:
                 return str(err)
             self.store.set_view(session_id, user)
             self.store.save_state(session_id, DialogueState(hinted_llm=True).to_json())
-            n = len(self.engine.models.matrix.profile(self.engine.models.matrix.user_row(user)))
+            row = self.engine.models.matrix.user_row(user)
+            n = len(self.engine.models.matrix.profile(row)) if row is not None else 0
             return (
                 f"You're now viewing as MovieLens user {user}, who rated {n} movies. Their "
                 "ratings are read-only; anything you rate now goes to your own profile on top. "

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import html
 import logging
 import os
@@ -25,6 +26,7 @@ os.environ.setdefault("PTB_TIMEDELTA", "1")
 
 from telegram import (
     BotCommand,
+    Chat,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
@@ -102,10 +104,20 @@ def session_of(chat_id: int) -> str:
     return f"telegram:{chat_id}"
 
 
-def _session(update: Update) -> str:
+def _chat(update: Update) -> Chat:
     chat = update.effective_chat
     assert chat is not None  # the handlers here take messages and commands, all in a chat
-    return session_of(chat.id)
+    return chat
+
+
+def _message(update: Update) -> Message:
+    message = update.effective_message
+    assert message is not None  # message, command and button updates all carry one
+    return message
+
+
+def _session(update: Update) -> str:
+    return session_of(_chat(update).id)
 
 
 class TelegramBot:
@@ -127,8 +139,8 @@ class TelegramBot:
 
     async def onboard(self, update: Update) -> None:
         """The answer to the welcome: like the films named, or search by the description."""
-        message = update.effective_message
-        reply = await self._work(update, self._first_picks, update.effective_chat.id, message.text)
+        message = _message(update)
+        reply = await self._work(update, self._first_picks, _chat(update).id, message.text)
         await self._send_reply(message, reply)
 
     async def skip(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -173,7 +185,7 @@ class TelegramBot:
             await _reply(update.effective_message, "Try: /rate Heat 4.5 (0.5 to 5 stars)")
             return
         stars = float(match["stars"].replace(",", "."))
-        chat_id = update.effective_chat.id
+        chat_id = _chat(update).id
         result = await self._work(
             update, self.service.rate, session_of(chat_id), match["title"], stars
         )
@@ -186,7 +198,7 @@ class TelegramBot:
         if not token:
             await _reply(update.effective_message, LINK_HOW)
             return
-        session = session_of(update.effective_chat.id)
+        session = _session(update)
         try:
             text = linked_text(await self._work(update, self.service.link, session, token))
         except MovieBotError as err:
@@ -195,7 +207,7 @@ class TelegramBot:
 
     async def profile(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/profile: the ratings given in this chat and the taste cluster."""
-        session = session_of(update.effective_chat.id)
+        session = _session(update)
         text = await self._work(update, self._profile_text, session)
         await _reply(update.effective_message, text)
 
@@ -214,7 +226,7 @@ class TelegramBot:
 
     async def reset(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/reset: forget this chat's ratings and conversation."""
-        session = session_of(update.effective_chat.id)
+        session = _session(update)
         await asyncio.to_thread(self.service.reset, session, True)
         await _reply(update.effective_message, "Done: I forgot everything about this chat.")
 
@@ -226,7 +238,7 @@ class TelegramBot:
         if await asyncio.to_thread(self.service.store.take_expected, session) == ONBOARDING:
             await self.onboard(update)
             return
-        await self._answer(update, update.effective_message.text or "")
+        await self._answer(update, _message(update).text or "")
 
     async def not_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Stickers, photos, voice and the like: say what the bot understands."""
@@ -235,8 +247,10 @@ class TelegramBot:
     async def button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A tap on 👍, 👎 or ⭐ under a pick: save it, acknowledge, mark the row."""
         query = update.callback_query
+        if query is None:
+            return
         action, _, movie = (query.data or "").partition(":")
-        session = session_of(update.effective_chat.id)
+        session = _session(update)
         try:
             movie_id = int(movie)
         except ValueError:
@@ -280,7 +294,7 @@ class TelegramBot:
 
     async def watchlist(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/watchlist: the movies kept for later, with their IMDb pages."""
-        session = session_of(update.effective_chat.id)
+        session = _session(update)
         cards = await self._work(update, self.service.watchlist, session)
         if not cards:
             await _reply(update.effective_message, EMPTY_WATCHLIST)
@@ -313,14 +327,14 @@ class TelegramBot:
         log.error("update %s failed", getattr(update, "update_id", "?"), exc_info=context.error)
         if isinstance(update, Update) and update.effective_chat is not None:
             with contextlib.suppress(Exception):
-                await context.bot.send_message(update.effective_chat.id, SORRY)
+                await context.bot.send_message(_chat(update).id, SORRY)
 
     # --- helpers ----------------------------------------------------------------------------
 
     async def _answer(self, update: Update, text: str) -> None:
-        session = session_of(update.effective_chat.id)
+        session = _session(update)
         reply = await self._work(update, self.service.send, session, text)
-        await self._send_reply(update.effective_message, reply)
+        await self._send_reply(_message(update), reply)
 
     async def _work(self, update: Update, fn: Callable[..., Any], *args: Any) -> Any:
         """Run blocking work in a thread while the chat shows "typing..."."""
@@ -379,7 +393,7 @@ async def _register_commands(app: Application) -> None:
 async def _keep_typing(update: Update) -> None:
     with contextlib.suppress(Exception):
         while True:
-            await update.effective_chat.send_action(ChatAction.TYPING)
+            await _chat(update).send_action(ChatAction.TYPING)
             await asyncio.sleep(TYPING_EVERY)
 
 
@@ -534,11 +548,9 @@ async def _reply(
         return
     pieces = list(_balanced(split_message(text)))
     for n, piece in enumerate(pieces):
-        last = n == len(pieces) - 1
+        buttons = markup if n == len(pieces) - 1 else None
         await _retrying(
-            lambda piece=piece, last=last: message.reply_html(
-                piece, reply_markup=markup if last else None, do_quote=False
-            )
+            functools.partial(message.reply_html, piece, reply_markup=buttons, do_quote=False)
         )
 
 

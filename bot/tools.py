@@ -18,7 +18,7 @@ from typing import Any
 
 from bot.groups import MemberSpec
 from bot.nlu import DescribedTaste
-from bot.profiles import Group, ProfileStore
+from bot.profiles import Group, Kind, ProfileStore
 from bot.registry import TOOLS, quoted
 from recommender.catalog import Movie
 from recommender.engine import Engine, GroupMember, Taste
@@ -113,7 +113,7 @@ def _tool(method: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]
             named = dict(signature.bind(self, *args, **kwargs).arguments)
             named.pop("self", None)
         except TypeError:
-            named = {**dict(enumerate(args)), **kwargs}
+            named = {**{str(i): a for i, a in enumerate(args)}, **kwargs}
         call = ToolCall(method.__name__, named)
         self.log.calls.append(call)
         try:
@@ -414,7 +414,7 @@ class Toolbox:
         """Record this person's rating of a movie (half stars; 'not for me' is a low rating)."""
         movie = self.engine.movie(title)
         value = self.engine.check_rating(stars)
-        kind = "like" if value >= 4.5 else "dislike" if value <= 1.0 else "rating"
+        kind: Kind = "like" if value >= 4.5 else "dislike" if value <= 1.0 else "rating"
         self.store.give(self.session_id, movie.movieId, value, kind)
         self.log.rated.append(movie.movieId)
         return self._movie(movie, your_rating=value, saved=True)
