@@ -185,7 +185,8 @@ GENRE_WORDS: list[tuple[str, tuple[str, ...]]] = [
 _GENRE_RES = [(re.compile(rf"\b(?:{p})\b", re.IGNORECASE), g) for p, g in GENRE_WORDS]
 _NEGATOR = r"(?:no|not|nothing|without|except|avoid|skip|but not|anything but|none of|less|non-?)"
 _NEG_GENRE_RE = re.compile(
-    rf"\b{_NEGATOR}[\s-]+(?:too\s+|more\s+|any\s+|the\s+|a\s+|so\s+|for\s+|made for\s+|with\s+)?"
+    rf"\b{_NEGATOR}[\s-]+(?:too\s+|more\s+|any\s+|the\s+|a\s+|so\s+|for\s+|made for\s+|with\s+|"
+    r"about\s+(?:a\s+|the\s+)?|involving\s+|to do with\s+)?"
     r"(?P<word>[\w-]+(?:\s[\w-]+)?)",
     re.IGNORECASE,
 )
@@ -460,7 +461,8 @@ _NEGATIVE_RE = re.compile(
 _POSITIVE_RE = re.compile(
     r"\b(?:i|we)\s+(?:really\s+|absolutely\s+|just\s+)?(?:loved?|liked?|enjoyed|adored?|dig)\b|"
     r"\b(?:loved|liked|enjoyed|adored)\b|\bfavou?rites?\b|\bis great\b|\bwas great\b|"
-    r"\bwas amazing\b|\bis amazing\b|\bthumbs?[- ]up\b|👍|\bmasterpiece\b|\bfan of\b",
+    r"\bwas amazing\b|\bis amazing\b|\bthumbs?[- ]up\b|👍|\bmasterpiece\b|\bfan of\b|"
+    r"\bbest (?:movie|film)\b|\bhooked\b",
     re.IGNORECASE,
 )
 _SEEN_RE = re.compile(
@@ -514,9 +516,9 @@ _CUES: list[tuple[Intent, re.Pattern[str]]] = [
     (
         Intent.PREDICT,
         re.compile(
-            r"(?<!what )(?<!else )\b(?:would|will|do you think|think)\s+"
+            r"(?<!what )(?<!else )(?<!what do you )\b(?:would|will|do you think|think)\s+"
             r"i(?:'d|’d|'ll| would| will)?\s+"
-            r"(?:like|love|enjoy|hate)\b|"
+            r"(?:like|love|enjoy|hate)\b(?!\s*\?)|"
             r"(?<!what )\bshould i (?:watch|see|bother with)\s+"
             r"(?!something|anything|a |an |some|next|now|tonight|this|then)\w|"
             r"\bhow (?:many stars|much) would i\b|\bhow would i (?:rate|like)\b|"
@@ -605,7 +607,8 @@ _CUES: list[tuple[Intent, re.Pattern[str]]] = [
             r"\banything\b|\bgive me\b|\bshow me\b|\bpicks?\b|\bideas?\b|\bin the mood\b|"
             r"\bwhat to watch\b|\bmovie night\b|\bwatch tonight\b|\bi want (?:a|an|some)\b|"
             r"\bgood (?:movies?|films?)\b|\bmore\b|\bothers\b|\banother\b|\bfeel like\b|"
-            r"\b(?:what'?s|what is|what would be|anything) (?:good|nice|fun|great) (?:for|on)\b",
+            r"\b(?:what'?s|what is|what would be|anything) (?:good|nice|fun|great) (?:for|on)\b|"
+            r"\bwhat (?:do you think |else )?(?:i'?d|i would|would i|will i) (?:like|love|enjoy)\b",
             re.IGNORECASE,
         ),
     ),
@@ -951,7 +954,8 @@ class Understander:
     def _slots(self, text: str) -> Parse:
         parse = Parse(Intent.UNKNOWN)
         found = self.find_titles(text, parse)
-        parse.titles = [t for t in found if not self._everyday(text, t, len(found) > 1)]
+        lower = sum(t.text.islower() for t in found)
+        parse.titles = [t for t in found if not self._everyday(text, t, lower > 1)]
         parse.titles += self._franchise_refs(text, parse.titles)
         if parse.titles and not parse.ambiguous:
             self._unknown_item(text, parse)
@@ -967,7 +971,7 @@ class Understander:
         parse.focus = not parse.titles and not parse.refs and bool(_FOCUS_RE.search(covered))
         return parse
 
-    def _everyday(self, text: str, match: TitleMatch, among_titles: bool) -> bool:
+    def _everyday(self, text: str, match: TitleMatch, lower_titles: bool) -> bool:
         """Words that name a film only by chance, where the sentence uses them as everyday
         words: "set in Tokyo", "over for Halloween", "high school comedies", "a road trip
         movie", "feels like company", "each other's taste"."""
@@ -979,9 +983,13 @@ class Understander:
             return True  # "a family business", "A road trip movie": a thing, not a title
         writer_capitalizes = any(ch.isupper() for ch in re.sub(r"\bI\b", "", text))
         lowered = span.islower() and not _judged(text, start, span)  # "zodiac was great"
-        listed = among_titles and _listed(text, start, end)
+        listed = lower_titles and _listed(text, start, end)  # "heat, alien and up"
         if lowered and writer_capitalizes and not listed:
             return True  # "feels like company", "Loved the whole Lord of the Rings trilogy"
+        if (number := _SEQUEL_NUMBER_RE.match(after)) and not title_key(title).endswith(
+            " " + number["n"]
+        ):
+            return True  # "Toy Story 4 was unnecessary": a sequel the catalogue lacks
         if _KIND_OF_RE.search(before) and _KIND_AFTER_RE.match(after):
             return True  # "the best Batman movie": a kind of film, not Batman (1989)
         if _STRONG_TRIGGER_RE.search(before) and not _LOOKS_LIKE_RE.search(before):
@@ -1241,6 +1249,7 @@ class Understander:
                     strong
                     or (capitalized and (len(key) >= 4 or not sentence_start))
                     or (len(key) >= 4 and (listed or self._verdict_on(text, start, span)))
+                    or (capitalized and sentence_start and _judged(text, start, span))
                 )
             return True
         all_lower = not any(ch.isupper() for ch in text)  # "my favs r: up/wall-e/inside out"
@@ -1263,7 +1272,9 @@ class Understander:
         """A lowercase clause that opens with the title and judges it: ", gravity bored me",
         "interstellar was ok" (how people write who capitalize nothing)."""
         opens = not text[:start].strip() or bool(
-            re.search(r"(?:[,;.!?]|\band|\bbut)\s*$", text[:start])
+            re.search(
+                r"(?:[,;.!?]|\band|\bbut|\bthink|\bthought|\bguess)\s*(?:the\s+)?$", text[:start]
+            )
         )
         clause = re.split(r"[,;.!?\n]", text[start + len(span) :], maxsplit=1)[0]
         return opens and text.islower() and judges(clause)
@@ -1561,10 +1572,11 @@ _PLACE_TIME_BEFORE_RE = re.compile(
 _HOLIDAY_RE = re.compile(
     r"(?:halloween|christmas|xmas|new year'?s(?: eve| day)?|valentine'?s(?: day)?|"
     r"thanksgiving|easter|hanukkah|diwali|date night|movie night|family night|game night|"
-    r"girls'? night|sleepover|birthday|anniversary|(?:the )?weekend)\W*$",
+    r"girls'? night|sleepover|birthday|anniversary|(?:the )?weekend|monday|tuesday|wednesday|"
+    r"thursday|friday|saturday|sunday)\W*$",
     re.IGNORECASE,
 )
-_FOR_THE_DAY_RE = re.compile(r"\b(?:for|on|at|this|over|next|before|after)\s+$", re.I)
+_FOR_THE_DAY_RE = re.compile(r"\b(?:for|on|at|this|over|next|before|after|every)\s+$", re.I)
 _EVERYDAY_AFTER_RE = re.compile(
     r"\s+(?:movies?|films?|flicks?|comed(?:y|ies)|drama|dramas|romcoms?|stories|story|"
     r"party|parties|night|vibes?|themed?|setting|settings|scenes?)\b",
@@ -1576,6 +1588,11 @@ _CALENDAR_WORDS = frozenset(
     | {"november", "december", "christmas", "halloween", "easter"}
 )
 _SEQUELS_LATER_RE = re.compile(r"\bthe (?:sequels|rest of (?:them|the \w+)|later ones)\b", re.I)
+_SEQUEL_NUMBER_RE = re.compile(
+    r"\s+(?P<n>\d{1,2})\s+(?!stars?\b|out\b|of\b|/)(?:was|is|were|and|but|sucked|felt|has|"
+    r"had|made|seemed|looked)\b",
+    re.IGNORECASE,
+)
 _KIND_OF_RE = re.compile(
     r"\b(?:best|worst|favou?rite|fave|fav|good|great|new|newest|latest|every|other|any|a|an)\s+$",
     re.IGNORECASE,

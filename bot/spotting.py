@@ -65,13 +65,20 @@ _ALIAS_RE = re.compile(
     re.IGNORECASE,
 )
 _EXCEPT_RE = re.compile(
-    r"\s*,?\s*(?:except|apart from|but not|other than|minus|excluding)\s+(?:for\s+)?(?:the\s+)?"
+    r"[^.!?;\n]{0,40}?\b(?:except|apart from|but not|other than|minus|excluding)\s+(?:for\s+)?"
+    r"(?:the\s+)?"
     r"(?P<rest>[^,.;!?]+)",
     re.IGNORECASE,
+)
+_COUNTS = {"two": 2, "three": 3, "2": 2, "3": 3}
+_ORDINALS = {"first": 0, "second": 1, "third": 2, "fourth": 3, "last": -1}
+_ORDINAL_EXCEPT_RE = re.compile(
+    r"(?P<nth>first|second|third|fourth|last)\s+(?:one|film|movie)\b", re.I
 )
 _FRANCHISE_RE = re.compile(
     r"\b(?:all|both|each)\s+(?:of\s+)?(?:the\s+|(?:two|three|four|five|six|\d)\s+)?"
     r"(?P<a>[\w'’:&. -]{2,40}?)\s+(?:films|movies|trilogy)\b"
+    r"|\bthe\s+first\s+(?P<n>two|three|2|3)\s+(?P<c>[\w'’:&. -]{2,40}?)\s+(?:films|movies)\b"
     r"|\bthe\s+(?:whole\s+|entire\s+|complete\s+)?(?P<b>[\w'’:&. -]{2,40}?)\s+"
     r"(?:trilogy|films|movies|series|franchise)\b",
     re.IGNORECASE,
@@ -215,12 +222,17 @@ class Spotter:
                 tuple(Spotted(m, match.start(), match.end()) for m in aliased if m is not None)
             )
         for match in _FRANCHISE_RE.finditer(text):
-            members = self.franchise(match["a"] or match["b"])
+            members = self.franchise(match["a"] or match["b"] or match["c"])
+            if match["n"]:  # "the first two Alien films"
+                members = members[: _COUNTS.get(match["n"].lower(), 2)]
             if match.group(0).lower().endswith("trilogy") and len(members) > 3:
                 top = sorted(members, key=lambda m: -self._known[m][2])[:3]  # the famous three
                 members = [m for m in members if m in top]
             if (but := _EXCEPT_RE.match(text, match.end())) and (left := title_key(but["rest"])):
-                members = [m for m in members if left not in self._keys_of(m)]  # "except the 4th"
+                if nth := _ORDINAL_EXCEPT_RE.match(but["rest"]):  # "except the third one"
+                    members = [m for m in members if m != members[_ORDINALS[nth["nth"].lower()]]]
+                else:
+                    members = [m for m in members if left not in self._keys_of(m)]
             if members:
                 found.append(tuple(Spotted(m, match.start(), match.end()) for m in members))
         return [f for f in found if f]
@@ -233,7 +245,7 @@ class Spotter:
         members = [
             m
             for m in self._known
-            if any(k == key or k.startswith(key + " ") for k in self._names_of(m))
+            if any(k in (key, key + "s") or k.startswith(key + " ") for k in self._names_of(m))
         ]
         if len(members) < 2:
             return []

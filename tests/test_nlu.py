@@ -554,3 +554,27 @@ def test_what_a_third_fresh_batch_showed(nlu: Understander, catalog) -> None:  #
     assert parse.genres == [] and parse.exclude_genres == ["Musical"]
     assert nlu.parse("a horror movie where the kid sees dead people").genres == ["Horror"]
     assert nlu.parse("something animated but not for kids").exclude_genres == ["Children"]
+
+
+def test_what_a_fourth_fresh_batch_showed(nlu: Understander, catalog) -> None:  # type: ignore[no-untyped-def]
+    def stored(message: str) -> dict[str, float | None]:
+        return {
+            catalog.movie(o.movie_id).title: o.stored_stars
+            for o in nlu.parse(message).opinions
+            if o.stored_stars is not None
+        }
+
+    assert stored("i think the departed is scorseses best") == {"The Departed": 4.5}
+    assert stored("Elf is my favourite Christmas film") == {"Elf": 4.5}
+    assert stored("The Social Network is brilliant, Steve Jobs was dull") == {
+        "The Social Network": 4.5,
+        "Steve Jobs": 1.0,
+    }
+    assert stored("I only like the first two Alien films") == {"Alien": 4.5, "Aliens": 4.5}
+    assert stored("Toy Story 4 was unnecessary but Toy Story 3 was perfect") == {"Toy Story 3": 4.5}
+    godfather = stored("The Godfather trilogy is perfect except the third one")
+    assert godfather["The Godfather: Part III"] == 1.0 and godfather["The Godfather"] == 4.5
+    assert stored("I like quirky, colourful, a bit sad. I loved Amelie") == {"Amelie": 4.5}
+    assert nlu.parse("we watch a movie every Friday").titles == []
+    assert nlu.parse("What do you think I'd like?").intent == "recommend"
+    assert nlu.parse("I'd like a drama, nothing about war").exclude_genres == ["War"]
