@@ -1594,7 +1594,8 @@ _SEQUEL_NUMBER_RE = re.compile(
     re.IGNORECASE,
 )
 _KIND_OF_RE = re.compile(
-    r"\b(?:best|worst|favou?rite|fave|fav|good|great|new|newest|latest|every|other|any|a|an)\s+$",
+    r"\b(?:best|worst|favou?rite|fave|fav|good|great|new|newest|latest|every|other|any|a|an|"
+    r"only)\s+$",
     re.IGNORECASE,
 )
 _KIND_AFTER_RE = re.compile(r"\s+(?:movie|film|flick)\b(?!s)", re.IGNORECASE)

@@ -85,7 +85,7 @@ _NUMBER_WORDS = {
 _NUM = r"(?<![\w.,])(?:-?\d{1,2}(?:[.,]\d)?|" + "|".join(_NUMBER_WORDS) + r")(?:\s+and\s+a\s+half)?"
 _STAR_PATTERNS = [
     re.compile(rf"(?P<n>{_NUM})\s*/\s*(?P<of>5|10)\b(?![.,]\d)", re.I),
-    re.compile(rf"(?P<n>{_NUM})\s+out\s+of\s+(?P<of>5|10)\b", re.I),
+    re.compile(rf"(?P<n>{_NUM})\s+out\s+of\s+(?P<of>5|10|five|ten)\b", re.I),
     re.compile(rf"(?P<n>{_NUM})\s*(?:stars?|points?|★|⭐)(?![\w★⭐])", re.I),
     re.compile(r"(?P<glyphs>[★⭐](?:\ufe0f?[★⭐])*\ufe0f?)(?P<half>½|1\u20442)?"),
 ]
@@ -134,7 +134,7 @@ def find_stars(text: str) -> list[Stars]:
                 value = count + (0.5 if match["half"] else 0.0)
             else:
                 value = _number(match["n"])
-                if match.groupdict().get("of") == "10":
+                if (match.groupdict().get("of") or "").lower() in ("10", "ten"):
                     value /= 2
             # Out of range too ("11 stars"): the rating tool answers with the valid range.
             found.append(Stars(match.start(), match.end(), value))
@@ -159,11 +159,12 @@ _POSITIVE = re.compile(
     r"phenomenal|outstanding|(?:was|is|so|really) fun|exactly right|just right|hit the spot|"
     r"stuck with me|grabbed me|(?:way|much|far|so much|even) better|right up my alley|spot on|"
     r"breathtaking|mesmeri[sz]ing|gripping|riveting|unforgettable|flawless|iconic|a gem|hooked|"
+    r"underrated|(?:was|is) (?:wild|insane|unreal|bonkers)|crying laughing|"
     r"(?:on )?the edge of (?:my|our) seats?|"
     r"(?:still )?holds? up|made (?:my|me|us|him|her) (?:\w+ )?cry|laughed (?:so|really|very) "
     r"(?:hard|much)|cracked (?:me|us) up|made (?:me|us) laugh|"
     r"j'?ad(?:ore|oré)|ador[oé]|encant\w*|gust[oó]\w*|me gusta\w*|liebe|mag|geliebt|piace|amo)\b"
-    r"|[👍❤️😍🔥✅💯🤩🥰💕♥🤯😂🤣]|<3",
+    r"|[👍❤️😍🔥✅💯🤩🥰💕♥🤯😂🤣💖💗💓💞👌🙌😻]|<3",
     re.I,
 )
 _NEGATIVE = re.compile(
@@ -172,7 +173,7 @@ _NEGATIVE = re.compile(
     r"couldn'?t stand|can'?t stand|bor(?:ing|ed)|awful|(?<!not )(?<!too )(?:really )?bad|"
     r"terrible|horrible|overrated|let ?down|letdown|disappointing|disappointment|waste of time|"
     r"not a fan|not for me|not my (?:thing|cup of tea)|cheesy|abomination|dull|forgettable|"
-    r"bland|mediocre|tedious|underwhelming|unnecessary|pointless|"
+    r"bland|mediocre|tedious|underwhelming|unnecessary|pointless|lazy|"
     r"(?:way |a bit |far |much )?too (?:long|slow|sappy|cheesy|intense|dark|violent|scary|weird|"
     r"depressing|gory|bleak|loud|silly|predictable|confusing|pretentious)(?: for me)?|"
     r"annoying|pretentious|dumb|stupid|a mess|not so much|not really|sappy|unbearable|"
@@ -224,9 +225,11 @@ _UNSEEN_RE = re.compile(  # "I haven't seen The World's End yet": nothing to sto
     re.I,
 )
 _THAN_RE = re.compile(r"\bthan\s+(?:the\s+)?$", re.I)
-_SEEN_RE = re.compile(r"\b(?:already|have|'ve)\s+(?:already\s+)?(?:seen|watched)\b", re.I)
-_EMOJI_LIKE = re.compile(r"^[\s\W]{0,6}?[👍❤️😍🔥✅💯🤩🥰💕♥🤯😂🤣]")
-_EMOJI_DISLIKE = re.compile(r"^[\s\W]{0,6}?[👎😴❌🙅🤮💩🤢]")
+_SEEN_RE = re.compile(
+    r"\b(?:already|have|'ve)\s+(?:already\s+)?(?:seen|watched|done|covered)\b", re.I
+)  # "We've already done Ocean's Eleven": seen, no verdict
+_EMOJI_LIKE = re.compile(r"^[\s\W]{0,6}?[👍❤️😍🔥✅💯🤩🥰💕♥🤯😂🤣💖💗💓💞👌🙌😻]")
+_EMOJI_DISLIKE = re.compile(r"^[\s\W]{0,6}?[👎😴❌🙅🤮💩🤢🙄]")
 _CARRY_RE = re.compile(
     r"\b(?:it|them|(?<!we )(?<!they )(?<!you )both|those|these|that one|which|the sequels?|"
     r"the rest|the (?:story|plot|ending|acting|script|writing|dialogue|characters|pacing|"
@@ -241,7 +244,7 @@ _KIND_VERDICT_RE = re.compile(
     re.I,
 )
 _SHORT_VERDICT_WORDS = 5  # "Alien 3, not so much", "Infinity War on the other hand I loved"
-_SEQUELS_RE = re.compile(r"\b(?:the )?(?:sequels?|rest|other ones|follow-?ups)\b", re.I)
+_SEQUELS_RE = re.compile(r"\b(?:the )?(?:sequels?|rest|other ones|others|follow-?ups)\b", re.I)
 
 _SENTENCE_RE = re.compile(r"[.!?;\n]+(?=\s|$)|\n")
 _SOFT_RE = re.compile(
@@ -313,6 +316,7 @@ def read_opinions(
     sequels: Callable[[int], list[int]] | None = None,
 ) -> list[Opinion]:
     """What ``text`` says of each movie in ``named`` (found by the understander)."""
+    text = _without_titles(text, named)  # "10 Things I Hate About You" hates nothing
     clauses = _clauses(text)
     stars = _stars_by_title(text, named)
     feelings: dict[int, Sentiment | None] = {}
@@ -348,6 +352,16 @@ def read_opinions(
     if sequels is not None:
         opinions += _sequel_opinions(text, clauses, named, opinions, sequels)
     return opinions
+
+
+def _without_titles(text: str, named: Sequence[Named]) -> str:
+    """``text`` with the words of each title blanked (same length, so positions hold)."""
+    chars = list(text)
+    for item in named:
+        for i in range(item.start, min(item.end, len(chars))):
+            if chars[i].isalnum():
+                chars[i] = "x"
+    return "".join(chars)
 
 
 def _clause_of(clauses: list[_Clause], pos: int) -> _Clause:

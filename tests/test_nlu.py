@@ -578,3 +578,24 @@ def test_what_a_fourth_fresh_batch_showed(nlu: Understander, catalog) -> None:  
     assert nlu.parse("we watch a movie every Friday").titles == []
     assert nlu.parse("What do you think I'd like?").intent == "recommend"
     assert nlu.parse("I'd like a drama, nothing about war").exclude_genres == ["War"]
+
+
+def test_what_a_fifth_fresh_batch_showed(nlu: Understander, catalog) -> None:  # type: ignore[no-untyped-def]
+    def stored(message: str) -> dict[str, float | None]:
+        return {
+            catalog.movie(o.movie_id).title: o.stored_stars
+            for o in nlu.parse(message).opinions
+            if o.stored_stars is not None
+        }
+
+    assert stored("Love these: Mean Girls, Clueless, 10 Things I Hate About You") == {
+        "Mean Girls": 4.5,
+        "Clueless": 4.5,
+        "10 Things I Hate About You": 4.5,
+    }
+    assert stored("I'd rate Up ten out of ten") == {"Up": 5.0}
+    assert stored("Super 8 is underrated") == {"Super 8": 4.5}
+    assert stored("Moana 🌊🌺💖") == {"Moana": 4.5}
+    assert stored("Fast Five is the only Fast and Furious movie I like") == {"Fast Five": 4.5}
+    hangover = stored("The first Hangover was hilarious, the others were lazy")
+    assert hangover["The Hangover"] == 4.5 and hangover["The Hangover Part III"] == 1.0
