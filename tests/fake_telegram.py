@@ -202,7 +202,7 @@ class FakeTelegram:
         params = sent.params
         if sent.method in {"sendMessage", "sendPhoto"}:
             sent.message_id = next(self._ids)
-            message = {
+            message: dict[str, Any] = {
                 "message_id": sent.message_id,
                 "date": int(time.time()),
                 "chat": {"id": sent.chat_id, "type": "private"},

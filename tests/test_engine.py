@@ -112,7 +112,7 @@ def test_filters_narrow_and_say_which_one_emptied(engine: Engine) -> None:
     )
     assert result.picks
     for pick in result.picks:
-        assert "Animation" in pick.movie.genres and 2000 <= pick.movie.year <= 2010
+        assert "Animation" in pick.movie.genres and 2000 <= (pick.movie.year or 0) <= 2010
     empty = engine.recommend(taste, filters=Filters(genres=["Film-Noir"], year_min=2015), k=5)
     assert empty.picks == [] and "from 2015" in empty.notes[0]
 
@@ -141,7 +141,7 @@ def test_ratings_outside_the_scale_are_refused_with_the_range(
 
 
 def test_ratings_snap_to_half_stars(engine: Engine) -> None:
-    assert engine.check_rating(3.7) == 3.5 and engine.check_rating("4") == 4.0
+    assert engine.check_rating(3.7) == 3.5 and engine.check_rating("4") == 4.0  # type: ignore[arg-type]
 
 
 def test_unknown_and_ambiguous_titles_are_typed_errors(engine: Engine) -> None:
@@ -211,6 +211,7 @@ def test_tag_sentiment_ranks_praise_above_complaints(engine: Engine) -> None:
 
 def test_components_cover_every_signal(engine: Engine) -> None:
     row = engine.models.matrix.user_row(1)
+    assert row is not None
     components = engine.models.components(row, engine.models.matrix.profile(row))
     assert set(components) == {
         "ease",

@@ -34,7 +34,7 @@ def test_requests_beyond_the_queue_get_503_with_retry_after() -> None:
     async def run() -> None:
         release = asyncio.Event()
         limits = ServerLimits(workers=1, queue=2, retry_after=3)
-        transport = httpx.ASGITransport(app=_app(release, limits))
+        transport = httpx.ASGITransport(app=_app(release, limits))  # type: ignore[arg-type]
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
             admitted = [asyncio.create_task(client.post("/api/recommend")) for _ in range(3)]
             await asyncio.sleep(0.05)  # all three are inside: one running, two waiting

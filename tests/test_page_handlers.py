@@ -72,7 +72,7 @@ def test_the_watchlist_shows_in_my_taste(page: WebPage) -> None:
     ranked = page.taste_view(token)[6]
     cards = {c.movie_id: c.predicted_stars for c in page.service.watchlist(session)}
     assert sorted(m for m, _ in ranked) == sorted(cards)
-    assert [cards[m] for m, _ in ranked] == sorted(cards.values(), reverse=True)
+    assert [cards[m] for m, _ in ranked] == sorted((v or 0.0 for v in cards.values()), reverse=True)
 
 
 def test_the_taste_map_legend_names_fit(page: WebPage) -> None:

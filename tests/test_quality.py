@@ -46,6 +46,7 @@ def test_hybrid_ndcg_floor(ml_small) -> None:  # type: ignore[no-untyped-def]
     hybrid, ease, popular = [], [], []
     for user, group in test.groupby("userId"):
         row = matrix.user_row(int(user))
+        assert row is not None
         relevant = set(matrix.item_cols(group["movieId"].to_numpy()).tolist())
         profile = matrix.profile(row)
         hybrid.append(ndcg_at_k(hybrid_ranking(models, franchises, row, profile), relevant, 10))

@@ -65,7 +65,7 @@ def test_a_film_told_by_its_plot_is_the_one_people_know(engine: Engine) -> None:
     faithful = engine.search("a man in a mental hospital rebels against a cruel nurse", k=3)
     assert _by_match_then_fame(faithful.hits)  # no plot cue: the faithful search
     narrowed = engine.search(told, k=5, filters=Filters(year_min=1990))
-    assert narrowed.hits and all(h.movie.year >= 1990 for h in narrowed.hits)
+    assert narrowed.hits and all((h.movie.year or 0) >= 1990 for h in narrowed.hits)
 
 
 def test_genre_and_era_queries_work(engine: Engine) -> None:
@@ -77,7 +77,7 @@ def test_filters_apply_and_an_empty_result_says_which_filter(engine: Engine) -> 
     hits = engine.search(
         "space adventure", k=5, filters=Filters(genres=["Sci-Fi"], year_min=1990)
     ).hits
-    assert hits and all("Sci-Fi" in h.movie.genres and h.movie.year >= 1990 for h in hits)
+    assert hits and all("Sci-Fi" in h.movie.genres and (h.movie.year or 0) >= 1990 for h in hits)
     empty = engine.search(
         "space adventure", k=5, filters=Filters(genres=["Film-Noir"], year_min=2015)
     )
@@ -246,6 +246,7 @@ def test_engine_restores_a_deleted_store_without_re_embedding(
 
     semantic = engine.semantic
     engine.search("anything", k=1)  # the store is open and checked
+    assert semantic.store.path is not None
     shutil.rmtree(semantic.store.path)
     forget_cached_store(semantic.store.path)  # what a new process would see
     semantic.store._collection = None

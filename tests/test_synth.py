@@ -78,7 +78,9 @@ def test_collaborative_filtering_has_structure_to_find(made: Path) -> None:
     test = ratings[held & (ratings["rating"] >= 4).to_numpy()]
     pop, cf = [], []
     for user, rows in test.groupby("userId"):
-        profile = matrix.profile(matrix.user_row(int(user)))
+        row = matrix.user_row(int(user))
+        assert row is not None
+        profile = matrix.profile(row)
         relevant = set(matrix.item_cols(rows["movieId"].to_numpy()).tolist())
         pop.append(ndcg_at_k(top_k(popularity, 10, profile.items).tolist(), relevant, 10))
         scores = ease.scores(profile.items, np.ones(len(profile)))
