@@ -1569,11 +1569,13 @@ _PLACE_TIME_BEFORE_RE = re.compile(
     r"vacation|going|moving|moved)\s+(?:in|on|at|to)\s+(?:the\s+)?$|\beach\s+$",
     re.IGNORECASE,
 )
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _HOLIDAY_RE = re.compile(
     r"(?:halloween|christmas|xmas|new year'?s(?: eve| day)?|valentine'?s(?: day)?|"
     r"thanksgiving|easter|hanukkah|diwali|date night|movie night|family night|game night|"
-    r"girls'? night|sleepover|birthday|anniversary|(?:the )?weekend|monday|tuesday|wednesday|"
-    r"thursday|friday|saturday|sunday)\W*$",
+    r"girls'? night|sleepover|birthday|anniversary|(?:the )?weekend|"
+    + "|".join(_WEEKDAYS)
+    + r")\W*$",
     re.IGNORECASE,
 )
 _FOR_THE_DAY_RE = re.compile(r"\b(?:for|on|at|this|over|next|before|after|every)\s+$", re.I)
@@ -1582,10 +1584,9 @@ _EVERYDAY_AFTER_RE = re.compile(
     r"party|parties|night|vibes?|themed?|setting|settings|scenes?)\b",
     re.IGNORECASE,
 )
-_CALENDAR_WORDS = frozenset(
-    {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january"}
-    | {"february", "march", "april", "june", "july", "august", "september", "october"}
-    | {"november", "december", "christmas", "halloween", "easter"}
+_CALENDAR_WORDS = frozenset(_WEEKDAYS) | frozenset(
+    {"january", "february", "march", "april", "june", "july", "august", "september"}
+    | {"october", "november", "december", "christmas", "halloween", "easter"}
 )
 _SEQUELS_LATER_RE = re.compile(r"\bthe (?:sequels|rest of (?:them|the \w+)|later ones)\b", re.I)
 _SEQUEL_NUMBER_RE = re.compile(

@@ -144,6 +144,8 @@ def find_stars(text: str) -> list[Stars]:
 
 # --- opinion words ------------------------------------------------------------------------
 
+_LIKE_EMOJI = "👍❤️😍🔥✅💯🤩🥰💕♥🤯😂🤣💖💗💓💞👌🙌😻"
+_DISLIKE_EMOJI = "👎😴❌🙅🤮💩🤢🙄"
 _POSITIVE = re.compile(
     r"\b(?:lov(?:e|ed|es|ing)|(?:i|we|i really|i also|i did|i do|really|also)\s+(?:\w+\s+)?likes?|"
     r"liked|enjoy(?:ed|s)?|ador(?:e|ed|es)|favou?rites?|favs?|faves?|great|amazing|"
@@ -164,7 +166,7 @@ _POSITIVE = re.compile(
     r"(?:still )?holds? up|made (?:my|me|us|him|her) (?:\w+ )?cry|laughed (?:so|really|very) "
     r"(?:hard|much)|cracked (?:me|us) up|made (?:me|us) laugh|"
     r"j'?ad(?:ore|oré)|ador[oé]|encant\w*|gust[oó]\w*|me gusta\w*|liebe|mag|geliebt|piace|amo)\b"
-    r"|[👍❤️😍🔥✅💯🤩🥰💕♥🤯😂🤣💖💗💓💞👌🙌😻]|<3",
+    rf"|[{_LIKE_EMOJI}]|<3",
     re.I,
 )
 _NEGATIVE = re.compile(
@@ -185,7 +187,7 @@ _NEGATIVE = re.compile(
     r"painful|(?:didn'?t|did not|doesn'?t|does not|never) (?:really |quite )?work for me)\b"
     r"|\b(?:not|no|nothing)\s+(?:the\s+|any\s+|a\s+)?(?:\w+\s+){0,3}"
     r"(?:stuff|kind|type|sort|movies?|films?)\s+like\b"
-    r"|\bnever again\b|[👎😴❌🙅🤮💩🤢🙄]",
+    rf"|\bnever again\b|[{_DISLIKE_EMOJI}]",
     re.I,
 )
 
@@ -228,8 +230,8 @@ _THAN_RE = re.compile(r"\bthan\s+(?:the\s+)?$", re.I)
 _SEEN_RE = re.compile(
     r"\b(?:already|have|'ve)\s+(?:already\s+)?(?:seen|watched|done|covered)\b", re.I
 )  # "We've already done Ocean's Eleven": seen, no verdict
-_EMOJI_LIKE = re.compile(r"^[\s\W]{0,6}?[👍❤️😍🔥✅💯🤩🥰💕♥🤯😂🤣💖💗💓💞👌🙌😻]")
-_EMOJI_DISLIKE = re.compile(r"^[\s\W]{0,6}?[👎😴❌🙅🤮💩🤢🙄]")
+_EMOJI_LIKE = re.compile(rf"^[\s\W]{{0,6}}?[{_LIKE_EMOJI}]")
+_EMOJI_DISLIKE = re.compile(rf"^[\s\W]{{0,6}}?[{_DISLIKE_EMOJI}]")
 _CARRY_RE = re.compile(
     r"\b(?:it|them|(?<!we )(?<!they )(?<!you )both|those|these|that one|which|the sequels?|"
     r"the rest|the (?:story|plot|ending|acting|script|writing|dialogue|characters|pacing|"

@@ -230,7 +230,9 @@ class Spotter:
                 members = [m for m in members if m in top]
             if (but := _EXCEPT_RE.match(text, match.end())) and (left := title_key(but["rest"])):
                 if nth := _ORDINAL_EXCEPT_RE.match(but["rest"]):  # "except the third one"
-                    members = [m for m in members if m != members[_ORDINALS[nth["nth"].lower()]]]
+                    at = _ORDINALS[nth["nth"].lower()]
+                    if -len(members) <= at < len(members):  # "except the third one" of two
+                        members = [m for m in members if m != members[at]]
                 else:
                     members = [m for m in members if left not in self._keys_of(m)]
             if members:

@@ -479,27 +479,24 @@ def test_occasions_and_kinds_are_requests_not_titles(nlu: Understander) -> None:
 
 
 def test_what_a_fresh_batch_of_first_messages_showed(nlu: Understander, catalog) -> None:  # type: ignore[no-untyped-def]
-    def stored(message: str) -> dict[str, float | None]:
-        return {
-            catalog.movie(o.movie_id).title: o.stored_stars
-            for o in nlu.parse(message).opinions
-            if o.stored_stars is not None
-        }
-
-    assert stored("I just rewatched Back to the Future and it still holds up.") == {
+    assert _stored(nlu, catalog, "I just rewatched Back to the Future and it still holds up.") == {
         "Back to the Future": 4.5
     }
-    assert stored("The Notebook made me cry in a good way but Twilight was painful") == {
+    assert _stored(
+        nlu, catalog, "The Notebook made me cry in a good way but Twilight was painful"
+    ) == {
         "The Notebook": 4.5,
         "Twilight": 1.0,
     }
-    assert stored("It Follows just didn't work for me") == {"It Follows": 1.0}
-    assert stored("Aliens is even better than Alien imo") == {"Aliens": 4.5}
-    assert stored("The first Shrek is a classic, the third one not so much") == {
+    assert _stored(nlu, catalog, "It Follows just didn't work for me") == {"It Follows": 1.0}
+    assert _stored(nlu, catalog, "Aliens is even better than Alien imo") == {"Aliens": 4.5}
+    assert _stored(nlu, catalog, "The first Shrek is a classic, the third one not so much") == {
         "Shrek": 4.5,
         "Shrek the Third": 1.0,
     }
-    indy = stored("I love all the Indiana Jones movies except Kingdom of the Crystal Skull")
+    indy = _stored(
+        nlu, catalog, "I love all the Indiana Jones movies except Kingdom of the Crystal Skull"
+    )
     assert (
         indy["Raiders of the Lost Ark"] == 4.5 and indy["Indiana Jones and the Last Crusade"] == 4.5
     )
@@ -507,44 +504,36 @@ def test_what_a_fresh_batch_of_first_messages_showed(nlu: Understander, catalog)
 
 
 def test_what_a_second_fresh_batch_showed(nlu: Understander, catalog) -> None:  # type: ignore[no-untyped-def]
-    def stored(message: str) -> dict[str, float | None]:
-        return {
-            catalog.movie(o.movie_id).title: o.stored_stars
-            for o in nlu.parse(message).opinions
-            if o.stored_stars is not None
-        }
-
-    assert stored("avengers infinity war was amazing") == {"Avengers: Infinity War - Part I": 4.5}
-    assert stored("loved the matix and terminater 2") == {
+    assert _stored(nlu, catalog, "avengers infinity war was amazing") == {
+        "Avengers: Infinity War - Part I": 4.5
+    }
+    assert _stored(nlu, catalog, "loved the matix and terminater 2") == {
         "The Matrix": 4.5,
         "Terminator 2: Judgment Day": 4.5,
     }
-    assert stored("The Dark Knight is the best Batman movie") == {"The Dark Knight": 4.5}
-    assert stored("The Last Airbender 🙄 never again") == {"The Last Airbender": 1.0}
-    assert stored("my friends keep quoting Anchorman and I watched it and laughed so hard") == {
-        "Anchorman: The Legend of Ron Burgundy": 4.5
+    assert _stored(nlu, catalog, "The Dark Knight is the best Batman movie") == {
+        "The Dark Knight": 4.5
     }
-    lotr = stored("Loved the whole Lord of the Rings trilogy, the Hobbit films not so much")
+    assert _stored(nlu, catalog, "The Last Airbender 🙄 never again") == {"The Last Airbender": 1.0}
+    assert _stored(
+        nlu, catalog, "my friends keep quoting Anchorman and I watched it and laughed so hard"
+    ) == {"Anchorman: The Legend of Ron Burgundy": 4.5}
+    lotr = _stored(
+        nlu, catalog, "Loved the whole Lord of the Rings trilogy, the Hobbit films not so much"
+    )
     assert sorted(v or 0.0 for v in lotr.values()) == [1.0, 1.0, 1.0, 4.5, 4.5, 4.5]
-    pirates = stored("Pirates of the Caribbean was fun but the sequels were a mess")
+    pirates = _stored(nlu, catalog, "Pirates of the Caribbean was fun but the sequels were a mess")
     assert pirates["Pirates of the Caribbean: The Curse of the Black Pearl"] == 4.5
     assert nlu.parse("we watch a movie every Sunday").titles == []
 
 
 def test_what_a_third_fresh_batch_showed(nlu: Understander, catalog) -> None:  # type: ignore[no-untyped-def]
-    def stored(message: str) -> dict[str, float | None]:
-        return {
-            catalog.movie(o.movie_id).title: o.stored_stars
-            for o in nlu.parse(message).opinions
-            if o.stored_stars is not None
-        }
-
-    assert stored("Black Swan was too intense for me but I liked The Wrestler") == {
+    assert _stored(nlu, catalog, "Black Swan was too intense for me but I liked The Wrestler") == {
         "Black Swan": 1.0,
         "The Wrestler": 4.5,
     }
-    assert stored("Gravity was breathtaking") == {"Gravity": 4.5}
-    assert stored("both Kill Bill movies are amazing") == {
+    assert _stored(nlu, catalog, "Gravity was breathtaking") == {"Gravity": 4.5}
+    assert _stored(nlu, catalog, "both Kill Bill movies are amazing") == {
         "Kill Bill: Vol. 1": 4.5,
         "Kill Bill: Vol. 2": 4.5,
     }
@@ -557,45 +546,51 @@ def test_what_a_third_fresh_batch_showed(nlu: Understander, catalog) -> None:  #
 
 
 def test_what_a_fourth_fresh_batch_showed(nlu: Understander, catalog) -> None:  # type: ignore[no-untyped-def]
-    def stored(message: str) -> dict[str, float | None]:
-        return {
-            catalog.movie(o.movie_id).title: o.stored_stars
-            for o in nlu.parse(message).opinions
-            if o.stored_stars is not None
-        }
-
-    assert stored("i think the departed is scorseses best") == {"The Departed": 4.5}
-    assert stored("Elf is my favourite Christmas film") == {"Elf": 4.5}
-    assert stored("The Social Network is brilliant, Steve Jobs was dull") == {
+    assert _stored(nlu, catalog, "i think the departed is scorseses best") == {"The Departed": 4.5}
+    assert _stored(nlu, catalog, "Elf is my favourite Christmas film") == {"Elf": 4.5}
+    assert _stored(nlu, catalog, "The Social Network is brilliant, Steve Jobs was dull") == {
         "The Social Network": 4.5,
         "Steve Jobs": 1.0,
     }
-    assert stored("I only like the first two Alien films") == {"Alien": 4.5, "Aliens": 4.5}
-    assert stored("Toy Story 4 was unnecessary but Toy Story 3 was perfect") == {"Toy Story 3": 4.5}
-    godfather = stored("The Godfather trilogy is perfect except the third one")
+    assert _stored(nlu, catalog, "I only like the first two Alien films") == {
+        "Alien": 4.5,
+        "Aliens": 4.5,
+    }
+    assert _stored(nlu, catalog, "Toy Story 4 was unnecessary but Toy Story 3 was perfect") == {
+        "Toy Story 3": 4.5
+    }
+    godfather = _stored(nlu, catalog, "The Godfather trilogy is perfect except the third one")
     assert godfather["The Godfather: Part III"] == 1.0 and godfather["The Godfather"] == 4.5
-    assert stored("I like quirky, colourful, a bit sad. I loved Amelie") == {"Amelie": 4.5}
+    assert _stored(nlu, catalog, "I like quirky, colourful, a bit sad. I loved Amelie") == {
+        "Amelie": 4.5
+    }
     assert nlu.parse("we watch a movie every Friday").titles == []
     assert nlu.parse("What do you think I'd like?").intent == "recommend"
     assert nlu.parse("I'd like a drama, nothing about war").exclude_genres == ["War"]
 
 
 def test_what_a_fifth_fresh_batch_showed(nlu: Understander, catalog) -> None:  # type: ignore[no-untyped-def]
-    def stored(message: str) -> dict[str, float | None]:
-        return {
-            catalog.movie(o.movie_id).title: o.stored_stars
-            for o in nlu.parse(message).opinions
-            if o.stored_stars is not None
-        }
-
-    assert stored("Love these: Mean Girls, Clueless, 10 Things I Hate About You") == {
+    assert _stored(
+        nlu, catalog, "Love these: Mean Girls, Clueless, 10 Things I Hate About You"
+    ) == {
         "Mean Girls": 4.5,
         "Clueless": 4.5,
         "10 Things I Hate About You": 4.5,
     }
-    assert stored("I'd rate Up ten out of ten") == {"Up": 5.0}
-    assert stored("Super 8 is underrated") == {"Super 8": 4.5}
-    assert stored("Moana 🌊🌺💖") == {"Moana": 4.5}
-    assert stored("Fast Five is the only Fast and Furious movie I like") == {"Fast Five": 4.5}
-    hangover = stored("The first Hangover was hilarious, the others were lazy")
+    assert _stored(nlu, catalog, "I'd rate Up ten out of ten") == {"Up": 5.0}
+    assert _stored(nlu, catalog, "Super 8 is underrated") == {"Super 8": 4.5}
+    assert _stored(nlu, catalog, "Moana 🌊🌺💖") == {"Moana": 4.5}
+    assert _stored(nlu, catalog, "Fast Five is the only Fast and Furious movie I like") == {
+        "Fast Five": 4.5
+    }
+    hangover = _stored(nlu, catalog, "The first Hangover was hilarious, the others were lazy")
     assert hangover["The Hangover"] == 4.5 and hangover["The Hangover Part III"] == 1.0
+
+
+def _stored(nlu: Understander, catalog, message: str) -> dict[str, float | None]:  # type: ignore[no-untyped-def]
+    """Title -> the stars a message stores for it (nothing for films it only mentions)."""
+    return {
+        catalog.movie(o.movie_id).title: o.stored_stars
+        for o in nlu.parse(message).opinions
+        if o.stored_stars is not None
+    }
