@@ -22,6 +22,8 @@ import numpy as np
 
 from bot.groups import GROUP_CUE_RE, START_GROUP_RE, is_group, join_code
 from bot.opinions import (
+    _DISLIKE_EMOJI,
+    _LIKE_EMOJI,
     LIKED_STARS,
     Named,
     Opinion,
@@ -135,6 +137,9 @@ class Parse:
     all_genres: bool = False  # "romantic comedy": every genre named, not any of them
     no_subtitles: bool = False  # "only English please", "no subtitles"
     opinions: list[Opinion] = field(default_factory=list)  # what the message says of each title
+    # later mentions of a title already found ("the Hobbit movies were too long, but I liked
+    # the first one"): they carry opinions, the first mention keeps the title's place
+    repeats: list[TitleMatch] = field(default_factory=list)
 
     @property
     def movie_ids(self) -> list[int]:
@@ -195,7 +200,9 @@ _GENRE_EMOJI_RE = re.compile(
 )
 _DONT_LIKE_GENRE_RE = re.compile(
     r"\b(?:i\s+)?(?:don'?t|do not|never|(?:can'?t|cannot|can not|could not|couldn'?t) stand|"
-    r"hate[sd]?|dislike[sd]?|(?:am|'m) not (?:a fan of|into)|not a fan of|(?:can'?t|cannot) do)\s+"
+    r"hate[sd]?|dislike[sd]?|(?:am|'m) not (?:a (?:big |huge )?fan of|into|big on)|"
+    r"not a (?:big |huge )?fan of|(?:can'?t|cannot) do|any genre (?:but|except)|"
+    r"anything (?:but|except))\s+"
     r"(?:like\s+|watch\s+|want\s+)?(?:anything\s+|any\s+)?(?:too\s+|that\s+)?"
     r"(?P<word>[\w-]+(?:\s[\w-]+)?)",
     re.IGNORECASE,
@@ -399,6 +406,13 @@ _LAST_YEARS_RE = re.compile(
 )
 _LAST_DECADE_RE = re.compile(r"\b(?:last|past)\s+(?:decade|ten years)\b", re.I)
 _YEARS_WORDS = {"few": 5, "couple of": 3, "five": 5, "ten": 10, "fifteen": 15, "twenty": 20}
+# A mood word said of a named (blanked) title: "Heat was so dark", "Elf is such fun".
+_VERDICT_MOOD_RE = re.compile(
+    r"(?<=\s\s)(?:was|were|is|are|'s)\s+(?:(?:really|very|so|pretty|super|such|a|too|kinda|"
+    r"quite|just|a lot of|good|great)\s+)*(?:fun(?:ny)?|happy|light(?:-?hearted)?|cheerful|"
+    r"uplifting|dark|gritty|bleak|disturbing|intense)\b",
+    re.I,
+)
 _BLACK_AND_WHITE_RE = re.compile(r"\b(?:black[- ](?:and|&|n)[- ]white|b\s*&\s*w)\b", re.I)
 BLACK_AND_WHITE_UNTIL = 1966  # colour was the norm in Hollywood from the mid-sixties
 
@@ -707,7 +721,7 @@ _WORD_RE = re.compile(r"[\w][\w'’.-]*", re.UNICODE)
 _QUOTED_RE = re.compile(r"[\"“”«»]([^\"“”«»]{1,120})[\"“”«»]|(?<!\w)'([^']{2,120})'(?!\w)")
 _TRIGGER_RE = re.compile(
     r"\b(?:like|liked|loved|love|enjoyed|adored|seen|saw|watched|rate|rated|rating|about|than|"
-    r"to|hated|disliked|of|for|think of|give|gave|is|was)\s+$",
+    r"to|hated|disliked|of|for|think of|give|gave|is|was|put|mark)\s+$",
     re.IGNORECASE,
 )
 _STRONG_TRIGGER_RE = re.compile(
@@ -749,6 +763,11 @@ class Understander:
         """Start using a sentence embedder for the similarity fallback (it came in late)."""
         self._example_vectors = None
         self._embed = embed
+
+    @property
+    def newest_year(self) -> int:
+        """The year of the catalogue's newest movie."""
+        return self._max_year
 
     def parse(self, message: str) -> Parse:
         """Intent and slots of one message."""
@@ -829,8 +848,10 @@ class Understander:
 
     def _opinions(self, text: str, parse: Parse) -> list[Opinion]:
         default = Sentiment.NEUTRAL if parse.intent in QUESTION_INTENTS else Sentiment.LIKE
-        named = [Named(t.movie_id, t.start, t.text) for t in parse.titles]
-        return read_opinions(text, named, default, self.sequels)
+        mentions = sorted([*parse.titles, *parse.repeats], key=lambda t: t.start)
+        named = [Named(t.movie_id, t.start, t.text) for t in mentions]
+        opinions = read_opinions(text, named, default, self.sequels)
+        return _last_say(opinions)
 
     @staticmethod
     def _settle(text: str, parse: Parse) -> Intent:
@@ -893,9 +914,29 @@ class Understander:
             if other == movie_id or not (whole.startswith(key + " ") or subtitle == key):
                 continue  # "Jurassic Park III", and "The Lost World: Jurassic Park"
             movie = self.catalog.movie(int(other))
-            if (movie.year or 0) > (first.year or 0) and "Documentary" not in movie.genres:
+            if (
+                (movie.year or 0) > (first.year or 0)
+                and "Documentary" not in movie.genres
+                and not self._extends_older(whole, key, movie_id)
+            ):
                 later.append(int(other))
         return later
+
+    def _extends_older(self, whole: str, key: str, root: int) -> bool:
+        """Does ``whole`` extend a longer title than ``key``, other than ``root`` and no later
+        than it? ("rocky horror picture show let's do ..." belongs to The Rocky Horror Picture
+        Show, not to Rocky)."""
+        year = self.catalog.movie(root).year or 0
+        words = whole.split()
+        for n in range(len(key.split()) + 1, len(words)):
+            older = [
+                m
+                for m in self._titles.ids_for_key(" ".join(words[:n]))
+                if m != root and (self.catalog.movie(m).year or 0) <= year
+            ]
+            if older:
+                return True
+        return False
 
     def franchise(self, movie_id: int) -> list[int]:
         """The films of ``movie_id``'s franchise in order: its root ("The Godfather" for
@@ -908,11 +949,28 @@ class Understander:
             if len(prefix) >= 3 and roots:
                 root = roots[0]
                 break
+        else:
+            root = self._head_root(movie_id)  # "The Hobbit: The Battle of the Five Armies"
         films = [root, *self.sequels(root)]
         return sorted(films, key=lambda m: self.catalog.movie(m).year or 0)
 
-    def _franchise_refs(self, text: str, titles: list[TitleMatch]) -> list[TitleMatch]:
-        """ "the first one", "part 2" after a franchise's film: that franchise's film."""
+    def _head_root(self, movie_id: int) -> int:
+        """The earliest film whose title opens with this one's head before its colon."""
+        title = self.catalog.movie(movie_id).title
+        head = title_key(title.split(":")[0]) if ":" in title else ""
+        if len(head) < 3:
+            return movie_id
+        family = [
+            m for m, whole, _ in self._title_keys if whole == head or whole.startswith(head + " ")
+        ]
+        family = [m for m in family if movie_id == m or movie_id in self.sequels(m)]
+        return min(family, key=lambda m: self.catalog.movie(m).year or 9999, default=movie_id)
+
+    def _franchise_refs(
+        self, text: str, titles: list[TitleMatch], repeats: list[TitleMatch] | None = None
+    ) -> list[TitleMatch]:
+        """ "the first one", "part 2" after a franchise's film: that franchise's film (into
+        ``repeats`` when the message already named it)."""
         found: list[TitleMatch] = []
         named = {t.movie_id for t in titles}
         for match in _FRANCHISE_REF_RE.finditer(text):
@@ -928,6 +986,8 @@ class Understander:
             if len(films) > 1 and n < len(films) and films[n] not in named:
                 found.append(TitleMatch(films[n], match.group(0), match.start()))
                 named.add(films[n])
+            elif len(films) > 1 and n < len(films) and repeats is not None:
+                repeats.append(TitleMatch(films[n], match.group(0), match.start()))
         return found
 
     # --- language and noise ----------------------------------------------------------------
@@ -956,7 +1016,7 @@ class Understander:
         found = self.find_titles(text, parse)
         lower = sum(t.text.islower() for t in found)
         parse.titles = [t for t in found if not self._everyday(text, t, lower > 1)]
-        parse.titles += self._franchise_refs(text, parse.titles)
+        parse.titles += self._franchise_refs(text, parse.titles, parse.repeats)
         if parse.titles and not parse.ambiguous:
             self._unknown_item(text, parse)
         covered = self._covered(text, parse.titles)
@@ -1087,6 +1147,12 @@ class Understander:
                 part = self.spotter.part(key, first)
                 if part is not None and self._runs_into(text, start + len(span), key, part):
                     part = None  # "In the mood for something classic": an idiom, not the film
+                if (
+                    part is not None
+                    and " " not in key
+                    and self._article_lacking(text[:start], span, part)
+                ):
+                    part = None  # "rewatching The Office": a show, not Office Space
                 if part is not None and (
                     self._loosely_named(text, start, span, " " not in key, bool(taken))
                     or (span[:1].isupper() and self._franchise_before(text, start, key, part))
@@ -1114,6 +1180,14 @@ class Understander:
                 return None
             return movie, j + (1 if year_end else 0)
         return None
+
+    def _article_lacking(self, before: str, span: str, movie_id: int) -> bool:
+        """Is ``span`` written with "The" (in it or just before it) where none of the movie's
+        names opens with it?"""
+        if not (re.match(r"the\s", span, re.I) or re.search(r"\bthe\s+$", before, re.I)):
+            return False
+        row = self.catalog.movies.loc[movie_id]
+        return not any(re.match(r"the\s", str(n), re.I) for n in (row["title"], *row["akas"]))
 
     def _longer_title_at(
         self, text: str, words: list[tuple[int, int]], start: int, end: int, taken: list
@@ -1349,6 +1423,7 @@ class Understander:
         stop = _SPAN_STOP_RE.search(" " + rest)
         candidate = (rest[: stop.start() - 1] if stop and stop.start() > 0 else rest).strip()
         candidate = re.sub(r"^(?:the movie|the film|movie|film)\s+", "", candidate, flags=re.I)
+        candidate = re.sub(rf"^(?:{_EMOJI}|\s)+|(?:{_EMOJI}|\s)+$", "", candidate)  # "Joker 🔥"
         words = [w for w in title_key(candidate).split() if w not in COMMON_WORDS]
         if any(genre_re.fullmatch(candidate) for genre_re, _ in _GENRE_RES):
             return None  # "we both like romcoms": a kind of film, not a misspelt title
@@ -1441,6 +1516,8 @@ class Understander:
 
     @staticmethod
     def _moods(text: str, parse: Parse) -> None:
+        if parse.titles:  # "Pirates of the Caribbean was fun": a verdict, not a mood asked for
+            text = _VERDICT_MOOD_RE.sub(" ", text)
         moods = []
         for pattern, exclude, words in MOODS:
             if pattern.search(text):
@@ -1517,6 +1594,10 @@ class Understander:
         if not p.titles and (whole := self._resolve(text.strip(" ?!."), p)) is not None:
             p.titles = [TitleMatch(whole, text.strip(" ?!."), 0)]
             return Intent.DETAILS
+        if not p.titles and (judged := _EMOJI_VERDICT_RE.fullmatch(text.strip())):
+            p.unknown_title = judged["span"].strip()  # "Joker 👍": a film the catalogue lacks
+            p.suggestions = self._titles.suggest(p.unknown_title)
+            return Intent.LIKE
         return self._nearest_intent(text, p)
 
     @staticmethod
@@ -1550,7 +1631,12 @@ class Understander:
 _MOODS_LIGHT = MOODS[2][0]
 
 
-_EMOJI = "[\u2600-\u27bf\U0001f300-\U0001faff]\ufe0f?"
+_EMOJI = "[\u2600-\u27bf\U0001f000-\U0001faff]\ufe0f?"
+_EMOJI_VERDICT_RE = re.compile(  # "Joker 👍🔥", "👎 Zorgblat 3000"
+    rf"(?:(?:[{_LIKE_EMOJI}{_DISLIKE_EMOJI}]|{_EMOJI})\s*)*"
+    r"(?P<span>[A-Z0-9][\w'’:&.!,-]*(?:\s+[\w'’:&.!,-]+){0,6}?)\s*"
+    rf"(?:(?:[{_LIKE_EMOJI}{_DISLIKE_EMOJI}]|{_EMOJI})\s*)+"
+)
 _LIST_BEFORE_RE = re.compile(
     rf"(?:^|[,/|+;\n&•*:>=-]|\band|(?:^|\s)\d{{1,2}}[.)]|{_EMOJI})\s*$", re.IGNORECASE
 )  # "1) Up 2) Wall-E", "Coco 😭❤️ Up 😭❤️"
@@ -1714,3 +1800,14 @@ EXAMPLES: dict[Intent, list[str]] = {
     Intent.THANKS: ["thanks a lot", "thank you so much", "that's great, cheers"],
     Intent.BYE: ["goodbye", "see you later", "that's all for today"],
 }
+
+
+def _last_say(opinions: list[Opinion]) -> list[Opinion]:
+    """One opinion per movie: the last one said outright, else the first ("loved the Hobbit
+    films ... but the first one was dull": dull)."""
+    chosen: dict[int, Opinion] = {}
+    for opinion in opinions:
+        held = chosen.get(opinion.movie_id)
+        if held is None or (opinion.explicit and opinion.sentiment is not Sentiment.NEUTRAL):
+            chosen[opinion.movie_id] = opinion
+    return list(chosen.values())

@@ -214,7 +214,8 @@ class OfflineAgent:
             return f"Which one do you mean: {_or(parse.ambiguous)}?"
         if parse.unknown_title:
             hint = f" Did you mean {_or(parse.suggestions)}?" if parse.suggestions else ""
-            return f'I don\'t know a movie called "{parse.unknown_title}".{hint}'
+            span = f" (my catalogue runs to {self.nlu.newest_year})"
+            return f'I don\'t know a movie called "{parse.unknown_title}"{span}.{hint}'
         shown = state.shown
         if parse.refs:
             if not shown:

@@ -144,8 +144,8 @@ def find_stars(text: str) -> list[Stars]:
 
 # --- opinion words ------------------------------------------------------------------------
 
-_LIKE_EMOJI = "👍❤️😍🔥✅💯🤩🥰💕♥🤯😂🤣💖💗💓💞👌🙌😻"
-_DISLIKE_EMOJI = "👎😴❌🙅🤮💩🤢🙄"
+_LIKE_EMOJI = "👍❤️😍🔥✅💯🤩🥰💕♥🤯😂🤣💖💗💓💞👌🙌😻👏🐐"
+_DISLIKE_EMOJI = "👎😴❌🙅🤮💩🤢🙄🥱"
 _POSITIVE = re.compile(
     r"\b(?:lov(?:e|ed|es|ing)|(?:i|we|i really|i also|i did|i do|really|also)\s+(?:\w+\s+)?likes?|"
     r"liked|enjoy(?:ed|s)?|ador(?:e|ed|es)|favou?rites?|favs?|faves?|great|amazing|"
@@ -162,6 +162,8 @@ _POSITIVE = re.compile(
     r"stuck with me|grabbed me|(?:way|much|far|so much|even) better|right up my alley|spot on|"
     r"breathtaking|mesmeri[sz]ing|gripping|riveting|unforgettable|flawless|iconic|a gem|hooked|"
     r"underrated|(?:was|is) (?:wild|insane|unreal|bonkers)|crying laughing|"
+    r"(?:so|really|very|pretty|super|too) cool|(?:was|is) cool|(?:such |was |is )?a blast|goated|"
+    r"slaps|a banger|"
     r"(?:on )?the edge of (?:my|our) seats?|"
     r"(?:still )?holds? up|made (?:my|me|us|him|her) (?:\w+ )?cry|laughed (?:so|really|very) "
     r"(?:hard|much)|cracked (?:me|us) up|made (?:me|us) laugh|"
@@ -184,7 +186,9 @@ _NEGATIVE = re.compile(
     r"for me|did nothing for me|(?:couldn'?t|could not|can'?t) (?:get through|finish)|"
     r"gave up on|walked out of|turned (?:it )?off|(?:was |way |a bit |just )?too much for me|"
     r"cringe|cringy|cringey|put (?:me|her|him|us|them) to sleep|was bored|were bored|"
-    r"painful|(?:didn'?t|did not|doesn'?t|does not|never) (?:really |quite )?work for me)\b"
+    r"painful|(?:didn'?t|did not|doesn'?t|does not|never) (?:really |quite )?work for me|"
+    r"ruined (?:it|the \w+|everything)(?: for me)?|(?:was|is|so|were|really) confusing|"
+    r"(?:too |so )?(?:stretched out|stretched thin|drawn out|bloated|overlong))\b"
     r"|\b(?:not|no|nothing)\s+(?:the\s+|any\s+|a\s+)?(?:\w+\s+){0,3}"
     r"(?:stuff|kind|type|sort|movies?|films?)\s+like\b"
     rf"|\bnever again\b|[{_DISLIKE_EMOJI}]",
@@ -321,9 +325,9 @@ def read_opinions(
     text = _without_titles(text, named)  # "10 Things I Hate About You" hates nothing
     clauses = _clauses(text)
     stars = _stars_by_title(text, named)
-    feelings: dict[int, Sentiment | None] = {}
+    feelings: dict[int, Sentiment | None] = {}  # by where each mention starts
     for item in named:
-        feelings[item.movie_id] = _emoji_after(text, item, named) or _cue(
+        feelings[item.start] = _emoji_after(text, item, named) or _cue(
             text, _clause_of(clauses, item.start), item.start
         )
     _carry(text, clauses, named, feelings)
@@ -335,12 +339,12 @@ def read_opinions(
         if _ASIDE_RE.match(text, item.end):
             opinions.append(Opinion(item.movie_id, item.text, Sentiment.NEUTRAL, explicit=False))
             continue  # "Parasite aside, the best film I've seen is Get Out"
-        feeling = feelings[item.movie_id] or _inherited(text, clauses, item, named, feelings)
+        feeling = feelings[item.start] or _inherited(text, clauses, item, named, feelings)
         if feeling is not None and _EXCEPT_BEFORE_RE.search(
             text[max(0, item.start - 25) : item.start]
         ):
             feeling = _OPPOSITE.get(feeling, feeling)  # "I love them all except Crystal Skull"
-        feelings[item.movie_id] = feeling
+        feelings[item.start] = feeling
         given = stars.get(item.movie_id)
         opinions.append(
             Opinion(
@@ -445,8 +449,8 @@ def _carry(
         for item in named:
             if not previous.holds(item.start):
                 continue
-            if (same_sentence and refers) or feelings[item.movie_id] is None:
-                feelings[item.movie_id] = cue
+            if (same_sentence and refers) or feelings[item.start] is None:
+                feelings[item.start] = cue
 
 
 def _only_seen(body: str) -> bool:
@@ -469,7 +473,7 @@ def _inherited(
         if own:
             same_sentence = previous.sentence == clauses[index].sentence
             if same_sentence and not clauses[index].after_but:
-                return feelings.get(own[-1].movie_id) or None
+                return feelings.get(own[-1].start) or None
             if _cue(text, previous, None) is None:
                 continue  # a bare list line: keep looking for its heading
             return None

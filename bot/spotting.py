@@ -78,13 +78,15 @@ _ORDINAL_EXCEPT_RE = re.compile(
 _FRANCHISE_RE = re.compile(
     r"\b(?:all|both|each)\s+(?:of\s+)?(?:the\s+|(?:two|three|four|five|six|\d)\s+)?"
     r"(?P<a>[\w'’:&. -]{2,40}?)\s+(?:films|movies|trilogy)\b"
+    r"|\b(?:every|each)\s+(?:single\s+)?(?P<e>[\w'’:&. -]{2,40}?)\s+(?:film|movie)s?\b"
     r"|\bthe\s+first\s+(?P<n>two|three|2|3)\s+(?P<c>[\w'’:&. -]{2,40}?)\s+(?:films|movies)\b"
     r"|\bthe\s+(?:whole\s+|entire\s+|complete\s+)?(?P<b>[\w'’:&. -]{2,40}?)\s+"
     r"(?:trilogy|films|movies|series|franchise)\b",
     re.IGNORECASE,
 )
 _CUE_BEFORE_RE = re.compile(
-    r"\b(?:loved?|liked?|enjoyed|adored|watched|seen|saw|hated|disliked)\s+$", re.IGNORECASE
+    r"\b(?:loved?|liked?|enjoyed|adored|watched|seen|saw|hated|disliked|liek|luv|luved|lovd)\s+$",
+    re.IGNORECASE,
 )
 _JOINERS = frozenset({"and", "or", "of", "the", "a", "an", "in", "on", "to", "with", "for", "at"})
 # what may follow a list item that stands alone: "liked intersteller and incepton a lot"
@@ -222,7 +224,7 @@ class Spotter:
                 tuple(Spotted(m, match.start(), match.end()) for m in aliased if m is not None)
             )
         for match in _FRANCHISE_RE.finditer(text):
-            members = self.franchise(match["a"] or match["b"] or match["c"])
+            members = self.franchise(match["a"] or match["b"] or match["c"] or match["e"])
             if match["n"]:  # "the first two Alien films"
                 members = members[: _COUNTS.get(match["n"].lower(), 2)]
             if match.group(0).lower().endswith("trilogy") and len(members) > 3:

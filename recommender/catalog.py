@@ -253,6 +253,8 @@ class TitleIndex:
         )
         ranked: list[tuple[float, int, int]] = []
         for match_key, score, _ in matches:
+            if 2 * len(match_key) < len(key):
+                continue  # "O" inside "joker" is no suggestion for it
             for movie_id in self._by_key[match_key]:
                 bonus = 5 if year is not None and self._year(movie_id) == year else 0
                 ranked.append((score + bonus, self._popularity(movie_id), movie_id))

@@ -106,12 +106,14 @@ _FOREIGN_ARTICLE_RE = re.compile(
 
 
 _FIRST_PART_RE = re.compile(r"\s+-\s+Part\s+(?:I|1|One)\s*$", re.IGNORECASE)
+_COLON_ARTICLE_RE = re.compile(r":\s*(?:the|a|an)\s+", re.IGNORECASE)
 
 
 def match_keys(name: str) -> set[str]:
     """Keys a catalogue name answers to: as is, and without a leading foreign article."""
     keys = {title_key(name), title_key(_FOREIGN_ARTICLE_RE.sub("", name, count=1))}
     keys.add(title_key(_FIRST_PART_RE.sub("", name)))  # "Avengers: Infinity War - Part I"
+    keys.add(title_key(_COLON_ARTICLE_RE.sub(": ", name)))  # "lord of the rings fellowship of..."
     return {k for k in keys if k}
 
 

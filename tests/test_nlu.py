@@ -587,6 +587,41 @@ def test_what_a_fifth_fresh_batch_showed(nlu: Understander, catalog) -> None:  #
     assert hangover["The Hangover"] == 4.5 and hangover["The Hangover Part III"] == 1.0
 
 
+def test_what_a_sixth_fresh_batch_showed(nlu: Understander, catalog) -> None:  # type: ignore[no-untyped-def]
+    assert _stored(nlu, catalog, "Run Lola Run was so cool") == {"Run Lola Run": 4.5}
+    assert _stored(nlu, catalog, "the departed is goated") == {"The Departed": 4.5}
+    assert _stored(nlu, catalog, "Get Out 👏👏") == {"Get Out": 4.5}
+    assert _stored(nlu, catalog, "Avatar 🥱") == {"Avatar": 1.0}
+    assert _stored(nlu, catalog, "The Matrix was amazing but Matrix Reloaded was confusing") == {
+        "The Matrix": 4.5,
+        "The Matrix Reloaded": 1.0,
+    }
+    assert _stored(nlu, catalog, "put Up down as five stars") == {"Up": 5.0}
+    assert _stored(nlu, catalog, "i liek interstelar and the martian") == {
+        "Interstellar": 4.5,
+        "The Martian": 4.5,
+    }
+    assert _stored(nlu, catalog, "lord of the rings fellowship of the ring is my favourite") == {
+        "The Lord of the Rings: The Fellowship of the Ring": 4.5
+    }
+    assert len(_stored(nlu, catalog, "I've seen every Harry Potter movie and loved them all")) == 8
+    rocky = _stored(nlu, catalog, "Rocky and Rocky II are great, the rest are cheesy")
+    assert not any("Horror" in title for title in rocky) and rocky["Rocky IV"] == 1.0
+    hobbit = _stored(
+        nlu, catalog, "The Hobbit movies were too stretched out but I liked the first one"
+    )
+    assert hobbit["The Hobbit: An Unexpected Journey"] == 4.5
+    assert hobbit["The Hobbit: The Battle of the Five Armies"] == 1.0
+    assert nlu.parse("I keep rewatching The Office instead of movies").titles == []
+    assert nlu.parse("something from the 70s, any genre but horror").exclude_genres == ["Horror"]
+    assert nlu.parse("not a big fan of musicals, though I loved Chicago").exclude_genres == [
+        "Musical"
+    ]
+    assert nlu.parse("Pirates of the Caribbean was fun").exclude_genres == []
+    joker = nlu.parse("Joker 🃏🔥")  # newer than the catalogue: asked about, not guessed
+    assert joker.titles == [] and joker.unknown_title == "Joker"
+
+
 def _stored(nlu: Understander, catalog, message: str) -> dict[str, float | None]:  # type: ignore[no-untyped-def]
     """Title -> the stars a message stores for it (nothing for films it only mentions)."""
     return {
