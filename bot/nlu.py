@@ -175,7 +175,12 @@ GENRE_WORDS: list[tuple[str, tuple[str, ...]]] = [
     (r"dramas?|dramatic", ("Drama",)),
     (r"action", ("Action",)),
     (r"adventures?", ("Adventure",)),
-    (r"crime|gangsters?|mafia|mob movies?", ("Crime",)),
+    # "accused of a crime" tells a plot; "a crime thriller" asks for the genre
+    (
+        r"(?<!\ba )(?<!\bthe )(?<!\bof )crime|(?:a|the|of) crime(?= (?:movie|film|thriller|"
+        r"drama|story|stories|caper|flick|saga|series|show))|gangsters?|mafia|mob movies?",
+        ("Crime",),
+    ),
     (r"war (?:films?|movies?)|wartime|\bwar\b", ("War",)),
     (r"westerns?|cowboys?", ("Western",)),
     (r"musicals?", ("Musical",)),
@@ -317,7 +322,7 @@ def _title_cased(span: str) -> bool:
 
 
 _FRANCHISE_REF_RE = re.compile(
-    r"\b(?:the\s+)?(?:first|original)\s+(?:one|film|movie)\b|"
+    r"\b(?:the\s+)?(?:first|original)\s+(?:one|film|movie)\b|\bthe original(?=\s*[:,;.!?-]|$)|"
     r"\bthe\s+(?P<nth>second|third|fourth|2nd|3rd|4th)\s+(?:one|film|movie)\b|"
     r"\bpart\s+(?P<n>1|2|3|4|one|two|three|four|i{1,3}|iv)\b",
     re.IGNORECASE,
@@ -560,7 +565,8 @@ _CUES: list[tuple[Intent, re.Pattern[str]]] = [
             r"\b(?:movies?|films?|something|anything|more|stuff|others?|ones?|titles?|things)\s+"
             r"(?:just\s+|a bit\s+|kind of\s+|sort of\s+)?(?:like|similar to|akin to)\b|"
             r"\bsimilar\b|\bin the (?:vein|style|spirit) of\b|\breminds? me of\b|"
-            r"\blike\s+\S+.{0,40}\bbut\b|\bif i liked\b|\bfans? of\b.{0,60}\b(?:also|would)\b",
+            r"\blike\s+\S+.{0,40}\bbut\b|\bif i liked\b|\bfans? of\b.{0,60}\b(?:also|would)\b|"
+            r"^\s*(?:what'?s|whats|what is|what else is|anything|something)\s+like\b",
             re.IGNORECASE,
         ),
     ),
@@ -721,12 +727,12 @@ _WORD_RE = re.compile(r"[\w][\w'’.-]*", re.UNICODE)
 _QUOTED_RE = re.compile(r"[\"“”«»]([^\"“”«»]{1,120})[\"“”«»]|(?<!\w)'([^']{2,120})'(?!\w)")
 _TRIGGER_RE = re.compile(
     r"\b(?:like|liked|loved|love|enjoyed|adored|seen|saw|watched|rate|rated|rating|about|than|"
-    r"to|hated|disliked|of|for|think of|give|gave|is|was|put|mark)\s+$",
+    r"to|hated|disliked|of|for|think of|give|gave|is|was|put|mark)\s*:?\s+$",
     re.IGNORECASE,
 )
 _STRONG_TRIGGER_RE = re.compile(
     r"\b(?:like|liked|loved|love|enjoyed|adored|seen|saw|watched|rate|rated|hated|disliked|"
-    r"give|gave)\s+(?:the\s+)?$",
+    r"give|gave)\s*:?\s+(?:the\s+)?$",
     re.IGNORECASE,
 )
 _SPAN_STOP_RE = re.compile(
@@ -917,6 +923,8 @@ class Understander:
             if (
                 (movie.year or 0) > (first.year or 0)
                 and "Documentary" not in movie.genres
+                and ("Animation" in movie.genres) == ("Animation" in first.genres)
+                and not whole.startswith(key + " and ")  # "Iron Man & Hulk": a crossover
                 and not self._extends_older(whole, key, movie_id)
             ):
                 later.append(int(other))
@@ -1015,11 +1023,16 @@ class Understander:
         parse = Parse(Intent.UNKNOWN)
         found = self.find_titles(text, parse)
         lower = sum(t.text.islower() for t in found)
-        parse.titles = [t for t in found if not self._everyday(text, t, lower > 1)]
+        parse.titles = [
+            t
+            for t in found
+            if not self._everyday(text, t, lower > 1)
+            and not _TAKEN_BACK_RE.match(text, t.start + len(t.text))
+        ]
         parse.titles += self._franchise_refs(text, parse.titles, parse.repeats)
         if parse.titles and not parse.ambiguous:
             self._unknown_item(text, parse)
-        covered = self._covered(text, parse.titles)
+        covered = self._covered(text, [*parse.titles, *parse.repeats])
         parse.refs = self._refs(covered)
         parse.stars = self._stars(covered)
         self._genres(covered, parse)
@@ -1058,7 +1071,14 @@ class Understander:
             return True  # "set in Tokyo", "over for Halloween", "in Los Angeles"
         if _HOLIDAY_RE.match(span) and _FOR_THE_DAY_RE.search(before):
             return True  # "friends over for Halloween", "something for Christmas"
-        if _EVERYDAY_AFTER_RE.match(after) and len(self.franchise(match.movie_id)) <= 1:
+        the_film = bool(re.search(r"\bthe\s+$", before, re.I)) and bool(
+            re.match(r"\s+(?:movie|film)\b", after, re.I)
+        )  # "the Minions movie was annoying": that film
+        if (
+            _EVERYDAY_AFTER_RE.match(after)
+            and len(self.franchise(match.movie_id)) <= 1
+            and not (the_film and span[:1].isupper())
+        ):
             return True  # "high school comedies", "New Year's Eve party" (not "Alien movies")
         if self._mixed_case(span, title):
             return True  # "here on Earth": not how anyone writes a title
@@ -1121,6 +1141,8 @@ class Understander:
         found.sort(key=lambda t: t.start)
         unique: dict[int, TitleMatch] = {}
         for title in found:
+            if title.movie_id in unique and parse is not None:
+                parse.repeats.append(title)  # said again: its words are no slot's
             unique.setdefault(title.movie_id, title)
         return list(unique.values())
 
@@ -1138,7 +1160,7 @@ class Understander:
         for j in range(min(len(words), i + MAX_TITLE_WORDS), i, -1):
             span = text[start : words[j - 1][1]].rstrip(".'’-")
             key = title_key(span)
-            if not key:
+            if not key or "\n" in span:  # "1. Jaws\n2. Alien": no title runs over a line
                 continue
             if not self._titles.ids_for_key(key):
                 first = bool(
@@ -1394,6 +1416,7 @@ class Understander:
                     for t in parse.titles
                 )
                 or any(s.start <= start < s.end for s in stars)  # the "10" of "Heat 10/10"
+                or _TAKEN_BACK_RE.match(text, start + len(item))  # "Heat, I mean Ronin"
                 or all(w in COMMON_WORDS for w in words)
                 or not _TITLE_CASE_RE.fullmatch(item)
             ):
@@ -1665,6 +1688,12 @@ _HOLIDAY_RE = re.compile(
     re.IGNORECASE,
 )
 _FOR_THE_DAY_RE = re.compile(r"\b(?:for|on|at|this|over|next|before|after|every)\s+$", re.I)
+# "i liked avengers endgame... wait no, infinity war": the title just said is taken back
+_TAKEN_BACK_RE = re.compile(
+    r"(?:\s+[\w'’]+){0,2}?\s*(?:\.{2,}|…|,|-|—)?\s*(?:wait,?\s+no|no,?\s+wait|oops|scratch that|"
+    r"i mean|actually,? no|sorry,? i mean)\b|\s*(?:\.{2,}|…)\s*(?:oh\s+)?wait\b",
+    re.IGNORECASE,
+)
 _EVERYDAY_AFTER_RE = re.compile(
     r"\s+(?:movies?|films?|flicks?|comed(?:y|ies)|drama|dramas|romcoms?|stories|story|"
     r"party|parties|night|vibes?|themed?|setting|settings|scenes?)\b",

@@ -91,7 +91,7 @@ _STAR_PATTERNS = [
 ]
 # A bare number right after a title, in a message that rates: "Forrest Gump 5", "Up - 4.5".
 _BARE_RE = re.compile(
-    r"^\s*(?:[-:=–]|gets|is|a|solid|maybe|probably|\s)*\s*"
+    r"^\s*(?:[-:=–]|gets|is|a|solid|maybe|probably|only|just|\s)*\s*"
     r"(?P<n>[0-5](?:[.,]5)?(?![\w/%]|[.,]\d)|(?:one|two|three|four|five)(?:\s+and\s+a\s+half)?\b)"
 )
 _BARE10_RE = re.compile(_BARE_RE.pattern.replace("[0-5](?:[.,]5)?", "(?:10|[0-9](?:[.,]5)?)"))
@@ -159,7 +159,8 @@ _POSITIVE = re.compile(
     r"could watch|(?:\d+|ten|a hundred) times|hits?|into|gorgeous|perfect|excellent|"
     r"go for|my kind of|my taste|can't get enough|genius|superb|terrific|wonderful|"
     r"phenomenal|outstanding|(?:was|is|so|really) fun|exactly right|just right|hit the spot|"
-    r"stuck with me|grabbed me|(?:way|much|far|so much|even) better|right up my alley|spot on|"
+    r"stuck with me|grabbed me|(?:way|much|far|so much|even) better|(?:was|is|were|are) better|"
+    r"right up my alley|spot on|"
     r"breathtaking|mesmeri[sz]ing|gripping|riveting|unforgettable|flawless|iconic|a gem|hooked|"
     r"underrated|(?:was|is) (?:wild|insane|unreal|bonkers)|crying laughing|"
     r"(?:so|really|very|pretty|super|too) cool|(?:was|is) cool|(?:such |was |is )?a blast|goated|"
@@ -188,7 +189,9 @@ _NEGATIVE = re.compile(
     r"cringe|cringy|cringey|put (?:me|her|him|us|them) to sleep|was bored|were bored|"
     r"painful|(?:didn'?t|did not|doesn'?t|does not|never) (?:really |quite )?work for me|"
     r"ruined (?:it|the \w+|everything)(?: for me)?|(?:was|is|so|were|really) confusing|"
-    r"(?:too |so )?(?:stretched out|stretched thin|drawn out|bloated|overlong))\b"
+    r"(?:too |so )?(?:stretched out|stretched thin|drawn out|bloated|overlong)|"
+    r"(?:was|is|were) (?:way |a bit |just |a little )?too much(?! fun)|"
+    r"can'?t take it any ?more|(?:sick|tired) of it|had enough of it)\b"
     r"|\b(?:not|no|nothing)\s+(?:the\s+|any\s+|a\s+)?(?:\w+\s+){0,3}"
     r"(?:stuff|kind|type|sort|movies?|films?)\s+like\b"
     rf"|\bnever again\b|[{_DISLIKE_EMOJI}]",
@@ -220,7 +223,9 @@ _HEARSAY_RE = re.compile(
     r"(?:\w+\s+)?\w+",
     re.I,
 )
-_NEUTRAL = re.compile(r"\b(?:(?:was|is|were) (?:fine|ok|okay|alright|decent)|meh)\b", re.I)
+_NEUTRAL = re.compile(
+    r"\b(?:(?:was|is|were) (?:fine|ok|okay|alright|decent)|meh|neutral|so-so)\b", re.I
+)
 _UNSEEN_RE = re.compile(  # "I haven't seen The World's End yet": nothing to store
     r"\b(?:haven'?t|have not|never|not yet)\s+(?:\w+\s+)?(?:seen|watched)\b"
     # "my brother says I should start with The Godfather", "I've been meaning to watch Drive"
@@ -230,7 +235,7 @@ _UNSEEN_RE = re.compile(  # "I haven't seen The World's End yet": nothing to sto
     r"(?:watch|see|start with|check out|try)\b",
     re.I,
 )
-_THAN_RE = re.compile(r"\bthan\s+(?:the\s+)?$", re.I)
+_THAN_RE = re.compile(r"\bthan\s+(?:the\s+)?(?:first\s+|original\s+|last\s+|new\s+)?$", re.I)
 _SEEN_RE = re.compile(
     r"\b(?:already|have|'ve)\s+(?:already\s+)?(?:seen|watched|done|covered)\b", re.I
 )  # "We've already done Ocean's Eleven": seen, no verdict

@@ -41,6 +41,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "The Lord of the Rings: The Return of the King (2003)",
     ),
     "t2": ("Terminator 2: Judgment Day (1991)",),
+    "x2": ("X2: X-Men United (2003)",),
     "the nolan batman": (
         "Batman Begins (2005)",
         "The Dark Knight (2008)",
@@ -85,7 +86,8 @@ _FRANCHISE_RE = re.compile(
     re.IGNORECASE,
 )
 _CUE_BEFORE_RE = re.compile(
-    r"\b(?:loved?|liked?|enjoyed|adored|watched|seen|saw|hated|disliked|liek|luv|luved|lovd)\s+$",
+    r"\b(?:loved?|liked?|enjoyed|adored|watched|seen|saw|hated|disliked|liek|luv|luved|lovd)"
+    r"\s*:?\s+$",
     re.IGNORECASE,
 )
 _JOINERS = frozenset({"and", "or", "of", "the", "a", "an", "in", "on", "to", "with", "for", "at"})
@@ -337,6 +339,9 @@ class Spotter:
         ):
             return None  # typos keep the first letter and the numbers: no Dog Day Afternoon
             # for "sunday afternoon", no 50 First Dates for "first date"
+        own = set(title.split()) | set(match[0].split())
+        if any(is_opinion_word(w) for w in (words[0], words[-1]) if w not in own):
+            return None  # "empire strikes back best one": the verdict is no part of the title
         return float(match[1]), ids[match[2]]
 
 

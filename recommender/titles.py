@@ -107,6 +107,7 @@ _FOREIGN_ARTICLE_RE = re.compile(
 
 _FIRST_PART_RE = re.compile(r"\s+-\s+Part\s+(?:I|1|One)\s*$", re.IGNORECASE)
 _COLON_ARTICLE_RE = re.compile(r":\s*(?:the|a|an)\s+", re.IGNORECASE)
+_EPISODE_RE = re.compile(r":\s*Episode\s+[IVXLC]+\s*-\s*", re.IGNORECASE)
 
 
 def match_keys(name: str) -> set[str]:
@@ -114,6 +115,9 @@ def match_keys(name: str) -> set[str]:
     keys = {title_key(name), title_key(_FOREIGN_ARTICLE_RE.sub("", name, count=1))}
     keys.add(title_key(_FIRST_PART_RE.sub("", name)))  # "Avengers: Infinity War - Part I"
     keys.add(title_key(_COLON_ARTICLE_RE.sub(": ", name)))  # "lord of the rings fellowship of..."
+    if _EPISODE_RE.search(name):  # "star wars empire strikes back", "star wars the force awakens"
+        keys.add(title_key(_EPISODE_RE.sub(": ", name)))
+        keys.add(title_key(_COLON_ARTICLE_RE.sub(": ", _EPISODE_RE.sub(": ", name))))
     return {k for k in keys if k}
 
 

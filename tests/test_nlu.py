@@ -622,6 +622,41 @@ def test_what_a_sixth_fresh_batch_showed(nlu: Understander, catalog) -> None:  #
     assert joker.titles == [] and joker.unknown_title == "Joker"
 
 
+def test_what_a_seventh_fresh_batch_showed(nlu: Understander, catalog) -> None:  # type: ignore[no-untyped-def]
+    assert _stored(nlu, catalog, "Movies I love:\n1. Jaws\n2. Alien\n3. The Thing") == {
+        "Jaws": 4.5,
+        "Alien": 4.5,
+        "The Thing": 4.5,
+    }
+    assert _stored(nlu, catalog, "star wars empire strikes back best one") == {
+        "Star Wars: Episode V - The Empire Strikes Back": 4.5
+    }
+    assert _stored(nlu, catalog, "Blade Runner 2049: 9/10. The original: 10/10") == {
+        "Blade Runner 2049": 4.5,
+        "Blade Runner": 5.0,
+    }
+    assert _stored(nlu, catalog, "Zootopia gets 4 stars from me, Sing only 2") == {
+        "Zootopia": 4.0,
+        "Sing": 2.0,
+    }
+    assert _stored(nlu, catalog, "I liked Despicable Me but the Minions movie was annoying") == {
+        "Despicable Me": 4.5,
+        "Minions": 1.0,
+    }
+    assert _stored(nlu, catalog, "X2 was better than the first X-Men") == {"X2: X-Men United": 4.5}
+    assert _stored(nlu, catalog, "The Conjuring was too much") == {"The Conjuring": 1.0}
+    assert _stored(nlu, catalog, "liked: memento. disliked: tenet. neutral: inception") == {
+        "Memento": 4.5
+    }
+    iron = _stored(nlu, catalog, "the first Iron Man was great, the rest not really my thing")
+    assert iron["Iron Man"] == 4.5 and not any("Hulk" in title for title in iron)
+    assert _stored(
+        nlu, catalog, "i liked avengers endgame... wait no, infinity war. loved infinity war"
+    ) == {"Avengers: Infinity War - Part I": 4.5}
+    assert _stored(nlu, catalog, "Heat, I mean Ronin, is great") == {"Ronin": 4.5}
+    assert nlu.parse("whats like the usual suspects").intent == "similar"
+
+
 def _stored(nlu: Understander, catalog, message: str) -> dict[str, float | None]:  # type: ignore[no-untyped-def]
     """Title -> the stars a message stores for it (nothing for films it only mentions)."""
     return {
