@@ -33,7 +33,7 @@ from bot.opinions import (
     judges,
     read_opinions,
 )
-from bot.spotting import Spotter
+from bot.spotting import Spotter, capitalizes_titles
 from recommender.catalog import Catalog
 from recommender.described import FIND_ONE_RE
 from recommender.errors import AmbiguousTitleError, UnknownTitleError
@@ -101,6 +101,9 @@ TITLE_INTENTS = frozenset(
 QUESTION_INTENTS = frozenset(
     Intent(i) for i in ("explain", "predict", "sentiment", "details", "compare", "seen", "save")
 )
+
+
+UNKNOWN_FILM = -1  # a film named that the catalogue lacks ("Toy Story 4")
 
 
 @dataclass
@@ -399,7 +402,12 @@ _OR_LATER_RE = re.compile(
 _RANGE_RE = re.compile(
     r"\b(?:from|between)?\s*(?P<a>(?:19|20)\d{2})\s*(?:-|–|to|and)\s*(?P<b>(?:19|20)\d{2})\b", re.I
 )
-_IN_YEAR_RE = re.compile(r"\b(?:in|of|from)\s+(?P<year>(?:19|20)\d{2})\b", re.IGNORECASE)
+_IN_YEAR_RE = re.compile(
+    r"\b(?:in|of|from)\s+(?P<year>(?:19|20)\d{2})\b"
+    r"|\b(?P<before>(?:19|20)\d{2})\s+(?:\w+\s+)?(?:movies?|films?|releases?|thrillers?|comed(?:y|ies)|"
+    r"dramas?|horrors?|westerns?|musicals?|documentar(?:y|ies)|romcoms?|blockbusters?)\b",
+    re.IGNORECASE,
+)  # "from 2015", "any 2015 thrillers"
 _RECENT_RE = re.compile(r"\b(?:recent|newer|new releases?|latest|modern)\b", re.IGNORECASE)
 _OLD_RE = re.compile(
     r"\b(?<!year-)(?<!years )(?<!yr-)(?:old(?:er)?|classics?|vintage|golden age)\b"
@@ -856,8 +864,8 @@ class Understander:
         default = Sentiment.NEUTRAL if parse.intent in QUESTION_INTENTS else Sentiment.LIKE
         mentions = sorted([*parse.titles, *parse.repeats], key=lambda t: t.start)
         named = [Named(t.movie_id, t.start, t.text) for t in mentions]
-        opinions = read_opinions(text, named, default, self.sequels)
-        return _last_say(opinions)
+        opinions = read_opinions(text, named, default, self._sequels_of_known)
+        return _last_say([o for o in opinions if o.movie_id != UNKNOWN_FILM])
 
     @staticmethod
     def _settle(text: str, parse: Parse) -> Intent:
@@ -907,6 +915,9 @@ class Understander:
             (int(m), title_key(t), title_key(t.rsplit(":", 1)[1]) if ":" in t else "")
             for m, t in zip(movies.index, movies["title"], strict=True)
         ]
+
+    def _sequels_of_known(self, movie_id: int) -> list[int]:
+        return [] if movie_id == UNKNOWN_FILM else self.sequels(movie_id)
 
     def sequels(self, movie_id: int) -> list[int]:
         """Later films of the same franchise ("The Hangover" -> Part II, Part III; "Jurassic
@@ -1029,6 +1040,16 @@ class Understander:
             if not self._everyday(text, t, lower > 1)
             and not _TAKEN_BACK_RE.match(text, t.start + len(t.text))
         ]
+        # "Frozen II felt unnecessary": a sequel the catalogue lacks keeps its verdict to itself
+        parse.repeats = [
+            TitleMatch(UNKNOWN_FILM, t.text, t.start) if self._missing_sequel(text, t) else t
+            for t in parse.repeats
+        ]
+        parse.repeats += [
+            TitleMatch(UNKNOWN_FILM, t.text, t.start)
+            for t in found
+            if self._missing_sequel(text, t)
+        ]
         parse.titles += self._franchise_refs(text, parse.titles, parse.repeats)
         if parse.titles and not parse.ambiguous:
             self._unknown_item(text, parse)
@@ -1054,14 +1075,14 @@ class Understander:
         title = self.catalog.movie(match.movie_id).title
         if _ARTICLE_RE.match(span) and not _ARTICLE_RE.match(title):
             return True  # "a family business", "A road trip movie": a thing, not a title
-        writer_capitalizes = any(ch.isupper() for ch in re.sub(r"\bI\b", "", text))
+        writer_capitalizes = (
+            capitalizes_titles(text) if " " in span.strip() else any(ch.isupper() for ch in text)
+        )  # a sentence's first capital says little of how "my neighbour totoro" would be written
         lowered = span.islower() and not _judged(text, start, span)  # "zodiac was great"
         listed = lower_titles and _listed(text, start, end)  # "heat, alien and up"
         if lowered and writer_capitalizes and not listed:
             return True  # "feels like company", "Loved the whole Lord of the Rings trilogy"
-        if (number := _SEQUEL_NUMBER_RE.match(after)) and not title_key(title).endswith(
-            " " + number["n"]
-        ):
+        if self._missing_sequel(text, match):
             return True  # "Toy Story 4 was unnecessary": a sequel the catalogue lacks
         if _KIND_OF_RE.search(before) and _KIND_AFTER_RE.match(after):
             return True  # "the best Batman movie": a kind of film, not Batman (1989)
@@ -1086,6 +1107,12 @@ class Understander:
             return True  # "black and white classics": no Men in Black
         # "movies about robots", "a movie that feels like company"
         return lowered and bool(_SUBJECT_BEFORE_RE.search(before) or _LOOKS_LIKE_RE.search(before))
+
+    def _missing_sequel(self, text: str, match: TitleMatch) -> bool:
+        """Is the title followed by a sequel number its own title lacks ("Toy Story 4")?"""
+        number = _SEQUEL_NUMBER_RE.match(text, match.start + len(match.text))
+        title = self.catalog.movie(match.movie_id).title
+        return number is not None and not title_key(title).endswith(" " + number["n"])
 
     @staticmethod
     def _covered(text: str, titles: list[TitleMatch]) -> str:
@@ -1518,7 +1545,7 @@ class Understander:
         elif match := _AFTER_RE.search(text):
             parse.year_min = int(match["year"]) + (0 if "from" in match.group(0).lower() else 1)
         elif match := _IN_YEAR_RE.search(text):
-            parse.year_min = parse.year_max = int(match["year"])
+            parse.year_min = parse.year_max = int(match["year"] or match["before"])
         if parse.year_min is None and parse.year_max is None:
             self._vague_years(text, parse)
 
@@ -1705,7 +1732,7 @@ _CALENDAR_WORDS = frozenset(_WEEKDAYS) | frozenset(
 )
 _SEQUELS_LATER_RE = re.compile(r"\bthe (?:sequels|rest of (?:them|the \w+)|later ones)\b", re.I)
 _SEQUEL_NUMBER_RE = re.compile(
-    r"\s+(?P<n>\d{1,2})\s+(?!stars?\b|out\b|of\b|/)(?:was|is|were|and|but|sucked|felt|has|"
+    r"\s+(?P<n>\d{1,2}|ii|iii|iv)\s+(?!stars?\b|out\b|of\b|/)(?:was|is|were|and|but|sucked|felt|has|"
     r"had|made|seemed|looked)\b",
     re.IGNORECASE,
 )

@@ -164,7 +164,7 @@ _POSITIVE = re.compile(
     r"breathtaking|mesmeri[sz]ing|gripping|riveting|unforgettable|flawless|iconic|a gem|hooked|"
     r"underrated|(?:was|is) (?:wild|insane|unreal|bonkers)|crying laughing|"
     r"(?:so|really|very|pretty|super|too) cool|(?:was|is) cool|(?:such |was |is )?a blast|goated|"
-    r"slaps|a banger|"
+    r"slaps|a banger|guilty pleasure|"
     r"(?:on )?the edge of (?:my|our) seats?|"
     r"(?:still )?holds? up|made (?:my|me|us|him|her) (?:\w+ )?cry|laughed (?:so|really|very) "
     r"(?:hard|much)|cracked (?:me|us) up|made (?:me|us) laugh|"

@@ -32,6 +32,7 @@ FUZZY_SCORE = 86.0  # rapidfuzz ratio: "inseption" ~ "inception" 89, "zodiak" ~ 
 FUZZY_SCORE_COMMON = 90.0  # spans made of everyday words ("the dark night")
 FUZZY_SCORE_WORD = 83.0  # one rare word of 6+ letters ("zodiak")
 MAX_FUZZY_WORDS = 5
+FRANCHISE_SHARE = 0.05  # a franchise's main films: at least this share of its best-known's ratings
 
 # Names that are not any part of a title. Values are display titles ("Title (Year)").
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -256,8 +257,17 @@ class Spotter:
         if len(members) < 2:
             return []
         top = max(self._known[m][2] for m in members)
-        main = [m for m in members if self._known[m][2] >= 0.2 * top]
+        best = max(members, key=lambda m: self._known[m][2])
+        animated = self._animated(best)
+        main = [
+            m
+            for m in members
+            if self._known[m][2] >= FRANCHISE_SHARE * top and self._animated(m) == animated
+        ]
         return sorted(main, key=lambda m: self._known[m][1] or 0)
+
+    def _animated(self, movie_id: int) -> bool:
+        return "Animation" in self.catalog.movie(movie_id).genres
 
     def _names_of(self, movie_id: int) -> list[str]:
         """The keys of a movie's title and alternative titles ("Raiders of the Lost Ark" is
@@ -278,7 +288,7 @@ class Spotter:
         """List items close to one well-known title ("pulp fixtion", "inseption")."""
         keys, ids = self._fuzzy_keys
         found: list[tuple[float, int, Spotted]] = []
-        writer_capitalizes = any(ch.isupper() for ch in text)
+        writer_capitalizes = capitalizes_titles(text)
         for seg_start, seg_end in _segments(text):
             words = [
                 (m.start() + seg_start, m.end() + seg_start)
@@ -348,6 +358,16 @@ class Spotter:
 _NUMBERING_RE = re.compile(
     r"(?:part|chapter|episode|volume|vol)\s+(?:[ivx]+|\d+|one|two|three|four|five)", re.I
 )
+
+
+_SENTENCE_START_RE = re.compile(r"(?:^|[.!?:\n]\s*|\d[.)]\s+)[\W\d]*\w")
+
+
+def capitalizes_titles(text: str) -> bool:
+    """Does the writer use capitals beyond a sentence's first letter and "I" (so a title they
+    leave in lower case is probably no title)?"""
+    stripped = _SENTENCE_START_RE.sub(" ", re.sub(r"\bI\b", " ", text))
+    return any(ch.isupper() for ch in stripped)
 
 
 def _segments(text: str) -> list[tuple[int, int]]:

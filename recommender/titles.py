@@ -96,7 +96,13 @@ def title_key(text: str) -> str:
     folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
     folded = move_article(folded.lower().replace("&", " and "))
     folded = _LEADING_ARTICLE_RE.sub("", folded)
+    folded = _BRITISH_OUR_RE.sub(r"\1or", folded)  # "my neighbour totoro"
     return _NON_WORD_RE.sub(" ", folded).strip()
+
+
+_BRITISH_OUR_RE = re.compile(
+    r"\b(neighb|col|hon|harb|arm|hum|behavi|lab|rum|flav|val|vap|splend|rig|fav)our(?=s?\b|ed\b)"
+)
 
 
 # Foreign articles that are not also common English words ("die", "a", "i", "o", "en").

@@ -657,6 +657,21 @@ def test_what_a_seventh_fresh_batch_showed(nlu: Understander, catalog) -> None: 
     assert nlu.parse("whats like the usual suspects").intent == "similar"
 
 
+def test_what_an_eighth_fresh_batch_showed(nlu: Understander, catalog) -> None:  # type: ignore[no-untyped-def]
+    assert _stored(nlu, catalog, "Frozen was cute, Frozen II felt unnecessary") == {"Frozen": 4.5}
+    assert _stored(nlu, catalog, "Pretty Woman is a guilty pleasure, Twilight is just bad") == {
+        "Pretty Woman": 4.5,
+        "Twilight": 1.0,
+    }
+    assert _stored(nlu, catalog, "Spirited away and my neighbour totoro are perfect") == {
+        "Spirited Away": 4.5,
+        "My Neighbor Totoro": 4.5,
+    }
+    parse = nlu.parse("any 2015 thrillers worth watching?")
+    assert (parse.year_min, parse.year_max, parse.genres) == (2015, 2015, ["Thriller"])
+    assert len(_stored(nlu, catalog, "I love all the Mission Impossible movies")) >= 5
+
+
 def _stored(nlu: Understander, catalog, message: str) -> dict[str, float | None]:  # type: ignore[no-untyped-def]
     """Title -> the stars a message stores for it (nothing for films it only mentions)."""
     return {
