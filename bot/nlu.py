@@ -473,7 +473,10 @@ _WATCHLIST_RE = re.compile(
     re.IGNORECASE,
 )
 _FOCUS_RE = re.compile(
-    r"\b(?:it|that one|this one|that film|that movie|this film|this movie|that|this)\b",
+    r"\b(?:it|that one|this one|that film|that movie|this film|this movie|"
+    # "a war movie that's more about the people": "that" relates, it points at nothing
+    r"(?<!movie )(?<!movies )(?<!film )(?<!films )(?<!something )(?<!anything )(?<!stuff )"
+    r"(?:that|this))\b",
     re.IGNORECASE,
 )
 
@@ -1626,7 +1629,11 @@ class Understander:
                     and not has_target
                     and not p.unknown_title
                 ):
-                    if name == Intent.DETAILS and self._title_candidate(text):
+                    if (
+                        name == Intent.DETAILS
+                        and not p.has_constraints  # "a war movie more about the people"
+                        and self._title_candidate(text)
+                    ):
                         return name
                     continue
                 no_target = not (p.titles or p.refs or p.focus)

@@ -98,6 +98,15 @@ _GENRE_RE = re.compile(
 )
 
 
+# the genres' own names ("thriller", "comedies"), not the words that imply one ("family")
+_GENRE_NAME_RE = re.compile(
+    r"\b(?:"
+    + "|".join(re.escape(g.lower()) for g in ML100K_GENRES if g not in ("unknown", "Children's"))
+    + r"|thrillers|comedies|dramas|westerns|musicals|documentaries|mysteries|romances)\b",
+    re.IGNORECASE,
+)
+
+
 @dataclass(frozen=True)
 class Cue:
     """Words for an audience, occasion or feeling that descriptions and tags spell otherwise:
@@ -192,9 +201,11 @@ CONCEPT_CLIP = 6.0  # a z-score cap: a few films carrying many matched phrases m
 
 
 def concept_words(wanted: str) -> str:
-    """The wanted words without the ones every request has ("a film", "looking for"), so the
-    nearest phrases are the request's subject, not "cinema" or "film making"."""
-    return " ".join(_GENERIC_RE.sub(" ", wanted).split()) or wanted
+    """The wanted words without the ones every request has ("a film", "looking for") and
+    without genre names (the genre signal has them), so the nearest phrases are the request's
+    subject ("a thriller set on a train": trains), not "cinema" or "psychological thriller"."""
+    subject = " ".join(_GENERIC_RE.sub(" ", wanted).split()) or wanted
+    return " ".join(_GENRE_NAME_RE.sub(" ", subject).split()) or subject
 
 
 @dataclass(frozen=True)

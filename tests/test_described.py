@@ -91,6 +91,7 @@ def test_the_concept_query_drops_what_every_request_says() -> None:
     assert concept_words("Looking for a film about a heist, please") == "a about a heist,"
     assert concept_words("a movie") == "a"
     assert concept_words("films") == "films"  # nothing left: keep the words
+    assert concept_words("a thriller set on a train") == "a set on a train"  # genres apart
 
 
 def test_a_named_film_steers_a_description_and_is_not_picked(engine) -> None:  # type: ignore[no-untyped-def]

@@ -672,6 +672,18 @@ def test_what_an_eighth_fresh_batch_showed(nlu: Understander, catalog) -> None: 
     assert len(_stored(nlu, catalog, "I love all the Mission Impossible movies")) >= 5
 
 
+def test_a_described_taste_is_never_read_as_a_question_about_one_film(nlu: Understander) -> None:
+    """ "that" after "movie" relates; "more about" and "cast of" ask nothing about a title."""
+    for message in (
+        "A war movie that's more about the people than non-stop battle scenes.",
+        "Big old Hollywood epics from the 50s and 60s, huge sets, cast of thousands.",
+    ):
+        parse = nlu.parse(message)
+        assert parse.intent in ("search", "recommend"), message
+        assert parse.unknown_title is None and not parse.focus, message
+    assert nlu.parse("I loved that").focus
+
+
 def _stored(nlu: Understander, catalog, message: str) -> dict[str, float | None]:  # type: ignore[no-untyped-def]
     """Title -> the stars a message stores for it (nothing for films it only mentions)."""
     return {
