@@ -837,13 +837,8 @@ class Understander:
         more than once ("Pride and Prejudice"), so they are not read as two people."""
         spans = [(t.start, t.start + len(t.text)) for t in parse.titles]
         for match in _AND_TITLE_RE.finditer(text):
-            try:
-                self.catalog.resolve(match.group())
-            except AmbiguousTitleError:
-                pass
-            except UnknownTitleError:
-                continue
-            spans.append(match.span())
+            if self._titles.ids_for_key(title_key(match.group())):  # no suggestions to compute
+                spans.append(match.span())
         return spans
 
     def filters_for(self, text: str) -> Filters:

@@ -191,7 +191,7 @@ class Spotter:
 
     def warm(self) -> None:
         """Build the indexes now rather than on the first message that needs them."""
-        _ = self._parts, self._fuzzy_keys
+        _ = self._parts, self._fuzzy_keys, self._known_names
 
     # --- lookups -----------------------------------------------------------------------------
 
@@ -272,8 +272,19 @@ class Spotter:
     def _names_of(self, movie_id: int) -> list[str]:
         """The keys of a movie's title and alternative titles ("Raiders of the Lost Ark" is
         also "Indiana Jones and the Raiders of the Lost Ark")."""
+        if (names := self._known_names.get(movie_id)) is not None:
+            return names
         row = self.catalog.movies.loc[movie_id]
         return [title_key(str(name)) for name in (row["title"], *row["akas"])]
+
+    @cached_property
+    def _known_names(self) -> dict[int, list[str]]:
+        """``_names_of`` for every well-known movie, computed once."""
+        movies = self.catalog.movies
+        return {
+            m: [title_key(str(n)) for n in (movies.at[m, "title"], *movies.at[m, "akas"])]
+            for m in self._known
+        }
 
     def _keys_of(self, movie_id: int) -> str:
         return " | ".join(self._names_of(movie_id))
