@@ -104,6 +104,7 @@ QUESTION_INTENTS = frozenset(
 
 
 UNKNOWN_FILM = -1  # a film named that the catalogue lacks ("Toy Story 4")
+OBSCURE_RATINGS = 10  # a lowercase word running on is no title this little rated
 
 
 @dataclass
@@ -311,7 +312,7 @@ _NOT_TOO_RE = re.compile(
 )
 _REFINING_RE = re.compile(r"\s*(?:not|no|nothing|none|less|more|but|without)\b", re.I)
 _NEXT_ITEM_RE = re.compile(r",\s*(?P<next>[A-Z][\w'’·-]*(?:\s+[A-Z][\w'’·-]*){0,3})")
-_JOINED_RE = re.compile(r"\s*(?:,|&|\+|/|\band\b)\s*", re.IGNORECASE)
+_JOINED_RE = re.compile(r"\s*(?:,|&|\+|/|\band\b|\bn\b)\s*", re.IGNORECASE)  # "lion king n aladdin"
 _OCCASION_AFTER_RE = re.compile(
     r"\s+(?:tonight|today|tomorrow|this (?:weekend|evening|friday|saturday|sunday))\b", re.I
 )
@@ -737,13 +738,14 @@ _ENGLISH_WORDS = set(
 _WORD_RE = re.compile(r"[\w][\w'’.-]*", re.UNICODE)
 _QUOTED_RE = re.compile(r"[\"“”«»]([^\"“”«»]{1,120})[\"“”«»]|(?<!\w)'([^']{2,120})'(?!\w)")
 _TRIGGER_RE = re.compile(
-    r"\b(?:like|liked|loved|love|enjoyed|adored|seen|saw|watched|rate|rated|rating|about|than|"
+    r"\b(?:like|liked|loved|love|enjoyed|adored|seen|saw|watched|rate|rated|rating|about|than|luv|"
+    r"luved|liek|prefer|preferred|"
     r"to|hated|disliked|of|for|think of|give|gave|is|was|put|mark)\s*:?\s+$",
     re.IGNORECASE,
 )
 _STRONG_TRIGGER_RE = re.compile(
     r"\b(?:like|liked|loved|love|enjoyed|adored|seen|saw|watched|rate|rated|hated|disliked|"
-    r"give|gave)\s*:?\s+(?:the\s+)?$",
+    r"give|gave|luv|luved|liek|prefer|preferred)\s*:?\s+(?:the\s+)?$",
     re.IGNORECASE,
 )
 _SPAN_STOP_RE = re.compile(
@@ -1187,6 +1189,8 @@ class Understander:
             key = title_key(span)
             if not key or "\n" in span:  # "1. Jaws\n2. Alien": no title runs over a line
                 continue
+            if _TRAILING_ARTICLE_RE.search(span):
+                continue  # "toy story, the incredibles": the article opens the next title
             if not self._titles.ids_for_key(key):
                 first = bool(
                     _FIRST_BEFORE_RE.search(text[:start]) or _SEQUELS_LATER_RE.search(text, start)
@@ -1346,6 +1350,16 @@ class Understander:
             return False  # a letter ("M. Hulot") or a first name ("Tommy Wiseau")
         if len(tokens) == 1 and _describes_kind(text, start + len(span)):
             return False  # "my favourite Mexican films": a kind of film, not The Mexican
+        if (
+            len(tokens) == 1
+            and span.islower()
+            and re.match(r"\s+[a-z]", text[start + len(span) :])
+            and max(
+                (self.catalog.movie(m).n_ratings for m in self._titles.ids_for_key(key)), default=0
+            )
+            < OBSCURE_RATINGS
+        ):
+            return False  # "i like kill bil": the start of a misspelt title, not Kill! (1968)
         ordinary = all(t in COMMON_WORDS for t in tokens)
         capitalized = span[:1].isupper() or span[:1].isdigit()
         sentence_start = _opens_sentence(text, start)
@@ -1503,9 +1517,12 @@ class Understander:
         excluded: set[str] = set()
         for pattern in (_NEG_GENRE_RE, _DONT_LIKE_GENRE_RE):
             for match in pattern.finditer(text):
+                rest = text[: match.start()] + " " + text[match.end() :]
+                degree = re.search(r"\btoo\s", match.group(), re.I)
                 for genre_re, genres in _GENRE_RES:
                     if genre_re.match(match["word"]) or genre_re.search(match["word"].split()[0]):
-                        excluded.update(genres)
+                        if not (degree and genre_re.search(rest)):  # "scary, but not too scary"
+                            excluded.update(genres)
                         break
         wanted: list[str] = []
         for genre_re, genres in _GENRE_RES:
@@ -1717,6 +1734,7 @@ _HOLIDAY_RE = re.compile(
     re.IGNORECASE,
 )
 _FOR_THE_DAY_RE = re.compile(r"\b(?:for|on|at|this|over|next|before|after|every)\s+$", re.I)
+_TRAILING_ARTICLE_RE = re.compile(r",\s*(?:the|a|an)$", re.IGNORECASE)
 # "i liked avengers endgame... wait no, infinity war": the title just said is taken back
 _TAKEN_BACK_RE = re.compile(
     r"(?:\s+[\w'’]+){0,2}?\s*(?:\.{2,}|…|,|-|—)?\s*(?:wait,?\s+no|no,?\s+wait|oops|scratch that|"

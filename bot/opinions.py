@@ -144,10 +144,11 @@ def find_stars(text: str) -> list[Stars]:
 
 # --- opinion words ------------------------------------------------------------------------
 
-_LIKE_EMOJI = "👍❤️😍🔥✅💯🤩🥰💕♥🤯😂🤣💖💗💓💞👌🙌😻👏🐐"
+_LIKE_EMOJI = "👍❤️😍🔥✅💯🤩🥰💕♥🤯😂🤣💖💗💓💞👌🙌😻👏🐐💃🕺"
 _DISLIKE_EMOJI = "👎😴❌🙅🤮💩🤢🙄🥱"
 _POSITIVE = re.compile(
-    r"\b(?:lov(?:e|ed|es|ing)|(?:i|we|i really|i also|i did|i do|really|also)\s+(?:\w+\s+)?likes?|"
+    r"\b(?:lov(?:e|ed|es|ing)|luv(?:s|d|ved)?|liek|"
+    r"(?:i|we|i really|i also|i did|i do|really|also)\s+(?:\w+\s+)?likes?|"
     r"liked|enjoy(?:ed|s)?|ador(?:e|ed|es)|favou?rites?|favs?|faves?|great|amazing|"
     r"brilliant|fantastic|incredible|masterpiece|best|so good|awe?some|"
     r"(?:were|was|are|is) (?:\w+ )?good|"
@@ -164,7 +165,7 @@ _POSITIVE = re.compile(
     r"breathtaking|mesmeri[sz]ing|gripping|riveting|unforgettable|flawless|iconic|a gem|hooked|"
     r"underrated|(?:was|is) (?:wild|insane|unreal|bonkers)|crying laughing|"
     r"(?:so|really|very|pretty|super|too) cool|(?:was|is) cool|(?:such |was |is )?a blast|goated|"
-    r"slaps|a banger|guilty pleasure|"
+    r"slaps|a banger|guilty pleasure|(?:i|we) (?:much |really |definitely )?prefer(?:red)?|"
     r"(?:on )?the edge of (?:my|our) seats?|"
     r"(?:still )?holds? up|made (?:my|me|us|him|her) (?:\w+ )?cry|laughed (?:so|really|very) "
     r"(?:hard|much)|cracked (?:me|us) up|made (?:me|us) laugh|"
@@ -255,7 +256,11 @@ _KIND_VERDICT_RE = re.compile(
     re.I,
 )
 _SHORT_VERDICT_WORDS = 5  # "Alien 3, not so much", "Infinity War on the other hand I loved"
-_SEQUELS_RE = re.compile(r"\b(?:the )?(?:sequels?|rest|other ones|others|follow-?ups)\b", re.I)
+_SEQUELS_RE = re.compile(
+    r"\b(?:the )?(?:sequels?|rest|other ones|others|follow-?ups)\b"
+    r"|\b(?:everything|anything|all|every one|each one) (?:after|since)(?: that| those| them)?\b",
+    re.I,
+)
 
 _SENTENCE_RE = re.compile(r"[.!?;\n]+(?=\s|$)|\n")
 _SOFT_RE = re.compile(

@@ -97,7 +97,7 @@ _FILLER_AFTER_RE = re.compile(
     r"^\s*(?:a lot|a ton|too|as well|so much|very much|loads)?\s*$", re.IGNORECASE
 )
 _LIST_SPLIT_RE = re.compile(
-    r"[,;/|+\n•*&()!?]|\.(?=\s|$)|\b(?:and|or|but|then|also|r|are|is|were|was)\b", re.IGNORECASE
+    r"[,;/|+\n•*&()!?]|\.(?=\s|$)|\b(?:and|or|but|then|also|r|n|are|is|were|was)\b", re.IGNORECASE
 )
 
 

@@ -684,6 +684,32 @@ def test_a_described_taste_is_never_read_as_a_question_about_one_film(nlu: Under
     assert nlu.parse("I loved that").focus
 
 
+def test_what_a_ninth_fresh_batch_showed(nlu: Understander, catalog) -> None:  # type: ignore[no-untyped-def]
+    assert _stored(nlu, catalog, "finding nemo, toy story, the incredibles. pixar fan") == {
+        "Finding Nemo": 4.5,
+        "Toy Story": 4.5,
+        "The Incredibles": 4.5,
+    }
+    assert _stored(nlu, catalog, "the lion king n aladdin r classics") == {
+        "The Lion King": 4.5,
+        "Aladdin": 4.5,
+    }
+    assert _stored(nlu, catalog, "i luv mean girls") == {"Mean Girls": 4.5}
+    assert "Kill!" not in _stored(nlu, catalog, "i like kill bil")
+    assert _stored(
+        nlu, catalog, "Everyone loves Titanic but I found it boring. I prefer Cast Away"
+    ) == {
+        "Titanic": 1.0,
+        "Cast Away": 4.5,
+    }
+    terminator = _stored(nlu, catalog, "The Terminator and T2 are perfect, everything after is bad")
+    assert terminator["Terminator 2: Judgment Day"] == 4.5
+    assert terminator["Terminator 3: Rise of the Machines"] == 1.0
+    assert _stored(nlu, catalog, "Mamma Mia! 💃💃") == {"Mamma Mia!": 4.5}
+    scary = nlu.parse("i want to watch something scary tonight but not too scary")
+    assert scary.genres == ["Horror"]
+
+
 def _stored(nlu: Understander, catalog, message: str) -> dict[str, float | None]:  # type: ignore[no-untyped-def]
     """Title -> the stars a message stores for it (nothing for films it only mentions)."""
     return {
