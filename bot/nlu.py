@@ -104,6 +104,8 @@ QUESTION_INTENTS = frozenset(
 
 
 UNKNOWN_FILM = -1  # a film named that the catalogue lacks ("Toy Story 4")
+ERA_NEAR, ERA_APART = 8, 15  # an ambiguous title's version: within 8 years of the others,
+# and 15 years nearer than any other version
 OBSCURE_RATINGS = 10  # a lowercase word running on is no title this little rated
 
 
@@ -128,6 +130,7 @@ class Parse:
     unknown_title: str | None = None
     suggestions: list[str] = field(default_factory=list)
     ambiguous: list[str] = field(default_factory=list)
+    ambiguous_at: TitleMatch | None = None  # where the ambiguous title was written (id unused)
     stars: float | None = None
     genres: list[str] = field(default_factory=list)
     exclude_genres: list[str] = field(default_factory=list)
@@ -1040,6 +1043,8 @@ class Understander:
             if not self._everyday(text, t, lower > 1)
             and not _TAKEN_BACK_RE.match(text, t.start + len(t.text))
         ]
+        if settled := self._settled_by_company(parse):
+            parse.titles = sorted([*parse.titles, settled], key=lambda t: t.start)
         # "Frozen II felt unnecessary": a sequel the catalogue lacks keeps its verdict to itself
         parse.repeats = [
             TitleMatch(UNKNOWN_FILM, t.text, t.start) if self._missing_sequel(text, t) else t
@@ -1107,6 +1112,32 @@ class Understander:
             return True  # "black and white classics": no Men in Black
         # "movies about robots", "a movie that feels like company"
         return lowered and bool(_SUBJECT_BEFORE_RE.search(before) or _LOOKS_LIKE_RE.search(before))
+
+    def _title_part(self, span: str) -> str:
+        """The shortest start of ``span`` that is a title ("Insomnia" of "Insomnia 6")."""
+        words = span.split()
+        for n in range(1, len(words) + 1):
+            if self._titles.ids_for_key(title_key(" ".join(words[:n]))):
+                return " ".join(words[:n])
+        return span
+
+    def _settled_by_company(self, parse: Parse) -> TitleMatch | None:
+        """An ambiguous title among films of one era ("Insomnia" beside Memento and Following):
+        the version of that era, when only one is near it."""
+        at = parse.ambiguous_at
+        years = sorted(y for t in parse.titles if (y := self.catalog.movie(t.movie_id).year))
+        if at is None or not years or len(parse.ambiguous) < 2:
+            return None
+        middle = years[len(years) // 2]
+        ids = [self.catalog.resolve(d) for d in parse.ambiguous]
+        near = sorted(ids, key=lambda m: abs((self.catalog.movie(m).year or 0) - middle))
+        gap = [abs((self.catalog.movie(m).year or 0) - middle) for m in near[:2]]
+        if gap[0] > ERA_NEAR or gap[1] < gap[0] + ERA_APART:
+            return None
+        if any(t.movie_id == near[0] for t in parse.titles):
+            return None  # found there already (a misspelling of it, say)
+        parse.ambiguous = []
+        return TitleMatch(near[0], at.text, at.start)
 
     def _missing_sequel(self, text: str, match: TitleMatch) -> bool:
         """Is the title followed by a sequel number its own title lacks ("Toy Story 4")?"""
@@ -1228,6 +1259,8 @@ class Understander:
                 if movie is not None and parse is not None:
                     parse.ambiguous = []
             if movie is None:
+                if parse is not None and parse.ambiguous:
+                    parse.ambiguous_at = TitleMatch(UNKNOWN_FILM, self._title_part(span), start)
                 return None
             return movie, j + (1 if year_end else 0)
         return None

@@ -310,6 +310,8 @@ class Spotter:
                     start, end = words[i][0], words[j - 1][1]
                     if any(a < end and start < b for a, b in taken):
                         continue
+                    if text[start:end].split()[-1].isdigit() and _RATING_AFTER_RE.match(text, end):
+                        continue  # "Insomnia 6/10": the 6 is the rating, not part of the title
                     whole = not text[seg_start:start].strip() and bool(
                         _FILLER_AFTER_RE.match(text[end:seg_end])
                     )
@@ -366,6 +368,7 @@ class Spotter:
         return float(match[1]), ids[match[2]]
 
 
+_RATING_AFTER_RE = re.compile(r"\s*(?:/\s*\d|out of\b|stars?\b|points?\b|★)", re.IGNORECASE)
 _NUMBERING_RE = re.compile(
     r"(?:part|chapter|episode|volume|vol)\s+(?:[ivx]+|\d+|one|two|three|four|five)", re.I
 )

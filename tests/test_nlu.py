@@ -710,6 +710,19 @@ def test_what_a_ninth_fresh_batch_showed(nlu: Understander, catalog) -> None:  #
     assert scary.genres == ["Horror"]
 
 
+def test_an_ambiguous_title_is_settled_by_the_era_of_the_films_beside_it(
+    nlu: Understander, catalog
+) -> None:  # type: ignore[no-untyped-def]
+    assert _stored(nlu, catalog, "Fury and Dunkirk are great war films") == {
+        "Fury": 4.5,
+        "Dunkirk": 4.5,
+    }
+    assert catalog.movie(nlu.parse("Fury and Dunkirk").titles[0].movie_id).year == 2014
+    # both versions of Insomnia (1997, 2002) are near Memento's years: still asked about
+    parse = nlu.parse("Memento 10/10, Insomnia 6/10, Following 7/10")
+    assert len(parse.ambiguous) == 2
+
+
 def _stored(nlu: Understander, catalog, message: str) -> dict[str, float | None]:  # type: ignore[no-untyped-def]
     """Title -> the stars a message stores for it (nothing for films it only mentions)."""
     return {
