@@ -22,8 +22,6 @@ import numpy as np
 
 from bot.groups import GROUP_CUE_RE, START_GROUP_RE, is_group, join_code
 from bot.opinions import (
-    _DISLIKE_EMOJI,
-    _LIKE_EMOJI,
     LIKED_STARS,
     Named,
     Opinion,
@@ -1667,6 +1665,8 @@ class Understander:
             return Intent.DISLIKE
         if len(p.titles) >= 2 and _COMPARE_RE.search(text):
             return Intent.COMPARE
+        if p.refs and not p.titles and _INTEREST_RE.search(text):
+            return Intent.DETAILS  # "the second one sounds good": tell more, store no verdict
         for name, pattern in _CUES[2:]:
             if pattern.search(text):
                 if (
@@ -1734,10 +1734,8 @@ _MOODS_LIGHT = MOODS[2][0]
 
 
 _EMOJI = "[\u2600-\u27bf\U0001f000-\U0001faff]\ufe0f?"
-_EMOJI_VERDICT_RE = re.compile(  # "Joker 👍🔥", "👎 Zorgblat 3000"
-    rf"(?:(?:[{_LIKE_EMOJI}{_DISLIKE_EMOJI}]|{_EMOJI})\s*)*"
-    r"(?P<span>[A-Z0-9][\w'’:&.!,-]*(?:\s+[\w'’:&.!,-]+){0,6}?)\s*"
-    rf"(?:(?:[{_LIKE_EMOJI}{_DISLIKE_EMOJI}]|{_EMOJI})\s*)+"
+_EMOJI_VERDICT_RE = re.compile(  # "Joker 👍🔥", "👎 Zorgblat 3000": the range holds them all
+    rf"(?:{_EMOJI}\s*)*(?P<span>[A-Z0-9][\w'’:&.!,-]*(?:\s+[\w'’:&.!,-]+){{0,6}}?)\s*(?:{_EMOJI}\s*)+"
 )
 _LIST_BEFORE_RE = re.compile(
     rf"(?:^|[,/|+;\n&•*:>=-]|\band|(?:^|\s)\d{{1,2}}[.)]|{_EMOJI})\s*$", re.IGNORECASE
@@ -1767,6 +1765,11 @@ _HOLIDAY_RE = re.compile(
     re.IGNORECASE,
 )
 _FOR_THE_DAY_RE = re.compile(r"\b(?:for|on|at|this|over|next|before|after|every)\s+$", re.I)
+_INTEREST_RE = re.compile(
+    r"\b(?:sounds?|looks?) (?:good|great|fun|interesting|perfect|nice|cool)\b"
+    r"|\bi'?ll (?:try|take|watch) (?:it|that|this)\b",
+    re.IGNORECASE,
+)
 _TRAILING_ARTICLE_RE = re.compile(r",\s*(?:the|a|an)$", re.IGNORECASE)
 # "i liked avengers endgame... wait no, infinity war": the title just said is taken back
 _TAKEN_BACK_RE = re.compile(

@@ -192,7 +192,8 @@ _NEGATIVE = re.compile(
     r"ruined (?:it|the \w+|everything)(?: for me)?|(?:was|is|so|were|really) confusing|"
     r"(?:too |so )?(?:stretched out|stretched thin|drawn out|bloated|overlong)|"
     r"(?:was|is|were) (?:way |a bit |just |a little )?too much(?! fun)|"
-    r"can'?t take it any ?more|(?:sick|tired) of it|had enough of it)\b"
+    r"can'?t take it any ?more|(?:sick|tired) of it|had enough of it|"
+    r"(?:a bit |a little |too |so |way too |kinda |really )slow|slow for me)\b"
     r"|\b(?:not|no|nothing)\s+(?:the\s+|any\s+|a\s+)?(?:\w+\s+){0,3}"
     r"(?:stuff|kind|type|sort|movies?|films?)\s+like\b"
     rf"|\bnever again\b|[{_DISLIKE_EMOJI}]",

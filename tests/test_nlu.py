@@ -723,6 +723,14 @@ def test_an_ambiguous_title_is_settled_by_the_era_of_the_films_beside_it(
     assert len(parse.ambiguous) == 2
 
 
+def test_what_a_new_user_trial_at_the_end_of_stop_26_showed(nlu: Understander, catalog) -> None:  # type: ignore[no-untyped-def]
+    assert _stored(nlu, catalog, "Honestly Moonrise Kingdom was a bit slow for me") == {
+        "Moonrise Kingdom": 1.0
+    }
+    interest = nlu.parse("the second one sounds good, but nothing too long please")
+    assert interest.intent == "details" and interest.refs == [1]
+
+
 def _stored(nlu: Understander, catalog, message: str) -> dict[str, float | None]:  # type: ignore[no-untyped-def]
     """Title -> the stars a message stores for it (nothing for films it only mentions)."""
     return {
