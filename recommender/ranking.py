@@ -35,7 +35,7 @@ from recommender.titles import title_key
 COMPONENTS = ("ease", "ials", "knn", "stars", "pop", "quality", "cluster", "sentiment", "text")
 QUALITY_PRIOR = 10.0
 DISLIKE = 2.0
-WEIGHT_GRID = (0.0, 0.05, 0.1, 0.2, 0.3, 0.5, 0.8, 1.2, 1.6, 2.0, 3.0, 4.0, 6.0)
+WEIGHT_GRID = (0.0, 0.05, 0.1, 0.2, 0.3, 0.5, 0.8, 1.2, 1.6, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0, 20.0)
 
 
 class RankerWeights(BaseModel):

@@ -13,7 +13,7 @@ from recommender.evaluation import LIKE, holdout_split, hybrid_ranking
 from recommender.matrix import RatingMatrix
 from recommender.metrics import ndcg_at_k, top_k
 from recommender.models import ModelParams, fit_models
-from recommender.ranking import franchise_key
+from recommender.ranking import RankerWeights, ValidationSet, fit_weights, franchise_key
 from recommender.svd import SVDConfig
 
 NDCG_FLOOR = 0.25  # measured here: hybrid 0.293, EASE 0.273, popularity 0.155
@@ -60,3 +60,22 @@ def test_hybrid_ndcg_floor(ml_small) -> None:  # type: ignore[no-untyped-def]
     assert np.mean(hybrid) > NDCG_FLOOR
     assert np.mean(hybrid) > np.mean(popular) + 0.05
     assert np.mean(hybrid) >= np.mean(ease) - 0.01
+
+
+def test_weight_search_lets_one_component_dominate_the_anchor() -> None:
+    """A component far better than the anchor (EASE) may outweigh it many times over.
+
+    Synthetic: the truth is the top of ``good``; ``noise`` (the anchor) ranks at random.
+    On ml-100k iALS's learned weight sat at the top of a grid that stopped at 6.
+    """
+    rng = np.random.default_rng(0)
+    users, items = 40, 60
+    good = rng.normal(size=(users, items)).astype(np.float32)
+    noise = rng.normal(size=(users, items)).astype(np.float32)
+    relevant = [set(np.argsort(-good[u])[:5].tolist()) for u in range(users)]
+    data = ValidationSet(
+        ("ease", "ials"), np.stack([noise, good]), np.ones((users, items), bool), relevant
+    )
+    weights, ndcg = fit_weights(data, RankerWeights(ials=0.0))
+    assert weights.ials > 6.0
+    assert ndcg > 0.9
