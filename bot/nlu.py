@@ -327,7 +327,8 @@ def _title_cased(span: str) -> bool:
 
 
 _FRANCHISE_REF_RE = re.compile(
-    r"\b(?:the\s+)?(?:first|original)\s+(?:one|film|movie)\b|\bthe original(?=\s*[:,;.!?-]|$)|"
+    r"\b(?:the\s+)?(?:first|original)\s+(?:one|film|movie)\b|"
+    r"\bthe original(?=\s*[:,;.!?-]|$|\s+(?:a\s+)?(?:\d|one|two|three|four|five)\b)|"
     r"\bthe\s+(?P<nth>second|third|fourth|2nd|3rd|4th)\s+(?:one|film|movie)\b|"
     r"\bpart\s+(?P<n>1|2|3|4|one|two|three|four|i{1,3}|iv)\b",
     re.IGNORECASE,
@@ -416,6 +417,11 @@ _OLD_RE = re.compile(
     r"(?![- ](?:fashioned|school))",
     re.IGNORECASE,
 )  # not "my 8-year-old", "old-fashioned"
+_ANY_AGE_RE = re.compile(
+    r"\b(?:old(?:er)?|classics?)\s*(?:or|and|&|/)\s*(?:new(?:er)?|recent|modern)\b|"
+    r"\b(?:new(?:er)?|recent|modern)\s*(?:or|and|&|/)\s*(?:old(?:er)?|classics?)\b",
+    re.IGNORECASE,
+)
 _LAST_YEARS_RE = re.compile(
     r"\b(?:last|past)\s+(?P<n>\d{1,2}|few|couple of|ten|five|twenty|fifteen)\s+years\b", re.I
 )
@@ -895,9 +901,13 @@ class Understander:
         ):
             return Intent.RECOMMEND  # little besides the titles: a list of favourites
         if intent == Intent.SIMILAR and (
-            len(parse.titles) >= 2 or not _similar_to_title(text, parse)
+            len(parse.titles) >= 2
+            or not _similar_to_title(text, parse)
+            or parse.genres
+            or parse.year_min is not None
+            or parse.year_max is not None
         ):
-            return Intent.RECOMMEND
+            return Intent.RECOMMEND  # "other horror films like Get Out": its fans' picks, filtered
         if (
             intent in {Intent.LIKE, Intent.DISLIKE}
             and len({o.sentiment for o in parse.opinions}) > 1
@@ -1419,7 +1429,7 @@ class Understander:
                 )
             return True
         all_lower = not any(ch.isupper() for ch in text)  # "my favs r: up/wall-e/inside out"
-        if len(tokens) == 1 and (capitalized or all_lower) and listed:  # "Up - 9/10"
+        if (capitalized or all_lower) and listed:  # "Up - 9/10", "get out (loved)"
             return True
         if capitalized and _rated_after(text, start + len(span)):  # "Her: 5/5"
             return True
@@ -1598,6 +1608,8 @@ class Understander:
     def _vague_years(self, text: str, parse: Parse) -> None:
         """ "the last 15 years" (counted back from the catalogue's newest year), "recent",
         "black and white", "old"."""
+        if _ANY_AGE_RE.search(text):
+            return  # "old or new, is welcome"
         if match := _LAST_YEARS_RE.search(text):
             n = match["n"].lower()
             parse.year_min = self._max_year - (int(n) if n.isdigit() else _YEARS_WORDS[n])
@@ -1742,6 +1754,7 @@ _LIST_BEFORE_RE = re.compile(
 )  # "1) Up 2) Wall-E", "Coco 😭❤️ Up 😭❤️"
 _LIST_AFTER_RE = re.compile(
     r"^\s*(?:$|[,/|+;\n&•*<>=-]|and\b|too\b|as well\b|\d+(?:\.\d)?\s*(?:/|stars?|out of)|[★⭐]|"
+    r"\d{1,2}(?:[.,]5)?\s*(?:$|[,;|\n])|\((?=[^()\n]{1,30}\))|"  # "Heat 4, Up 5", "get out (loved)"
     rf"\d{{1,2}}[.)]\s|{_EMOJI})",
     re.IGNORECASE,
 )

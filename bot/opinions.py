@@ -157,6 +157,7 @@ _POSITIVE = re.compile(
     r"(?:huge|big|massive|great|die-?hard)\s+(?:\w+\s+)?fan|"
     r"enjoyable|hilarious|funny|classics?|"
     r"wrecked me|made me cry|comfort (?:movies?|films?)|childhood|go-?to|sick|cute|fan of|big fan|"
+    r"grew up (?:on|with|watching)|raised on|"
     r"could watch|(?:\d+|ten|a hundred) times|hits?|into|gorgeous|perfect|excellent|"
     r"go for|my kind of|my taste|can't get enough|genius|superb|terrific|wonderful|"
     r"phenomenal|outstanding|(?:was|is|so|really) fun|exactly right|just right|hit the spot|"
@@ -193,7 +194,7 @@ _NEGATIVE = re.compile(
     r"(?:too |so )?(?:stretched out|stretched thin|drawn out|bloated|overlong)|"
     r"(?:was|is|were) (?:way |a bit |just |a little )?too much(?! fun)|"
     r"can'?t take it any ?more|(?:sick|tired) of it|had enough of it|"
-    r"(?:a bit |a little |too |so |way too |kinda |really )slow|slow for me)\b"
+    r"(?:a bit |a little |too |so |way too |kinda |really )slow|slow for me|(?:a |such a )slog)\b"
     r"|\b(?:not|no|nothing)\s+(?:the\s+|any\s+|a\s+)?(?:\w+\s+){0,3}"
     r"(?:stuff|kind|type|sort|movies?|films?)\s+like\b"
     rf"|\bnever again\b|[{_DISLIKE_EMOJI}]",
@@ -258,7 +259,7 @@ _KIND_VERDICT_RE = re.compile(
 )
 _SHORT_VERDICT_WORDS = 5  # "Alien 3, not so much", "Infinity War on the other hand I loved"
 _SEQUELS_RE = re.compile(
-    r"\b(?:the )?(?:sequels?|rest|other ones|others|follow-?ups)\b"
+    r"\b(?:the )?(?:sequels?|rest|other ones|others|other (?:two|three)|follow-?ups)\b"
     r"|\b(?:everything|anything|all|every one|each one) (?:after|since)(?: that| those| them)?\b",
     re.I,
 )
@@ -397,7 +398,14 @@ def _stars_by_title(text: str, named: Sequence[Named]) -> dict[int, float]:
             out[before[-1].movie_id] = rating.value
         elif after and (leads or not text[rating.end : after[0].start].strip(" \ufe0f")):
             out[after[0].movie_id] = rating.value  # "★★★★ for Heat", "⭐⭐⭐ Heat"
-    tens = bool(_TEN_SCALE_RE.search(text))  # "Jaws 9/10, Jaws 2 maybe a 5": 5 of 10
+    tens = (
+        bool(_TEN_SCALE_RE.search(text))
+        or any(  # "Jaws 9/10, Jaws 2 maybe a 5": 5 of 10
+            _number(m["n"]) > 5  # "pulp fiction 10, death proof 4": a 10 says the scale
+            for item in ordered
+            if item.movie_id not in out and (m := _BARE10_RE.match(text[item.end : item.end + 32]))
+        )
+    )
     pattern, scale = (_BARE10_RE, 0.5) if tens else (_BARE_RE, 1.0)
     bare = {
         item.movie_id: scale * _number(m["n"])
@@ -469,6 +477,11 @@ def _only_seen(body: str) -> bool:
     return bool(_SEEN_RE.search(body)) and not (_UNSEEN_RE.search(body) or _NEUTRAL.search(body))
 
 
+_ASKED_RE = re.compile(
+    r"\s*(?:is|are|was|were|should|would|will|could|can|do|does|did|have|has)\b[^.!]*\?", re.I
+)
+
+
 def _inherited(
     text: str,
     clauses: list[_Clause],
@@ -479,6 +492,8 @@ def _inherited(
     """No opinion in its own clause: that of the clause before it in the sentence, or of a
     heading line before it ("My favourites:", "Movies I love:")."""
     index = next(i for i, c in enumerate(clauses) if c is _clause_of(clauses, item.start))
+    if _ASKED_RE.match(text, clauses[index].start, clauses[index].end):
+        return Sentiment.NEUTRAL  # "Both amazing. Is Alien 3 worth it?": asked, not judged
     for previous in reversed(clauses[:index]):
         own = [n for n in named if previous.holds(n.start)]
         if own:
@@ -503,7 +518,8 @@ def _sequel_opinions(
 ) -> list[Opinion]:
     """'The Hangover was funny, the sequels not so much': the franchise's later films."""
     out: list[Opinion] = []
-    mentioned = {n.movie_id for n in named}
+    # named without a verdict of their own ("the whole trilogy") the clause may still judge
+    mentioned = {o.movie_id for o in opinions if o.explicit}
     for i, clause in enumerate(clauses):
         body = text[clause.start : clause.end]
         if i == 0 or not _SEQUELS_RE.search(body) or any(clause.holds(n.start) for n in named):

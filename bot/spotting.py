@@ -82,6 +82,7 @@ _FRANCHISE_RE = re.compile(
     r"(?P<a>[\w'’:&. -]{2,40}?)\s+(?:films|movies|trilogy)\b"
     r"|\b(?:every|each)\s+(?:single\s+)?(?P<e>[\w'’:&. -]{2,40}?)\s+(?:film|movie)s?\b"
     r"|\bthe\s+first\s+(?P<n>two|three|2|3)\s+(?P<c>[\w'’:&. -]{2,40}?)\s+(?:films|movies)\b"
+    r"|\bthe\s+first\s+(?P<m>two|three|2|3)\s+(?P<p>[\w'’:&. -]{2,40}?)s\b"  # "Toy Storys"
     r"|\bthe\s+(?:whole\s+|entire\s+|complete\s+)?(?P<b>[\w'’:&. -]{2,40}?)\s+"
     r"(?:trilogy|films|movies|series|franchise)\b",
     re.IGNORECASE,
@@ -94,8 +95,10 @@ _CUE_BEFORE_RE = re.compile(
 _JOINERS = frozenset({"and", "or", "of", "the", "a", "an", "in", "on", "to", "with", "for", "at"})
 # what may follow a list item that stands alone: "liked intersteller and incepton a lot"
 _FILLER_AFTER_RE = re.compile(
-    r"^\s*(?:a lot|a ton|too|as well|so much|very much|loads)?\s*$", re.IGNORECASE
-)
+    r"^\s*(?:a lot|a ton|too|as well|so much|very much|loads)?\s*"
+    r"(?:[-:=–]?\s*\d{1,2}(?:[.,]\d)?\s*(?:/\s*\d{1,2}|out of \d{1,2}|stars?|points?)?\s*)?$",
+    re.IGNORECASE,
+)  # "whiplash 5": the 5 is the rating, so "whiplash" stands alone
 _LIST_SPLIT_RE = re.compile(
     r"[,;/|+\n•*&()!?]|\.(?=\s|$)|\b(?:and|or|but|then|also|r|n|are|is|were|was)\b", re.IGNORECASE
 )
@@ -227,9 +230,10 @@ class Spotter:
                 tuple(Spotted(m, match.start(), match.end()) for m in aliased if m is not None)
             )
         for match in _FRANCHISE_RE.finditer(text):
-            members = self.franchise(match["a"] or match["b"] or match["c"] or match["e"])
-            if match["n"]:  # "the first two Alien films"
-                members = members[: _COUNTS.get(match["n"].lower(), 2)]
+            name = match["a"] or match["b"] or match["c"] or match["e"] or match["p"]
+            members = self.franchise(name)
+            if count := match["n"] or match["m"]:  # "the first two Alien films"
+                members = members[: _COUNTS.get(count.lower(), 2)]
             if match.group(0).lower().endswith("trilogy") and len(members) > 3:
                 top = sorted(members, key=lambda m: -self._known[m][2])[:3]  # the famous three
                 members = [m for m in members if m in top]
@@ -362,6 +366,8 @@ class Spotter:
         ):
             return None  # typos keep the first letter and the numbers: no Dog Day Afternoon
             # for "sunday afternoon", no 50 First Dates for "first date"
+        if words[-1].isdigit() and words[-1] not in title.split():
+            return None  # "whiplash 5": a number the title lacks is a rating after it
         own = set(title.split()) | set(match[0].split())
         if any(is_opinion_word(w) for w in (words[0], words[-1]) if w not in own):
             return None  # "empire strikes back best one": the verdict is no part of the title

@@ -731,6 +731,48 @@ def test_what_a_new_user_trial_at_the_end_of_stop_26_showed(nlu: Understander, c
     assert interest.intent == "details" and interest.refs == [1]
 
 
+def test_what_a_tenth_fresh_batch_showed(nlu: Understander, catalog) -> None:  # type: ignore[no-untyped-def]
+    assert _stored(nlu, catalog, "la la land 3.5, whiplash 5") == {
+        "La La Land": 3.5,
+        "Whiplash": 5.0,
+    }
+    assert _stored(nlu, catalog, "pulp fiction 10, jackie brown 7, death proof 4") == {
+        "Pulp Fiction": 5.0,
+        "Jackie Brown": 3.5,
+        "Death Proof": 2.0,
+    }
+    assert _stored(nlu, catalog, "Forrest Gump 5, Up 4.5") == {"Forrest Gump": 5.0, "Up": 4.5}
+    assert _stored(nlu, catalog, "Gave Blade Runner 2049 five stars, the original four") == {
+        "Blade Runner 2049": 5.0,
+        "Blade Runner": 4.0,
+    }
+    assert _stored(nlu, catalog, "watched recently:\nget out (loved)\nthe witch (hated)") == {
+        "Get Out": 4.5,
+        "The Witch": 1.0,
+    }
+    assert "Alien³" not in _stored(
+        nlu, catalog, "Only seen Alien and Aliens, both amazing. Is Alien 3 worth it?"
+    )
+    assert _stored(nlu, catalog, "loved the first two Toy Storys, didn't bother with the rest") == {
+        "Toy Story": 4.5,
+        "Toy Story 2": 4.5,
+    }
+    rings = _stored(
+        nlu,
+        catalog,
+        "we watched the whole lord of the rings trilogy, and the first one is still the best, "
+        "the other two were kind of a slog",
+    )
+    assert rings["The Lord of the Rings: The Two Towers"] == 1.0
+    assert rings["The Lord of the Rings: The Fellowship of the Ring"] == 4.5
+    ghibli = "I grew up on Studio Ghibli. Spirited Away, Totoro, all of it. Anything like that?"
+    assert _stored(nlu, catalog, ghibli)["Spirited Away"] == 4.5
+    vein = nlu.parse("I love Vertigo. Anything in that vein, old or new, is welcome.")
+    assert vein.year_max is None and vein.year_min is None
+    horror = nlu.parse("I really enjoyed Get Out. Are there other horror films like that?")
+    assert horror.intent == "recommend" and horror.genres == ["Horror"]
+
+
 def _stored(nlu: Understander, catalog, message: str) -> dict[str, float | None]:  # type: ignore[no-untyped-def]
     """Title -> the stars a message stores for it (nothing for films it only mentions)."""
     return {
