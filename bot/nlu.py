@@ -198,7 +198,10 @@ GENRE_WORDS: list[tuple[str, tuple[str, ...]]] = [
     (r"noir", ("Film-Noir",)),
 ]
 _GENRE_RES = [(re.compile(rf"\b(?:{p})\b", re.IGNORECASE), g) for p, g in GENRE_WORDS]
-_NEGATOR = r"(?:no|not|nothing|without|except|avoid|skip|but not|anything but|none of|less|non-?)"
+_NEGATOR = (
+    r"(?:no|not|aren'?t|isn'?t|nothing|without|except|avoid|skip|but not|anything but|none of|"
+    r"less|non-?)"
+)
 _NEG_GENRE_RE = re.compile(
     rf"\b{_NEGATOR}[\s-]+(?:too\s+|more\s+|any\s+|the\s+|a\s+|so\s+|for\s+|made for\s+|with\s+|"
     r"about\s+(?:a\s+|the\s+)?|involving\s+|to do with\s+)?"
@@ -298,7 +301,7 @@ _TITLE_CASE_RE = re.compile(
 _PRONOUNS = frozenset({"it", "this", "that", "they", "he", "she", "we", "you", "i"})
 # "Her: 5/5", "Birdman three" (in a message that rates): stars right after a span mark a title.
 _RATED_AFTER_RE = re.compile(
-    r"\s*[:=–-]?\s*(?:\d{1,2}(?:[.,]5)?\s*(?:/\s*(?:5|10)\b|stars?\b|★)|[★⭐]|"
+    r"\s*[:=–-]?\s*(?:an?\s+)?(?:\d{1,2}(?:[.,]5)?\s*(?:/\s*(?:5|10)\b|stars?\b|★|out of\b)|[★⭐]|"
     r"(?:one|two|three|four|five)(?:\s+and\s+a\s+half)?(?:\s+stars?)?\s*(?:$|[,.;!]|and\b))",
     re.I,
 )
@@ -1237,6 +1240,8 @@ class Understander:
                 part = self.spotter.part(key, first)
                 if part is not None and self._runs_into(text, start + len(span), key, part):
                     part = None  # "In the mood for something classic": an idiom, not the film
+                if part is not None and self._other_name(text, start + len(span), key, part):
+                    part = None  # "just finished Breaking Bad": a show, not Breaking Away
                 if (
                     part is not None
                     and " " not in key
@@ -1318,6 +1323,21 @@ class Understander:
             and words[at][:1].islower()
             and any(ch.isupper() for w in words[at + 1 :] for ch in w)
         )
+
+    def _other_name(self, text: str, end: int, key: str, movie_id: int) -> bool:
+        """A part of a title written with a capital and going on with a capitalized word the
+        title does not have next ("Breaking Bad" against Breaking Away): another name."""
+        nxt = re.match(r" (?P<word>[A-Z][\w'’]*)", text[end:])
+        if nxt is None or not text[:end].rstrip()[-1:].isalpha():
+            return False
+        words = title_key(self.catalog.movie(movie_id).title).split()
+        said = key.split()
+        at = next((i for i in range(len(words)) if words[i : i + len(said)] == said), None)
+        following = words[at + len(said)] if at is not None and at + len(said) < len(words) else ""
+        word = nxt["word"]
+        if word.lower() in _SMALL_WORDS or re.fullmatch(r"I(?:['’]\w+)?", word):
+            return False  # "Anchorman I think was funnier"
+        return title_key(word) != following
 
     def _runs_into(self, text: str, end: int, key: str, movie_id: int) -> bool:
         """Does the text go on with the title's next word, then leave the title ("in the
@@ -1431,7 +1451,7 @@ class Understander:
         all_lower = not any(ch.isupper() for ch in text)  # "my favs r: up/wall-e/inside out"
         if (capitalized or all_lower) and listed:  # "Up - 9/10", "get out (loved)"
             return True
-        if capitalized and _rated_after(text, start + len(span)):  # "Her: 5/5"
+        if (capitalized or all_lower) and _rated_after(text, start + len(span)):  # "Her: 5/5"
             return True
         if capitalized and after_title and _title_cased(span):  # "Up and Big are..."
             return True
@@ -1449,7 +1469,8 @@ class Understander:
         "interstellar was ok" (how people write who capitalize nothing)."""
         opens = not text[:start].strip() or bool(
             re.search(
-                r"(?:[,;.!?]|\band|\bbut|\bthink|\bthought|\bguess)\s*(?:the\s+)?$", text[:start]
+                r"(?:[,;.!?]|\band|\bbut|\bthink|\bthought|\bthot|\bguess|\bfound)\s*(?:the\s+)?$",
+                text[:start],
             )
         )
         clause = re.split(r"[,;.!?\n]", text[start + len(span) :], maxsplit=1)[0]
@@ -1753,7 +1774,7 @@ _LIST_BEFORE_RE = re.compile(
     rf"(?:^|[,/|+;\n&•*:>=-]|\band|(?:^|\s)\d{{1,2}}[.)]|{_EMOJI})\s*$", re.IGNORECASE
 )  # "1) Up 2) Wall-E", "Coco 😭❤️ Up 😭❤️"
 _LIST_AFTER_RE = re.compile(
-    r"^\s*(?:$|[,/|+;\n&•*<>=-]|and\b|too\b|as well\b|\d+(?:\.\d)?\s*(?:/|stars?|out of)|[★⭐]|"
+    r"^\s*(?:$|[,/|+;\n&•*<>=–—-]|and\b|too\b|as well\b|\d+(?:\.\d)?\s*(?:/|stars?|out of)|[★⭐]|"
     r"\d{1,2}(?:[.,]5)?\s*(?:$|[,;|\n])|\((?=[^()\n]{1,30}\))|"  # "Heat 4, Up 5", "get out (loved)"
     rf"\d{{1,2}}[.)]\s|{_EMOJI})",
     re.IGNORECASE,

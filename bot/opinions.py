@@ -171,7 +171,7 @@ _POSITIVE = re.compile(
     r"(?:still )?holds? up|made (?:my|me|us|him|her) (?:\w+ )?cry|laughed (?:so|really|very) "
     r"(?:hard|much)|cracked (?:me|us) up|made (?:me|us) laugh|"
     r"j'?ad(?:ore|oré)|ador[oé]|encant\w*|gust[oó]\w*|me gusta\w*|liebe|mag|geliebt|piace|amo)\b"
-    rf"|[{_LIKE_EMOJI}]|<3",
+    rf"|[{_LIKE_EMOJI}]|<3|>{{2,}}\s*(?:everything|anything|all)\b",
     re.I,
 )
 _NEGATIVE = re.compile(
@@ -194,6 +194,8 @@ _NEGATIVE = re.compile(
     r"(?:too |so )?(?:stretched out|stretched thin|drawn out|bloated|overlong)|"
     r"(?:was|is|were) (?:way |a bit |just |a little )?too much(?! fun)|"
     r"can'?t take it any ?more|(?:sick|tired) of it|had enough of it|"
+    r"(?:neither|none|nobody|no one) of us (?:\w+ )?(?:liked|loved|enjoyed)|"
+    r"(?:is|was|are|were) not(?=\s*(?:[.!]|$))|(?:isn'?t|wasn'?t)(?=\s*(?:[.!]|$))|"
     r"(?:a bit |a little |too |so |way too |kinda |really )slow|slow for me|(?:a |such a )slog)\b"
     r"|\b(?:not|no|nothing)\s+(?:the\s+|any\s+|a\s+)?(?:\w+\s+){0,3}"
     r"(?:stuff|kind|type|sort|movies?|films?)\s+like\b"
@@ -376,9 +378,12 @@ def _without_titles(text: str, named: Sequence[Named]) -> str:
     """``text`` with the words of each title blanked (same length, so positions hold)."""
     chars = list(text)
     for item in named:
-        for i in range(item.start, min(item.end, len(chars))):
-            if chars[i].isalnum():
-                chars[i] = "x"
+        end = min(item.end, len(chars))
+        while end > item.start and not chars[end - 1].isalnum():
+            end -= 1  # "Vertigo." ends a sentence
+        for i in range(item.start, end):
+            if not chars[i].isspace():
+                chars[i] = "x"  # "Mr. & Mrs. Smith": its full stops end no sentence
     return "".join(chars)
 
 

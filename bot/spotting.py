@@ -73,6 +73,9 @@ _EXCEPT_RE = re.compile(
     re.IGNORECASE,
 )
 _COUNTS = {"two": 2, "three": 3, "2": 2, "3": 3}
+_NOT_RATING = r"(?![\d/.,]\d|\d|\s*(?:/|stars?\b|out of\b|★|⭐|points?\b))"
+_PART_ONE_RE = re.compile(r"(?<=\w) 1\b" + _NOT_RATING)
+_PART_NEXT_RE = re.compile(r"(?:[,;&/]|\band\b|\bthen\b)\s*(?P<n>[2-9])\b" + _NOT_RATING, re.I)
 _ORDINALS = {"first": 0, "second": 1, "third": 2, "fourth": 3, "last": -1}
 _ORDINAL_EXCEPT_RE = re.compile(
     r"(?P<nth>first|second|third|fourth|last)\s+(?:one|film|movie)\b", re.I
@@ -246,7 +249,40 @@ class Spotter:
                     members = [m for m in members if left not in self._keys_of(m)]
             if members:
                 found.append(tuple(Spotted(m, match.start(), match.end()) for m in members))
+        found += [(spotted,) for spotted in self.numbered_parts(text)]
         return [f for f in found if f]
+
+    def numbered_parts(self, text: str) -> list[Spotted]:
+        """ "Terminator 1 and 2", "kung fu panda 1 was great, 2 was ok, 3 was bad": a franchise
+        counted through by its parts' numbers (where no title ends in that 1)."""
+        found: list[Spotted] = []
+        for one in _PART_ONE_RE.finditer(text):
+            start, members = self._counted_franchise(text, one.start())
+            if len(members) < 2:
+                continue
+            found.append(Spotted(members[0], start, one.end()))
+            name = self.catalog.movie(members[0]).title
+            sentence = re.split(r"[.!?\n]", text[one.end() :], maxsplit=1)[0]
+            for nth in _PART_NEXT_RE.finditer(sentence):
+                n = int(nth["n"])
+                named = self.catalog.titles.ids_for_key(title_key(f"{name} {n}"))
+                if len(named) == 1 or n <= len(members):
+                    movie = named[0] if len(named) == 1 else members[n - 1]
+                    at = one.end() + nth.start("n")
+                    found.append(Spotted(movie, at, at + 1))
+        return found
+
+    def _counted_franchise(self, text: str, one: int) -> tuple[int, list[int]]:
+        """Where the franchise named just before a "1" starts, and its main films."""
+        before = re.findall(r"[\w'’:&.-]+", text[max(0, one - 60) : one])
+        for n in range(min(5, len(before)), 0, -1):
+            name = " ".join(before[-n:])
+            if self.catalog.titles.ids_for_key(title_key(f"{name} 1")):
+                break  # a title of its own
+            members = self.franchise(name)
+            if len(members) > 1:
+                return text.rfind(before[-n], 0, one), members
+        return -1, []
 
     def franchise(self, name: str) -> list[int]:
         """The main films of a franchise named by its title ("Back to the Future")."""

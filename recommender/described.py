@@ -173,13 +173,13 @@ CUES = (
     _cue(r"\b(?:christmas|xmas|festive)\b", "christmas"),
 )
 FIND_ONE_RE = re.compile(
-    r"\b(?:the one (?:where|with|about)|"
+    r"\b(?:the (?:[\w-]+ ){0,2}one (?:where|with|about)|"  # "the pixar one with the balloons"
     r"(?:that|the) (?:film|movie) (?:where|with|about|in which)|"
     r"what'?s (?:the|that) (?:film|movie|one)|what (?:film|movie) (?:is|was) (?:it|that))\b",
     re.IGNORECASE,
 )
 _PLOT_LEAD_RE = re.compile(
-    r"^.*?\b(?:the one|(?:that|the|a) (?:film|movie)|movie|film|"
+    r"^.*?\b(?:the (?:[\w-]+ ){0,2}one|(?:that|the|a) (?:film|movie)|movie|film|"
     r"what'?s (?:the|that) (?:film|movie|one))\s+(?:where|with|about|in which|that)\s+",
     re.IGNORECASE,
 )

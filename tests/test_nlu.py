@@ -773,6 +773,35 @@ def test_what_a_tenth_fresh_batch_showed(nlu: Understander, catalog) -> None:  #
     assert horror.intent == "recommend" and horror.genres == ["Horror"]
 
 
+def test_what_an_eleventh_fresh_batch_showed(nlu: Understander, catalog) -> None:  # type: ignore[no-untyped-def]
+    assert _stored(nlu, catalog, "i thot dunkirk was boring honestly") == {"Dunkirk": 1.0}
+    assert _stored(nlu, catalog, "terminator 2 >>> everything") == {
+        "Terminator 2: Judgment Day": 4.5
+    }
+    smith = "We tried Mr. & Mrs. Smith and neither of us liked it much. True Lies we both loved."
+    assert _stored(nlu, catalog, smith) == {"Mr. & Mrs. Smith": 1.0, "True Lies": 4.5}
+    assert _stored(nlu, catalog, "Shrek is a masterpiece. Shrek the Third is not.") == {
+        "Shrek": 4.5,
+        "Shrek the Third": 1.0,
+    }
+    assert _stored(nlu, catalog, "i give inside out a 9 and up an 8 out of 10") == {
+        "Inside Out": 4.5,
+        "Up": 4.0,
+    }
+    assert _stored(nlu, catalog, "Terminator 1 and 2 are classics") == {
+        "The Terminator": 4.5,
+        "Terminator 2: Judgment Day": 4.5,
+    }
+    panda = _stored(nlu, catalog, "kung fu panda 1 was great, 2 was ok, 3 was bad")
+    assert panda == {"Kung Fu Panda": 4.5, "Kung Fu Panda 3": 1.0}
+    show = nlu.parse("So I just finished Breaking Bad. I loved Sicario though")
+    assert [catalog.movie(t.movie_id).title for t in show.titles] == ["Sicario"]
+    assert nlu.parse("any animated movies that aren't for kids?").exclude_genres == ["Children"]
+    assert nlu.parse("die hard / lethal weapon / speed — 90s action please").movie_ids[-1] == (
+        catalog.resolve("Speed (1994)")
+    )
+
+
 def _stored(nlu: Understander, catalog, message: str) -> dict[str, float | None]:  # type: ignore[no-untyped-def]
     """Title -> the stars a message stores for it (nothing for films it only mentions)."""
     return {
