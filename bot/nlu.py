@@ -208,6 +208,9 @@ _NEG_GENRE_RE = re.compile(
     r"(?P<word>[\w-]+(?:\s[\w-]+)?)",
     re.IGNORECASE,
 )
+_AFFIRM_GENRE_RE = re.compile(
+    r"\b(?:do|actually|really|now)\s+(?:like|love|enjoy)\s+(?P<word>[\w-]+)", re.IGNORECASE
+)
 _GENRE_EMOJI_RE = re.compile(
     r"(?P<word>[\w-]+)\s*[^\w\s]{0,4}?(?:(?P<no>[❌🙅👎🚫])|[✅👍✔])", re.IGNORECASE
 )
@@ -420,6 +423,7 @@ _OLD_RE = re.compile(
     r"(?![- ](?:fashioned|school))",
     re.IGNORECASE,
 )  # not "my 8-year-old", "old-fashioned"
+_PLOT_ERA_RE = re.compile(r"\b(?:back to|set in|during|in|to)\s+$", re.IGNORECASE)
 _ANY_AGE_RE = re.compile(
     r"\b(?:old(?:er)?|classics?)\s*(?:or|and|&|/)\s*(?:new(?:er)?|recent|modern)\b|"
     r"\b(?:new(?:er)?|recent|modern)\s*(?:or|and|&|/)\s*(?:old(?:er)?|classics?)\b",
@@ -1370,7 +1374,7 @@ class Understander:
                 capitalized
                 and not opens
                 and len(span) >= 6
-                and span.lower() not in COMMON_WORDS | _CALENDAR_WORDS
+                and span.lower() not in COMMON_WORDS | _CALENDAR_WORDS | _PEOPLE_WORDS
             )  # "my friends keep quoting Anchorman"
             or bool(_STRONG_TRIGGER_RE.search(text[:start]))
             or (capitalized and _rated_after(text, start + len(span)))
@@ -1586,6 +1590,10 @@ class Understander:
                         if not (degree and genre_re.search(rest)):  # "scary, but not too scary"
                             excluded.update(genres)
                         break
+        for match in _AFFIRM_GENRE_RE.finditer(text):  # "Maybe I do like musicals?"
+            for genre_re, genres in _GENRE_RES:
+                if genre_re.fullmatch(match["word"]):
+                    excluded.difference_update(genres)
         wanted: list[str] = []
         for genre_re, genres in _GENRE_RES:
             if genre_re.search(text):
@@ -1605,7 +1613,11 @@ class Understander:
         if match := _RANGE_RE.search(text):
             parse.year_min, parse.year_max = sorted((int(match["a"]), int(match["b"])))
             return
-        if decades := [_decade_start(m) for m in _DECADE_RE.finditer(text)]:
+        if decades := [
+            _decade_start(m)
+            for m in _DECADE_RE.finditer(text)
+            if not (FIND_ONE_RE.search(text) and _PLOT_ERA_RE.search(text, 0, m.start()))
+        ]:  # "the one where a teenager goes back to the 50s": the plot's era, not a filter
             parse.year_min, parse.year_max = min(decades), max(decades) + 9  # "the 50s and 60s"
             return
         if words := [_DECADE_WORDS[m.group(1).lower()] for m in _DECADE_WORD_RE.finditer(text)]:
@@ -1819,6 +1831,11 @@ _EVERYDAY_AFTER_RE = re.compile(
 _CALENDAR_WORDS = frozenset(_WEEKDAYS) | frozenset(
     {"january", "february", "march", "april", "june", "july", "august", "september"}
     | {"october", "november", "december", "christmas", "halloween", "easter"}
+)
+_PEOPLE_WORDS = frozenset(  # "I teach high school English": a language, not The English Patient
+    {"english", "french", "spanish", "german", "italian", "japanese", "chinese", "korean"}
+    | {"russian", "american", "british", "irish", "mexican", "indian", "swedish", "danish"}
+    | {"polish", "greek", "dutch", "portuguese", "brazilian", "canadian", "scottish", "arabic"}
 )
 _SEQUELS_LATER_RE = re.compile(r"\bthe (?:sequels|rest of (?:them|the \w+)|later ones)\b", re.I)
 _SEQUEL_NUMBER_RE = re.compile(

@@ -157,7 +157,7 @@ _POSITIVE = re.compile(
     r"(?:huge|big|massive|great|die-?hard)\s+(?:\w+\s+)?fan|"
     r"enjoyable|hilarious|funny|classics?|"
     r"wrecked me|made me cry|comfort (?:movies?|films?)|childhood|go-?to|sick|cute|fan of|big fan|"
-    r"grew up (?:on|with|watching)|raised on|"
+    r"grew up (?:on|with|watching)|raised on|on repeat|(?:really |totally )?got me\b(?! to)|"
     r"could watch|(?:\d+|ten|a hundred) times|hits?|into|gorgeous|perfect|excellent|"
     r"go for|my kind of|my taste|can't get enough|genius|superb|terrific|wonderful|"
     r"phenomenal|outstanding|(?:was|is|so|really) fun|exactly right|just right|hit the spot|"
@@ -195,6 +195,7 @@ _NEGATIVE = re.compile(
     r"(?:was|is|were) (?:way |a bit |just |a little )?too much(?! fun)|"
     r"can'?t take it any ?more|(?:sick|tired) of it|had enough of it|"
     r"(?:neither|none|nobody|no one) of us (?:\w+ )?(?:liked|loved|enjoyed)|"
+    r"duds?|(?:chose|picked|watched) (?:it )?as a joke|(?:nobody|no one) laughed|"
     r"(?:is|was|are|were) not(?=\s*(?:[.!]|$))|(?:isn'?t|wasn'?t)(?=\s*(?:[.!]|$))|"
     r"(?:a bit |a little |too |so |way too |kinda |really )slow|slow for me|(?:a |such a )slog)\b"
     r"|\b(?:not|no|nothing)\s+(?:the\s+|any\s+|a\s+)?(?:\w+\s+){0,3}"
@@ -228,8 +229,15 @@ _HEARSAY_RE = re.compile(
     r"(?:\w+\s+)?\w+",
     re.I,
 )
+_TOLD_RE = re.compile(
+    r"\b(?:everyone|everybody|people|critics|friends?|they|he|she)\s+(?:\w+\s+)?"
+    r"(?:told|tell|telling|promised|swore)\s+(?:me|us)\b[^,.;!?]*?(?=\s+(?:and|but)\s|[,.;!?]|$)",
+    re.I,
+)
 _NEUTRAL = re.compile(
-    r"\b(?:(?:was|is|were) (?:fine|ok|okay|alright|decent)|meh|neutral|so-so)\b", re.I
+    r"\b(?:(?:was|is|were) (?:fine|ok|okay|alright|decent)|meh|neutral|so-so|"
+    r"(?:we|i|they) (?:read|are reading|'re reading|studied|are studying))\b",
+    re.I,
 )
 _UNSEEN_RE = re.compile(  # "I haven't seen The World's End yet": nothing to store
     r"\b(?:haven'?t|have not|never|not yet)\s+(?:\w+\s+)?(?:seen|watched)\b"
@@ -303,7 +311,7 @@ def _clauses(text: str) -> list[_Clause]:
 def _cue(text: str, clause: _Clause, near: int | None) -> Sentiment | None:
     """The opinion word of a clause nearest to ``near`` (or the clause's only kind of word)."""
     body = text[clause.start : clause.end]
-    for hidden in (_QUESTION_RE, _HEARSAY_RE):
+    for hidden in (_QUESTION_RE, _HEARSAY_RE, _TOLD_RE):
         body = hidden.sub(lambda m: " " * len(m.group(0)), body)
     if _NEUTRAL.search(body) or _UNSEEN_RE.search(body):
         return Sentiment.NEUTRAL
@@ -324,8 +332,12 @@ def _cue(text: str, clause: _Clause, near: int | None) -> Sentiment | None:
 
 
 _EXCEPT_BEFORE_RE = re.compile(
-    r"\b(?:except|apart from|but not|other than|minus|excluding)\s+(?:for\s+)?(?:the\s+)?$", re.I
+    r"(?:\b(?:except|apart from|but not|other than|minus|excluding)\s+(?:for\s+)?|"
+    r"(?:^|[,;:]|\bbut)\s*not\s+)(?:the\s+)?$",
+    re.I,
 )
+_NOT_BEFORE_RE = re.compile(r"(?:^|[,;:]|\bbut)\s*not\s+(?:the\s+)?$", re.I)
+_PREFERRED_RE = re.compile(r"\s*>{1,3}\s")
 _OPPOSITE = {Sentiment.LIKE: Sentiment.DISLIKE, Sentiment.DISLIKE: Sentiment.LIKE}
 
 
@@ -358,6 +370,10 @@ def read_opinions(
             text[max(0, item.start - 25) : item.start]
         ):
             feeling = _OPPOSITE.get(feeling, feeling)  # "I love them all except Crystal Skull"
+        elif feeling is None and _NOT_BEFORE_RE.search(text[max(0, item.start - 12) : item.start]):
+            feeling = Sentiment.DISLIKE  # "Alien, Aliens; not Prometheus"
+        elif feeling is None and _PREFERRED_RE.match(text, item.end):
+            feeling = Sentiment.LIKE  # "Aliens > Alien"
         feelings[item.start] = feeling
         given = stars.get(item.movie_id)
         opinions.append(

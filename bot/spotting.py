@@ -86,8 +86,9 @@ _FRANCHISE_RE = re.compile(
     r"|\b(?:every|each)\s+(?:single\s+)?(?P<e>[\w'’:&. -]{2,40}?)\s+(?:film|movie)s?\b"
     r"|\bthe\s+first\s+(?P<n>two|three|2|3)\s+(?P<c>[\w'’:&. -]{2,40}?)\s+(?:films|movies)\b"
     r"|\bthe\s+first\s+(?P<m>two|three|2|3)\s+(?P<p>[\w'’:&. -]{2,40}?)s\b"  # "Toy Storys"
-    r"|\bthe\s+(?:whole\s+|entire\s+|complete\s+)?(?P<b>[\w'’:&. -]{2,40}?)\s+"
-    r"(?:trilogy|films|movies|series|franchise)\b",
+    r"|\bthe\s+(?:whole\s+|entire\s+|complete\s+|new(?:er)?\s+|old(?:er)?\s+|later\s+)?"
+    r"(?P<b>[\w'’:&. -]{2,40}?)\s+"
+    r"(?:trilogy|films|movies|series|franchise|ones)\b",
     re.IGNORECASE,
 )
 _CUE_BEFORE_RE = re.compile(
@@ -197,7 +198,7 @@ class Spotter:
 
     def warm(self) -> None:
         """Build the indexes now rather than on the first message that needs them."""
-        _ = self._parts, self._fuzzy_keys, self._known_names
+        _ = self._parts, self._fuzzy_keys, self._known_names, self._rare_names
 
     # --- lookups -----------------------------------------------------------------------------
 
@@ -285,26 +286,42 @@ class Spotter:
         return -1, []
 
     def franchise(self, name: str) -> list[int]:
-        """The main films of a franchise named by its title ("Back to the Future")."""
+        """The main films of a franchise named by its title ("Back to the Future"): its
+        well-known films, and newer ones few have rated yet (Jurassic World: Fallen Kingdom)
+        that still reach ``FRANCHISE_SHARE`` of its best-known film's ratings."""
         key = title_key(name)
         if len(key) < 3 or all(w in self.common for w in key.split()):
             return []
-        members = [
-            m
-            for m in self._known
-            if any(k in (key, key + "s") or k.startswith(key + " ") for k in self._names_of(m))
-        ]
-        if len(members) < 2:
+
+        def named(names: list[str]) -> bool:
+            return any(k in (key, key + "s") or k.startswith(key + " ") for k in names)
+
+        known = [m for m in self._known if named(self._names_of(m))]
+        if not known:
             return []
-        top = max(self._known[m][2] for m in members)
-        best = max(members, key=lambda m: self._known[m][2])
+        rare = [m for m, names in self._rare_names.get(key.split()[0], []) if named(names)]
+        counts = {m: self.catalog.movie(m).n_ratings for m in (*known, *rare)}
+        if len(counts) < 2:
+            return []
+        best = max(known, key=counts.__getitem__)
         animated = self._animated(best)
         main = [
             m
-            for m in members
-            if self._known[m][2] >= FRANCHISE_SHARE * top and self._animated(m) == animated
+            for m in counts
+            if counts[m] >= FRANCHISE_SHARE * counts[best] and self._animated(m) == animated
         ]
-        return sorted(main, key=lambda m: self._known[m][1] or 0)
+        return sorted(main, key=lambda m: self.catalog.movie(m).year or 0)
+
+    @cached_property
+    def _rare_names(self) -> dict[str, list[tuple[int, list[str]]]]:
+        """The names of the rated movies too little known to be named loosely, by first word."""
+        movies = self.catalog.movies
+        out: dict[str, list[tuple[int, list[str]]]] = defaultdict(list)
+        for m in movies.index[(movies["n_ratings"] > 0) & (movies["n_ratings"] < MIN_RATINGS)]:
+            names = [title_key(str(n)) for n in (movies.at[m, "title"], *movies.at[m, "akas"])]
+            for first in {n.split()[0] for n in names if n}:
+                out[first].append((int(m), names))
+        return out
 
     def _animated(self, movie_id: int) -> bool:
         return "Animation" in self.catalog.movie(movie_id).genres

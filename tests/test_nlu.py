@@ -802,6 +802,29 @@ def test_what_an_eleventh_fresh_batch_showed(nlu: Understander, catalog) -> None
     )
 
 
+def test_what_a_twelfth_fresh_batch_showed(nlu: Understander, catalog) -> None:  # type: ignore[no-untyped-def]
+    room = "the last two picks were duds (someone chose The Room as a joke and nobody laughed)"
+    assert _stored(nlu, catalog, room) == {"The Room": 1.0}
+    told = "People told me Tree of Life was a masterpiece and I was bored out of my mind."
+    assert _stored(nlu, catalog, told) == {"The Tree of Life": 1.0}
+    repeat = "he has saving private ryan and black hawk down on repeat"
+    assert set(_stored(nlu, catalog, repeat).values()) == {4.5}
+    assert _stored(nlu, catalog, "Alien, Aliens; not Prometheus")["Prometheus"] == 1.0
+    jurassic = _stored(
+        nlu, catalog, "I love Jurassic Park, but the newer Jurassic World ones are terrible."
+    )
+    assert jurassic["Jurassic World: Fallen Kingdom"] == 1.0  # rated twice: still the franchise's
+    delorean = nlu.parse("the one where a teenager goes back to the 50s in a DeLorean")
+    assert delorean.year_min is None and delorean.year_max is None
+    assert nlu.parse("the 80s movie where a kid finds an alien").year_min == 1980
+    musicals = nlu.parse(
+        "I usually don't like musicals but La La Land got me. Maybe I do like musicals?"
+    )
+    assert musicals.genres == ["Musical"] and not musicals.exclude_genres
+    assert _stored(nlu, catalog, "La La Land got me")["La La Land"] == 4.5
+    assert not nlu.parse("I teach high school English and want to show my class a film").titles
+
+
 def _stored(nlu: Understander, catalog, message: str) -> dict[str, float | None]:  # type: ignore[no-untyped-def]
     """Title -> the stars a message stores for it (nothing for films it only mentions)."""
     return {
