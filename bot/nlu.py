@@ -309,6 +309,7 @@ _RATED_AFTER_RE = re.compile(
     re.I,
 )
 _RATING_AFTER_NUMBER_RE = re.compile(r"\s*(?:stars?\b|/\s*(?:5|10)\b|out of\b)", re.I)
+_BARE_PAIR_RE = re.compile(r"[^\W\d][\w'’.!]*\s+\d{1,2}(?:[.,]5)?\s*[,;\n]")
 _YEAR_BEFORE_RE = re.compile(r"\b(?P<year>(?:19|20)\d{2})(?:'s|’s)?\s+$")  # "the 2005 King Kong"
 _PREDICATE_RE = re.compile(
     r"\s+(?:is|was|were|made|has|had|really|just|totally|deserves|gets|earns)\b", re.I
@@ -321,7 +322,9 @@ _REFINING_RE = re.compile(r"\s*(?:not|no|nothing|none|less|more|but|without)\b",
 _NEXT_ITEM_RE = re.compile(r",\s*(?P<next>[A-Z][\w'’·-]*(?:\s+[A-Z][\w'’·-]*){0,3})")
 _JOINED_RE = re.compile(r"\s*(?:,|&|\+|/|\band\b|\bn\b)\s*", re.IGNORECASE)  # "lion king n aladdin"
 _OCCASION_AFTER_RE = re.compile(
-    r"\s+(?:tonight|today|tomorrow|this (?:weekend|evening|friday|saturday|sunday))\b", re.I
+    r"\s+(?:tonight|today|tomorrow|this (?:weekend|evening|friday|saturday|sunday))\b|"
+    r"!+\s+(?:she|he|we|they|i)\b",  # "Date night! She loves..."
+    re.I,
 )
 _SMALL_WORDS = frozenset({"of", "the", "and", "a", "an", "in", "on", "for", "to", "at", "with"})
 
@@ -344,12 +347,16 @@ _PART_NUMBERS |= {"i": 1, "ii": 2, "iii": 3, "iv": 4, "second": 2, "third": 3, "
 _PART_NUMBERS |= {"2nd": 2, "3rd": 3, "4th": 4}
 
 
+_WITH_ACTOR_RE = re.compile(r"^\s+(?:with|starring)\s+[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){0,2}")
+
+
 def _judged(text: str, start: int, span: str) -> bool:
     """A one-word title opening a sentence that goes on to judge it ("Big is such a sweet
     movie", "Up made me cry"); never a pronoun ("It was great" after a pick means that pick)."""
     if span.lower() in _PRONOUNS:
         return False
     rest = text[start + len(span) :]
+    rest = _WITH_ACTOR_RE.sub("", rest, count=1)  # "Big with Tom Hanks is such a sweet film"
     if re.match(r"\s*[^\w\s]", rest):  # an emoji verdict right after: "Get Out 🔥🔥"
         return judges(rest.lstrip()[:2])
     clause = re.split(r"[.!?\n]", rest, maxsplit=1)[0]
@@ -1098,7 +1105,9 @@ class Understander:
         writer_capitalizes = (
             capitalizes_titles(text) if " " in span.strip() else any(ch.isupper() for ch in text)
         )  # a sentence's first capital says little of how "my neighbour totoro" would be written
-        lowered = span.islower() and not _judged(text, start, span)  # "zodiac was great"
+        mark = text[end : end + 1]  # "hated mother!": written as the film writes itself
+        exact = mark in ("!", "?") and title.lower().startswith(span.lower() + mark)
+        lowered = span.islower() and not exact and not _judged(text, start, span)
         listed = lower_titles and _listed(text, start, end)  # "heat, alien and up"
         if lowered and writer_capitalizes and not listed:
             return True  # "feels like company", "Loved the whole Lord of the Rings trilogy"
@@ -1258,7 +1267,10 @@ class Understander:
                 ):
                     return part, j
                 continue
-            if j - 1 > i and _RATING_AFTER_NUMBER_RE.match(text[words[j - 1][1] :]):
+            rated_list = _BARE_PAIR_RE.search(text[:start]) and re.match(
+                r"\s*(?:$|[,;\n])", text[words[j - 1][1] :]
+            )  # "Looper 4, Rango 3.5, Ted 2": Ted at 2 stars, not Ted 2
+            if j - 1 > i and (rated_list or _RATING_AFTER_NUMBER_RE.match(text[words[j - 1][1] :])):
                 shorter = title_key(text[start : words[j - 2][1]])
                 if key.split()[-1].isdigit() and self._titles.ids_for_key(shorter):
                     continue  # "Cars 2 stars": Cars, at 2 stars, not Cars 2
@@ -1270,6 +1282,8 @@ class Understander:
             if movie is None and parse is not None and parse.ambiguous and original:
                 movie = self._earliest(parse.ambiguous)  # "the original Planet of the Apes"
                 parse.ambiguous = []
+            if movie is None and parse is not None and parse.ambiguous:
+                movie = self._settled_by_mark(text[start + len(span) :], parse)
             year = _YEAR_BEFORE_RE.search(text[max(0, start - 12) : start])
             if movie is None and year and not year_end:
                 movie = self._resolve(f"{span} ({year['year']})", None)
@@ -1379,6 +1393,16 @@ class Understander:
             or bool(_STRONG_TRIGGER_RE.search(text[:start]))
             or (capitalized and _rated_after(text, start + len(span)))
         )
+
+    def _settled_by_mark(self, after: str, parse: Parse) -> int | None:
+        """ "hated mother!": the one film whose title ends in the mark written after the
+        words (Mother! (2017), not Mother (1996) or Mother (2009))."""
+        mark = after[:1]
+        marked = [d for d in parse.ambiguous if re.sub(r" \(\d{4}\)$", "", d).endswith(mark)]
+        if mark not in ("!", "?") or len(marked) != 1:
+            return None
+        parse.ambiguous = []
+        return self._resolve(marked[0], None)
 
     def _earliest(self, displays: list[str]) -> int | None:
         """The oldest of the films a title could mean (their display titles)."""

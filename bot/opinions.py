@@ -96,7 +96,10 @@ _BARE_RE = re.compile(
 )
 _BARE10_RE = re.compile(_BARE_RE.pattern.replace("[0-5](?:[.,]5)?", "(?:10|[0-9](?:[.,]5)?)"))
 _RATING_CONTEXT_RE = re.compile(
-    r"\b(?:rat(?:e|ed|ing|ings)|give|gave|score|stars?)\b|/\s*(?:5|10)\b", re.I
+    r"\b(?:rat(?:e|ed|ing|ings)|give|gave|score|stars?)\b|/\s*(?:5|10)\b|"
+    r"\b(?:is|was|gets|got|deserves|earns)\s+an?\s+(?:solid\s+|strong\s+|generous\s+|weak\s+)?"
+    r"\d(?:[.,]5)?\b(?!\s*(?:hours?|minutes?|mins?|times?|years?|%))",  # "Get Out is a solid 4.5"
+    re.I,
 )
 
 
@@ -158,6 +161,7 @@ _POSITIVE = re.compile(
     r"enjoyable|hilarious|funny|classics?|"
     r"wrecked me|made me cry|comfort (?:movies?|films?)|childhood|go-?to|sick|cute|fan of|big fan|"
     r"grew up (?:on|with|watching)|raised on|on repeat|(?:really |totally )?got me\b(?! to)|"
+    r"go to|(?:so|really|very|super) (?:tense|intense)|"
     r"could watch|(?:\d+|ten|a hundred) times|hits?|into|gorgeous|perfect|excellent|"
     r"go for|my kind of|my taste|can't get enough|genius|superb|terrific|wonderful|"
     r"phenomenal|outstanding|(?:was|is|so|really) fun|exactly right|just right|hit the spot|"
@@ -196,6 +200,7 @@ _NEGATIVE = re.compile(
     r"can'?t take it any ?more|(?:sick|tired) of it|had enough of it|"
     r"(?:neither|none|nobody|no one) of us (?:\w+ )?(?:liked|loved|enjoyed)|"
     r"duds?|(?:chose|picked|watched) (?:it )?as a joke|(?:nobody|no one) laughed|"
+    r"(?:confused|lost) me|"
     r"(?:is|was|are|were) not(?=\s*(?:[.!]|$))|(?:isn'?t|wasn'?t)(?=\s*(?:[.!]|$))|"
     r"(?:a bit |a little |too |so |way too |kinda |really )slow|slow for me|(?:a |such a )slog)\b"
     r"|\b(?:not|no|nothing)\s+(?:the\s+|any\s+|a\s+)?(?:\w+\s+){0,3}"
@@ -236,6 +241,7 @@ _TOLD_RE = re.compile(
 )
 _NEUTRAL = re.compile(
     r"\b(?:(?:was|is|were) (?:fine|ok|okay|alright|decent)|meh|neutral|so-so|"
+    r"maybe(?=\s*[.!?]*\s*$)|"
     r"(?:we|i|they) (?:read|are reading|'re reading|studied|are studying))\b",
     re.I,
 )
@@ -455,6 +461,8 @@ def _emoji_after(text: str, item: Named, named: Sequence[Named]) -> Sentiment | 
         return Sentiment.DISLIKE
     if _EMOJI_LIKE.match(tail) or _YES_AFTER_RE.match(tail):
         return Sentiment.LIKE
+    if re.match(r"^[\s\W]{0,6}?[😐😑🤷🫤😶]", tail):
+        return Sentiment.NEUTRAL  # "Gravity 😐"
     return None
 
 

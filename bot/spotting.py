@@ -74,6 +74,7 @@ _EXCEPT_RE = re.compile(
 )
 _COUNTS = {"two": 2, "three": 3, "2": 2, "3": 3}
 _NOT_RATING = r"(?![\d/.,]\d|\d|\s*(?:/|stars?\b|out of\b|★|⭐|points?\b))"
+_FIRST_NAME_RE = re.compile(r"\bthe\s+(?:first|original)\s+", re.I)
 _PART_ONE_RE = re.compile(r"(?<=\w) 1\b" + _NOT_RATING)
 _PART_NEXT_RE = re.compile(r"(?:[,;&/]|\band\b|\bthen\b)\s*(?P<n>[2-9])\b" + _NOT_RATING, re.I)
 _ORDINALS = {"first": 0, "second": 1, "third": 2, "fourth": 3, "last": -1}
@@ -254,23 +255,36 @@ class Spotter:
         return [f for f in found if f]
 
     def numbered_parts(self, text: str) -> list[Spotted]:
-        """ "Terminator 1 and 2", "kung fu panda 1 was great, 2 was ok, 3 was bad": a franchise
-        counted through by its parts' numbers (where no title ends in that 1)."""
+        """ "Terminator 1 and 2", "kung fu panda 1 was great, 2 was ok, 3 was bad", "the first
+        Hangover, 2 and 3 were trash": a franchise counted through by its parts' numbers."""
         found: list[Spotted] = []
         for one in _PART_ONE_RE.finditer(text):
             start, members = self._counted_franchise(text, one.start())
-            if len(members) < 2:
-                continue
-            found.append(Spotted(members[0], start, one.end()))
-            name = self.catalog.movie(members[0]).title
-            sentence = re.split(r"[.!?\n]", text[one.end() :], maxsplit=1)[0]
-            for nth in _PART_NEXT_RE.finditer(sentence):
-                n = int(nth["n"])
-                named = self.catalog.titles.ids_for_key(title_key(f"{name} {n}"))
-                if len(named) == 1 or n <= len(members):
-                    movie = named[0] if len(named) == 1 else members[n - 1]
-                    at = one.end() + nth.start("n")
-                    found.append(Spotted(movie, at, at + 1))
+            if len(members) > 1:
+                found.append(Spotted(members[0], start, one.end()))
+                found += self._counted_on(text, one.end(), members)
+        for first in _FIRST_NAME_RE.finditer(text):
+            words = list(re.finditer(r"[\w'’:&.-]+", text[first.end() : first.end() + 60]))[:5]
+            for n in range(len(words), 0, -1):
+                members = self.franchise(text[first.end() : first.end() + words[n - 1].end()])
+                if len(members) > 1:
+                    end = first.end() + words[n - 1].end()
+                    found += self._counted_on(text, end, members)
+                    break
+        return found
+
+    def _counted_on(self, text: str, end: int, members: list[int]) -> list[Spotted]:
+        """The bare part numbers after a franchise's first film, in the same sentence."""
+        found = []
+        name = self.catalog.movie(members[0]).title
+        sentence = re.split(r"[.!?\n]", text[end:], maxsplit=1)[0]
+        for nth in _PART_NEXT_RE.finditer(sentence):
+            n = int(nth["n"])
+            named = self.catalog.titles.ids_for_key(title_key(f"{name} {n}"))
+            if len(named) == 1 or n <= len(members):
+                movie = named[0] if len(named) == 1 else members[n - 1]
+                at = end + nth.start("n")
+                found.append(Spotted(movie, at, at + 1))
         return found
 
     def _counted_franchise(self, text: str, one: int) -> tuple[int, list[int]]:

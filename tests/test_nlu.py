@@ -825,6 +825,37 @@ def test_what_a_twelfth_fresh_batch_showed(nlu: Understander, catalog) -> None: 
     assert not nlu.parse("I teach high school English and want to show my class a film").titles
 
 
+def test_what_a_thirteenth_fresh_batch_showed(nlu: Understander, catalog) -> None:  # type: ignore[no-untyped-def]
+    assert _stored(nlu, catalog, "Big with Tom Hanks is such a sweet film") == {"Big": 4.5}
+    assert _stored(nlu, catalog, "Looper 4, Rango 3.5, Ted 2") == {
+        "Looper": 4.0,
+        "Rango": 3.5,
+        "Ted": 2.0,
+    }
+    assert _stored(nlu, catalog, "I loved Ted 2") == {"Ted 2": 4.5}
+    assert _stored(nlu, catalog, "no country for old man was so tense") == {
+        "No Country for Old Men": 4.5
+    }
+    assert _stored(nlu, catalog, "crazy stupid love is my go to rom com") == {
+        "Crazy, Stupid, Love.": 4.5
+    }
+    mother = "We loved The Nice Guys, and absolutely hated mother! (never again)."
+    assert _stored(nlu, catalog, mother)["Mother!"] == 1.0
+    assert _stored(nlu, catalog, "Us isn't in here I guess, but Get Out is a solid 4.5") == {
+        "Get Out": 4.5
+    }
+    hangover = _stored(nlu, catalog, "i liked the first Hangover, 2 and 3 were trash")
+    assert hangover["The Hangover Part II"] == hangover["The Hangover Part III"] == 1.0
+    maybe = _stored(nlu, catalog, "Superbad yes, Pineapple Express no, This Is the End maybe")
+    assert "This Is the End" not in maybe
+    assert _stored(nlu, catalog, "Arrival was beautiful, Annihilation confused me") == {
+        "Arrival": 4.5,
+        "Annihilation": 1.0,
+    }
+    assert _stored(nlu, catalog, "Interstellar 🚀❤️ Gravity 😐") == {"Interstellar": 4.5}
+    assert not nlu.parse("Date night! She loves anything with Ryan Gosling").titles
+
+
 def _stored(nlu: Understander, catalog, message: str) -> dict[str, float | None]:  # type: ignore[no-untyped-def]
     """Title -> the stars a message stores for it (nothing for films it only mentions)."""
     return {
