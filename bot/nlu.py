@@ -309,6 +309,9 @@ _RATED_AFTER_RE = re.compile(
     re.I,
 )
 _RATING_AFTER_NUMBER_RE = re.compile(r"\s*(?:stars?\b|/\s*(?:5|10)\b|out of\b)", re.I)
+_RATED_ITEM_BEFORE_RE = re.compile(  # "... and up an 8 out of 10", not "the second one: 4 stars"
+    r"(?:^|[,/|+;\n&•*:>=–—-]|\b(?:give|gave|rate|rated|and))\s*$", re.IGNORECASE
+)
 _BARE_PAIR_RE = re.compile(r"[^\W\d][\w'’.!]*\s+\d{1,2}(?:[.,]5)?\s*[,;\n]")
 _YEAR_BEFORE_RE = re.compile(r"\b(?P<year>(?:19|20)\d{2})(?:'s|’s)?\s+$")  # "the 2005 King Kong"
 _PREDICATE_RE = re.compile(
@@ -1479,7 +1482,8 @@ class Understander:
         all_lower = not any(ch.isupper() for ch in text)  # "my favs r: up/wall-e/inside out"
         if (capitalized or all_lower) and listed:  # "Up - 9/10", "get out (loved)"
             return True
-        if (capitalized or all_lower) and _rated_after(text, start + len(span)):  # "Her: 5/5"
+        lower_item = all_lower and bool(_RATED_ITEM_BEFORE_RE.search(text[:start]))
+        if (capitalized or lower_item) and _rated_after(text, start + len(span)):  # "Her: 5/5"
             return True
         if capitalized and after_title and _title_cased(span):  # "Up and Big are..."
             return True
