@@ -42,6 +42,7 @@ MAX_PARSE_CHARS = 2000  # a 10,000-character message is read by its beginning
 MAX_TITLE_WORDS = 12
 EMBED_THRESHOLD = 0.5
 FUZZY_ACCEPT = 88  # rapidfuzz WRatio at which a misspelt title is taken without asking
+NEAR_TITLE = 60  # rapidfuzz ratio of keys below which a title is no "did you mean" for one unknown
 
 
 class Intent(StrEnum):
@@ -298,6 +299,11 @@ _ITEM_RE = re.compile(  # one item of a list: between separators
     r"(?:^|[,;/|+&•\n]|\band\b)\s*(?P<item>[^,;/|+&•\n]+?)\s*(?=$|[,;/|+&•\n?!]|\band\b)",
     re.IGNORECASE,
 )
+_LOVED_TITLE_RE = re.compile(
+    r"\b(?:loved|adored|(?:really |truly )?enjoyed)(?:\s+was)?\s+"
+    r"(?P<span>(?!I\b)[A-Z0-9][\w'’:-]*(?:\s+(?:[A-Z0-9][\w'’:-]*|(?:of|the|and|a|an|in|at|on|to|"
+    r"for|with|from)\b)){0,6})"
+)
 _TITLE_CASE_RE = re.compile(
     r"(?!I\b)[A-Z0-9][\w'’:-]*(?:\s+(?:[A-Z0-9][\w'’:-]*|of|the|and|a|in))*"
 )  # "Zorgblat 3000", "Return of the Zorg": how people write a title
@@ -486,6 +492,9 @@ _REF_RE = re.compile(
     r"|\b(?:number|no\.?|#)\s*(?P<num>\d{1,2})\b|(?<!\w)#(?P<hash>\d{1,2})\b",
     re.IGNORECASE,
 )
+_RELATIVE_AFTER_RE = re.compile(  # "the last movie I really loved was...", not "the first one I
+    r"\s+(?:(?:that|which)\s+)?(?:i|we)\b[^,.;!?]{0,40}?\b(?:was|is)\b", re.IGNORECASE
+)  # loved"
 _LIST = r"(?:watch\s*-?\s*list|watch later list|(?:my\s+)?list)"
 _SAVE_RE = re.compile(
     r"\b(?:save|keep|add|put|bookmark|stick)\b[^.?!]{0,50}?\b(?:for later|for another (?:day|time)|"
@@ -501,7 +510,7 @@ _FOCUS_RE = re.compile(
     r"\b(?:it|that one|this one|that film|that movie|this film|this movie|"
     # "a war movie that's more about the people": "that" relates, it points at nothing
     r"(?<!movie )(?<!movies )(?<!film )(?<!films )(?<!something )(?<!anything )(?<!stuff )"
-    r"(?:that|this))\b",
+    r"(?<!before )(?<!after )(?:that|this))\b",  # "before that": a time, not a film
     re.IGNORECASE,
 )
 
@@ -1521,7 +1530,7 @@ class Understander:
     def _fuzzy_title(self, text: str, parse: Parse) -> None:
         """A misspelt title where one is expected: take a near-certain match, else suggest."""
         candidate = self._title_candidate(text)
-        if not candidate or parse.ambiguous:
+        if not candidate or parse.ambiguous or parse.unknown_title:
             return
         suggestions = self._titles.suggest(candidate)
         if suggestions:
@@ -1578,7 +1587,8 @@ class Understander:
         rest = match["rest"] if match else text
         stop = _SPAN_STOP_RE.search(" " + rest)
         candidate = (rest[: stop.start() - 1] if stop and stop.start() > 0 else rest).strip()
-        candidate = re.sub(r"^(?:the movie|the film|movie|film)\s+", "", candidate, flags=re.I)
+        lead = r"^(?:the movie|the film|movie|film|was|is)\s+"
+        candidate = re.sub(lead, "", candidate, flags=re.I)
         candidate = re.sub(rf"^(?:{_EMOJI}|\s)+|(?:{_EMOJI}|\s)+$", "", candidate)  # "Joker 🔥"
         words = [w for w in title_key(candidate).split() if w not in COMMON_WORDS]
         if any(genre_re.fullmatch(candidate) for genre_re, _ in _GENRE_RES):
@@ -1592,6 +1602,8 @@ class Understander:
     def _refs(self, text: str) -> list[int]:
         refs = []
         for match in _REF_RE.finditer(text):
+            if match["ord"] and _RELATIVE_AFTER_RE.match(text, match.end()):
+                continue  # "the last movie I really loved was Past Lives": their own film
             if match["ord"]:
                 refs.append(_ORDINALS[match["ord"].lower()])
             else:
@@ -1719,6 +1731,8 @@ class Understander:
             return Intent.BYE
         if _THANKS_RE.search(text) and len(text.split()) <= 6 and not p.titles and not p.refs:
             return Intent.THANKS
+        if not has_target and self._loved_unknown(text, p):
+            return Intent.LIKE
         if _WATCHLIST_RE.search(text) and not _SAVE_RE.search(text):
             return Intent.WATCHLIST
         if _SAVE_RE.search(text):
@@ -1774,6 +1788,18 @@ class Understander:
             p.suggestions = self._titles.suggest(p.unknown_title)
             return Intent.LIKE
         return self._nearest_intent(text, p)
+
+    def _loved_unknown(self, text: str, p: Parse) -> bool:
+        """ "The last movie I really loved was Past Lives": a film the catalogue lacks, said
+        with love (the reply names the catalogue's newest year and asks for older ones)."""
+        for match in _LOVED_TITLE_RE.finditer(text):
+            span = match["span"]
+            if all(w in COMMON_WORDS for w in title_key(span).split()) or self._resolve(span, None):
+                continue
+            near = [t for t in self._titles.suggest(span) if self._score(span, t) >= NEAR_TITLE]
+            p.unknown_title, p.suggestions = span, near  # no Breakfast at Tiffany's for Aftersun
+            return True
+        return False
 
     @staticmethod
     def descriptive(text: str) -> list[str]:

@@ -213,7 +213,11 @@ class OfflineAgent:
         if parse.ambiguous:
             return f"Which one do you mean: {_or(parse.ambiguous)}?"
         if parse.unknown_title:
-            hint = f" Did you mean {_or(parse.suggestions)}?" if parse.suggestions else ""
+            hint = (
+                f" Did you mean {_or(parse.suggestions)}?"
+                if parse.suggestions
+                else " Tell me a film or two from before then that you loved and I'll start there."
+            )
             span = f" (my catalogue runs to {self.nlu.newest_year})"
             return f'I don\'t know a movie called "{parse.unknown_title}"{span}.{hint}'
         shown = state.shown

@@ -74,6 +74,7 @@ _EXCEPT_RE = re.compile(
 )
 _COUNTS = {"two": 2, "three": 3, "2": 2, "3": 3}
 _NOT_RATING = r"(?![\d/.,]\d|\d|\s*(?:/|stars?\b|out of\b|★|⭐|points?\b))"
+_FAN_OF_RE = re.compile(r"\b(?:fan of|fan of all|obsessed with|love everything)\s+", re.I)
 _FIRST_NAME_RE = re.compile(r"\bthe\s+(?:first|original)\s+", re.I)
 _PART_ONE_RE = re.compile(r"(?<=\w) 1\b" + _NOT_RATING)
 _PART_NEXT_RE = re.compile(r"(?:[,;&/]|\band\b|\bthen\b)\s*(?P<n>[2-9])\b" + _NOT_RATING, re.I)
@@ -252,7 +253,26 @@ class Spotter:
             if members:
                 found.append(tuple(Spotted(m, match.start(), match.end()) for m in members))
         found += [(spotted,) for spotted in self.numbered_parts(text)]
+        found += self.fan_of(text)
         return [f for f in found if f]
+
+    def fan_of(self, text: str) -> list[tuple[Spotted, ...]]:
+        """ "a big fan of the lord of the rings and harry potter": franchises a person is a fan
+        of, as their main films (not The Lord of the Rings of 1978, which few have rated)."""
+        found = []
+        for cue in _FAN_OF_RE.finditer(text):
+            clause = re.split(r"[.;!?\n]|\bbut\b", text[cue.end() :], maxsplit=1)[0]
+            for item in re.finditer(r"[^,&]+?(?=\s*(?:,|&|\band\b|$))", clause):
+                lead = re.match(r"\s*(?:and\s+)?", item.group(0))
+                said = item.group(0)[lead.end() if lead else 0 :]
+                members = self.franchise(re.sub(r"^the\s+", "", said, flags=re.I))
+                own = self.catalog.titles.ids_for_key(title_key(said))
+                top = max((self.catalog.movie(m).n_ratings for m in members), default=0)
+                if len(members) < 2 or any(self.catalog.movie(m).n_ratings >= top / 5 for m in own):
+                    continue  # "a fan of The Matrix": the film itself
+                start = cue.end() + item.start() + (lead.end() if lead else 0)
+                found.append(tuple(Spotted(m, start, start + len(said)) for m in members))
+        return found
 
     def numbered_parts(self, text: str) -> list[Spotted]:
         """ "Terminator 1 and 2", "kung fu panda 1 was great, 2 was ok, 3 was bad", "the first

@@ -731,6 +731,20 @@ def test_what_a_new_user_trial_at_the_end_of_stop_26_showed(nlu: Understander, c
     assert interest.intent == "details" and interest.refs == [1]
 
 
+def test_what_a_new_user_trial_in_stop_27_showed(nlu: Understander, catalog) -> None:  # type: ignore[no-untyped-def]
+    fan = _stored(nlu, catalog, "I'm a big fan of the lord of the rings and harry potter")
+    assert "The Lord of the Rings: The Return of the King" in fan and len(fan) == 11
+    assert "The Lord of the Rings" not in fan  # the 1978 animation few have rated
+    assert _stored(nlu, catalog, "I'm a fan of The Matrix") == {"The Matrix": 4.5}
+    assert nlu.parse("the first one I loved, the second not so much").refs == [0, 1]
+    heat = nlu.parse("the last movie I really loved was Heat")
+    assert heat.refs == [] and _stored(nlu, catalog, "the last movie I really loved was Heat") == {
+        "Heat": 4.5
+    }
+    after_2018 = nlu.parse("I loved Past Lives")
+    assert after_2018.unknown_title == "Past Lives" and not after_2018.titles
+
+
 def test_what_a_tenth_fresh_batch_showed(nlu: Understander, catalog) -> None:  # type: ignore[no-untyped-def]
     assert _stored(nlu, catalog, "la la land 3.5, whiplash 5") == {
         "La La Land": 3.5,
