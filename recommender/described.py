@@ -16,7 +16,14 @@ plus, when the request names films it likes ("like The Matrix, but from the last
     w_s · z(hybrid score of those films) + w_t · min(z(cos(d̄, d_i)), 3)
 
 with d̄ the named films' mean document vector: their neighbourhood by who watches them and
-by what is told of them, then the constraint. Audiences,
+by what is told of them, then the constraint. Then one round of feedback through co-ratings:
+with T the ``FEEDBACK_TOP`` best-scored candidates,
+
+    s_i += w_b · min(z(Σ_{j ∈ T} sim_knn(i, j)), 3)
+
+so the well-loved films that the people who like the best textual matches also like come up
+beside them (a request's words often match obscure films best; their audience knows the
+famous ones). Audiences,
 occasions and feelings ("with my 8-year-old", "a good cry") add the words, favoured genres
 and exclusions that the catalogue's texts use for them (``CUES``). A film described by its
 plot ("the one where Bill Murray keeps waking up on the same day") is read whole, without
@@ -70,14 +77,17 @@ class DescribedWeights:
     seeds: float = 1.0  # the neighbourhood of someone's ratings, next to their words
     named: float = 0.5  # the named films' neighbourhood ("like The Matrix but newer")
     named_text: float = 1.0  # how alike the named films' documents and each movie's are
+    feedback: float = 0.45  # the co-rated neighbourhood of the best textual matches
 
 
 WEIGHTS = DescribedWeights()
 # one film told by its plot: its words matter most, and the words are the plot's, not a
 # vocabulary of moods and settings
 FIND_ONE_WEIGHTS = DescribedWeights(
-    concept=0.0, popularity=0.3, quality=0.0, genre=0.0, favoured=0.0
+    concept=0.0, popularity=0.3, quality=0.0, genre=0.0, favoured=0.0, feedback=0.0
 )
+FEEDBACK_TOP = 20  # the best-scored candidates whose co-rated neighbourhood is added
+FEEDBACK_CLIP = 3.0
 
 _RULED_OUT_RE = re.compile(
     r"\b(?:not|no|nothing|without|less|never|isn'?t|aren'?t|don'?t want|tired of|sick of|"

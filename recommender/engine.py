@@ -27,6 +27,8 @@ from recommender.clusters import TasteMap, all_features
 from recommender.config import Settings
 from recommender.described import (
     CONCEPT_CLIP,
+    FEEDBACK_CLIP,
+    FEEDBACK_TOP,
     FIND_ONE_WEIGHTS,
     NAMED_TEXT_CLIP,
     WEIGHTS,
@@ -609,7 +611,20 @@ class Engine:
         for weight, genres in ((w.genre, request.genres), (w.favoured, request.favoured)):
             if cols := [genre_cols[g] for g in genres if g in genre_cols]:
                 scores += weight * (np.asarray(matrix[:, cols].sum(axis=1)).ravel() > 0)
+        if w.feedback:
+            scores = scores + w.feedback * self._feedback(scores, mask)
         return scores, mask, dense
+
+    def _feedback(self, scores: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """The co-rated neighbourhood of the ``FEEDBACK_TOP`` best candidates, standardized
+        and capped (see ``recommender.described``)."""
+        ranked = np.where(mask, scores, -np.inf)
+        top = min(FEEDBACK_TOP, int(mask.sum()) - 1)
+        if top < 1:
+            return np.zeros_like(scores)
+        cols = np.argpartition(-ranked, top)[:top]
+        near = self.models.blend.knn.spread(cols, np.ones(len(cols))).ravel()
+        return np.minimum(standardize(near, mask), FEEDBACK_CLIP)
 
     def _seeded(
         self,

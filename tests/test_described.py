@@ -133,3 +133,18 @@ def test_a_film_for_a_child_stays_one_when_the_person_named_grown_up_films(engin
     assert len(picks) == 10
     assert all({"Children", "Animation"} & set(p.movie.genres) for p in picks)
     assert read_request("with my 8-year-old").required == ("Animation", "Children")
+
+
+def test_feedback_lifts_what_the_best_matches_audience_also_likes(engine) -> None:  # type: ignore[no-untyped-def]
+    from recommender.described import FEEDBACK_CLIP
+
+    ids = list(engine.models.matrix.item_ids)
+    pixar = [ids.index(m) for m in (1, 2355, 4886, 6377)]  # Toy Story, A Bug's Life, ...
+    scores = np.random.default_rng(0).normal(size=len(ids))
+    scores[pixar] = 10.0
+    mask = np.ones(len(ids), dtype=bool)
+    lift = engine._feedback(scores, mask)
+    assert lift.max() <= FEEDBACK_CLIP
+    # Toy Story 2 was not among the best-scored, but their audience loves it
+    toy_story_2 = lift[ids.index(3114)]
+    assert toy_story_2 > 1.5 and (lift > toy_story_2).mean() < 0.02, toy_story_2
