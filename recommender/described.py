@@ -70,7 +70,7 @@ class DescribedWeights:
 
     concept: float = 0.5
     ruled_out: float = 0.5
-    popularity: float = 0.8
+    popularity: float = 0.6
     quality: float = 0.2
     genre: float = 0.3
     favoured: float = 1.0
@@ -282,6 +282,7 @@ class ConceptIndex:
         self.carriers = carriers  # phrases x movies, binary
         df = np.asarray(carriers.sum(axis=1)).ravel()
         self.idf = np.log(carriers.shape[1] / np.maximum(df, 1))
+        self._position: dict[str, int] | None = None
 
     @classmethod
     def build(
@@ -306,8 +307,10 @@ class ConceptIndex:
         )
         return cls(vocab, _cached_vectors(vocab, encode, cache_dir), carriers)
 
-    def scores(self, query: np.ndarray) -> np.ndarray:
-        """c_i: the request bridged to movies through its nearest phrases."""
+    def scores(self, query: np.ndarray, words: str = "") -> np.ndarray:
+        """c_i: the request bridged to movies through its nearest phrases, and through the
+        phrases of two or more words that ``words`` spells out ("a road trip with two
+        mismatched people": "road trip"), which count as a perfect match."""
         if not len(self.phrases):
             return np.zeros(self.carriers.shape[1])
         sims = self.vectors @ query
@@ -315,7 +318,17 @@ class ConceptIndex:
         top = top[sims[top] > CONCEPT_FLOOR]
         weights = np.zeros(len(self.phrases), dtype=np.float32)
         weights[top] = (sims[top] - CONCEPT_FLOOR) * self.idf[top]
+        if spelled := self._spelled(words):
+            weights[spelled] = (1.0 - CONCEPT_FLOOR) * self.idf[spelled]
         return np.asarray(self.carriers.T @ weights).ravel()
+
+    def _spelled(self, words: str) -> list[int]:
+        """The vocabulary phrases of 2-4 words that occur in ``words``."""
+        if self._position is None:
+            self._position = {p: i for i, p in enumerate(self.phrases) if " " in p}
+        tokens = re.findall(r"[\w'-]+", words.lower())
+        grams = {" ".join(tokens[i : i + n]) for n in (2, 3, 4) for i in range(len(tokens))}
+        return [self._position[g] for g in grams if g in self._position]
 
 
 def _cached_vectors(

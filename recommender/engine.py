@@ -582,7 +582,8 @@ class Engine:
         request = read_request(text)
         wanted = request.wanted or text
         # one forward pass: the request, its subject words, and each ruled-out phrase
-        query = self._embed(wanted, notes, concept_words(wanted), *request.ruled_out)
+        subject_words = concept_words(wanted)
+        query = self._embed(wanted, notes, subject_words, *request.ruled_out)
         subject, ruled_out = query.also[0], query.also[1:]
         dense = self.semantic.similarities(query.vector)
         indexed = mask & self.semantic.state.indexed
@@ -600,13 +601,14 @@ class Engine:
         w = FIND_ONE_WEIGHTS if request.find_one else WEIGHTS
         scores = (
             standardize(dense, mask)
-            + w.concept * np.minimum(standardize(concepts.scores(subject), mask), CONCEPT_CLIP)
+            + w.concept
+            * np.minimum(standardize(concepts.scores(subject, subject_words), mask), CONCEPT_CLIP)
             + w.popularity * standardize(np.log1p(stats.counts), mask)
             + w.quality * standardize(stats.quality, mask)
         )
-        for ruled in ruled_out:
+        for ruled, words in zip(ruled_out, request.ruled_out, strict=True):
             scores -= w.ruled_out * np.minimum(
-                standardize(concepts.scores(ruled), mask), CONCEPT_CLIP
+                standardize(concepts.scores(ruled, words), mask), CONCEPT_CLIP
             )
         for weight, genres in ((w.genre, request.genres), (w.favoured, request.favoured)):
             if cols := [genre_cols[g] for g in genres if g in genre_cols]:

@@ -148,3 +148,20 @@ def test_feedback_lifts_what_the_best_matches_audience_also_likes(engine) -> Non
     # Toy Story 2 was not among the best-scored, but their audience loves it
     toy_story_2 = lift[ids.index(3114)]
     assert toy_story_2 > 1.5 and (lift > toy_story_2).mean() < 0.02, toy_story_2
+
+
+def test_a_phrase_the_request_spells_out_counts_even_when_its_embedding_is_far(
+    tmp_path: Path,
+) -> None:
+    table = {"road trip": [0.0, 1.0], "car chase": [1.0, 0.0]}
+
+    def encode(texts: list[str]) -> np.ndarray:
+        return np.array([table[t] for t in texts], dtype=np.float32)
+
+    movies = [["road trip"], ["road trip"], ["car chase"], ["car chase"]]
+    index = ConceptIndex.build(movies, encode, tmp_path)
+    query = np.array([1.0, 0.0], dtype=np.float32)  # the whole sentence sits near car chases
+    plain = index.scores(query)
+    spelled = index.scores(query, "a road trip with two mismatched people stuck in a car")
+    assert plain[0] == 0 and plain[2] > 0
+    assert spelled[0] > 0 and spelled[0] == spelled[1] and spelled[2] == plain[2]
