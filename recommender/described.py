@@ -179,6 +179,12 @@ CUES = (
         "inspirational, true story, underdog, triumph over adversity",
         ("Drama",),
     ),
+    _cue(
+        r"\b(?:cos(?:y|ier)|coz(?:y|ier)|snug\w*|comfort(?:ing)? (?:film|movie|watch)|"
+        r"rainy (?:day|evening|night|afternoon|sunday|weekend)s?)\b",
+        "cosy, heartwarming, charming, gentle, feel-good",
+        ("Comedy", "Romance"),
+    ),
     _cue(r"\bhalloween\b", "halloween, spooky", ("Horror",)),
     _cue(r"\b(?:christmas|xmas|festive)\b", "christmas"),
 )

@@ -77,6 +77,15 @@ def test_audiences_occasions_and_feelings_bring_their_words_and_genres() -> None
     cry = read_request("I just want a good cry tonight")
     assert "tearjerker" in cry.wanted and cry.favoured == ("Drama",)
     assert read_request("a heist film with a twist").favoured == ()
+    cosy = read_request("something cosy for a rainy evening")
+    assert "heartwarming" in cosy.wanted and cosy.favoured == ("Comedy", "Romance")
+
+
+def test_a_rainy_evening_is_an_occasion_not_rain(engine) -> None:  # type: ignore[no-untyped-def]
+    picks = engine.recommend(text="something cosy for a rainy evening", k=5).picks
+    titles = [p.movie.title for p in picks]
+    assert not any("Rain" in t for t in titles), titles  # Rain Man led before the cue
+    assert sum("Comedy" in p.movie.genres or "Romance" in p.movie.genres for p in picks) >= 3
 
 
 def test_a_film_told_by_its_plot_is_read_whole() -> None:
