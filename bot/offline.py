@@ -19,7 +19,7 @@ from bot.nlu import QUESTION_INTENTS, Intent, Parse, Understander
 from bot.opinions import Sentiment
 from bot.registry import quoted
 from bot.tools import Toolbox
-from recommender.described import read_request
+from recommender.described import Described, read_request
 from recommender.engine import NOTHING_RATED
 
 SHOWN = 5
@@ -267,7 +267,7 @@ class OfflineAgent:
     def _on_recommend(self, tools: Toolbox, state: DialogueState, parse: Parse) -> str:
         request = read_request(parse.raw)
         wanted = request.wanted  # "nothing violent" only refines the last one
-        if not parse.titles and len(self.nlu.descriptive(wanted)) >= DESCRIBED_WORDS:
+        if not parse.titles and self._describes(request, parse):
             # a new description of what they want: its own words, and a fresh request
             parse.mood, parse.clear_filters = parse.raw, True
         elif not wanted.strip() and request.ruled_out and state.filters.mood:
@@ -289,6 +289,15 @@ class OfflineAgent:
         if "error" in result:
             return result["error"]
         return self._picks_reply(tools, state, result, filters)
+
+    def _describes(self, request: Described, parse: Parse) -> bool:
+        """Whether the message describes a film of its own: words beyond filler and genres,
+        or a kind of film with what it must not be ("a scary movie that isn't just jump
+        scares"), where "nothing violent" alone only refines the last request."""
+        if len(self.nlu.descriptive(request.wanted)) >= DESCRIBED_WORDS:
+            return True
+        ruled = [w for phrase in request.ruled_out for w in self.nlu.descriptive(phrase)]
+        return bool(parse.genres and ruled)
 
     def _merge_filters(self, state: DialogueState, parse: Parse) -> RequestFilters:
         """Constraints build up over turns; new genres replace old ones; "start over" clears."""

@@ -398,6 +398,17 @@ def test_a_follow_up_asks_which_film_was_seen_and_keeps_english_only(service: Ch
     assert list(service.store.load("e").ratings.values()) == [4.0]
 
 
+def test_a_kind_of_film_with_what_it_must_not_be_is_a_new_request(service: ChatService) -> None:
+    """ "a scary movie that isn't just jump scares" after a comedy request starts afresh: the
+    comedy's words and exclusions go, the new ruled-out words count."""
+    service.send("n", "I want something funny but smart, nothing stupid")
+    reply = service.send("n", "a scary movie that isn't just jump scares")
+    filters = service.store.load("n").state["filters"]
+    assert filters["genres"] == ["Horror"] and filters["exclude_genres"] == []
+    assert "funny" not in filters["mood"] and "jump scares" in filters["mood"]
+    assert "funny" not in reply.text
+
+
 def test_a_refinement_and_seen_them_all_keep_the_request(service: ChatService) -> None:
     """ "not too stupid though" refines the comedy request (no pick is disliked); "I've seen
     all of these" leaves the five out and shows five more; "other ideas?" keeps the request."""
