@@ -472,6 +472,15 @@ _YES_AFTER_RE = re.compile(r"^\s*(?:yes|yep|yeah|yess+)\s*(?:$|[,.;!\n])", re.I)
 _NO_AFTER_RE = re.compile(r"^\s*(?:no|nope|nah|never again)\s*(?:$|[,.;!\n])", re.I)
 
 
+_SOMEONE_ELSE_RE = re.compile(
+    r"^\W*(?:(?:but|and|though|while|whereas|although)\s+)?(?:(?:my|our)\s+(?:\w+\s+)?"
+    r"(?:gf|bf|girlfriend|boyfriend|wife|husband|partner|spouse|fianc[eé]e?|brother|sister|"
+    r"mum|mom|dad|father|mother|son|daughter|kids?|friends?|roommate|flatmate|parents|family)|"
+    r"he|she|they)\b",
+    re.IGNORECASE,
+)
+
+
 def _carry(
     text: str,
     clauses: list[_Clause],
@@ -494,9 +503,12 @@ def _carry(
         cue = _cue(text, clause, None)
         if cue is None or (cue is Sentiment.NEUTRAL and _only_seen(body)):
             continue  # "..., but I've seen all of his films": no verdict on them
+        someone_else = bool(_SOMEONE_ELSE_RE.match(body))
         for item in named:
             if not previous.holds(item.start):
                 continue
+            if someone_else and feelings[item.start] is not None:
+                continue  # "I hated La La Land but my gf loved it": the person's verdict
             if (same_sentence and refers) or feelings[item.start] is None:
                 feelings[item.start] = cue
 

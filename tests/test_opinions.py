@@ -103,6 +103,10 @@ def test_emoji_after_a_title() -> None:
 def test_a_later_clause_about_it_decides() -> None:
     text = "My girlfriend loves The Notebook, I couldn't stand it"
     assert read(text, "The Notebook") == [(DISLIKE, None)]
+    # ... unless it is someone else's: the person's own verdict stands
+    text = "i hated La La Land but my gf loved it, we want something we'd both like"
+    assert read(text, "La La Land") == [(DISLIKE, None)]
+    assert read("Dune bored me to tears but my brother loved it", "Dune") == [(DISLIKE, None)]
 
 
 def test_lukewarm_and_questions_store_nothing() -> None:
