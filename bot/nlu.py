@@ -791,6 +791,14 @@ _SPAN_STOP_RE = re.compile(
 # --- the understander -------------------------------------------------------------------
 
 
+# "anything like knives out? loved it": a title after "like", whatever "it" says after it
+_LIKE_NAMED_RE = re.compile(
+    r"\b(?:like|similar to)\s+(?!(?:it|that|this|those|these|them|one|the (?:first|second|"
+    r"third|last|other) ?\w*)\b)[\w']",
+    re.IGNORECASE,
+)
+
+
 class Understander:
     """Parses messages against a catalogue; ``embed`` (optional) adds the similarity fallback."""
 
@@ -852,8 +860,9 @@ class Understander:
         intent = self._intent(text, slots)
         slots.intent = intent
         wants_title = intent in TITLE_INTENTS | {Intent.COMPARE}
-        if wants_title and not slots.titles and not slots.refs and not slots.focus:
-            self._fuzzy_title(text, slots)
+        untitled = wants_title and not slots.titles and not slots.refs
+        if untitled and (not slots.focus or _LIKE_NAMED_RE.search(text)):
+            self._fuzzy_title(text, slots)  # "like knives out? loved it": "it" is that title
         slots.opinions = self._opinions(text, slots)
         settled = self._settle(text, slots)
         if settled != slots.intent:

@@ -314,6 +314,9 @@ def test_known_titles_are_used_and_an_unknown_one_is_asked_about(service: ChatSe
     assert 'I don\'t know a movie called "Zorgblat 3000".' in reply
     plain = service.send("lists", "Fight Club / Memento / The Prestige / American Psycho").text
     assert "I don't know" not in plain
+    newer = service.send("knives", "anything like knives out? loved it").text
+    assert newer.startswith('I don\'t know a movie called "knives out"'), newer
+    assert service.store.load("knives").given == {}
 
 
 def test_the_turn_locks_stay_bounded_over_many_sessions(engine, tmp_path) -> None:  # type: ignore[no-untyped-def]
