@@ -206,7 +206,7 @@ _NEGATOR = (
 _NEG_GENRE_RE = re.compile(
     rf"\b{_NEGATOR}[\s-]+(?:too\s+|more\s+|any\s+|the\s+|a\s+|so\s+|for\s+|made for\s+|with\s+|"
     r"about\s+(?:a\s+|the\s+)?|involving\s+|to do with\s+)?"
-    r"(?P<word>[\w-]+(?:\s[\w-]+)?)",
+    rf"(?P<word>[\w-]+(?:\s(?!{_NEGATOR}\b)[\w-]+)?)",  # "no horror no musicals": two
     re.IGNORECASE,
 )
 _AFFIRM_GENRE_RE = re.compile(
@@ -1048,8 +1048,13 @@ class Understander:
                 continue
             films = self.franchise(before[-1].movie_id)
             n = _PART_NUMBERS[(match["n"] or match["nth"] or "1").lower()] - 1
+            base_end = before[-1].start + len(before[-1].text)
+            if match["n"] and re.fullmatch(r"[\s:-]*", text[base_end : match.start()]):
+                start = before[-1].start  # "the godfather part 2": one title, written loosely
+            else:
+                start = match.start()
             if len(films) > 1 and n < len(films) and films[n] not in named:
-                found.append(TitleMatch(films[n], match.group(0), match.start()))
+                found.append(TitleMatch(films[n], text[start : match.end()], start))
                 named.add(films[n])
             elif len(films) > 1 and n < len(films) and repeats is not None:
                 repeats.append(TitleMatch(films[n], match.group(0), match.start()))
@@ -1098,7 +1103,10 @@ class Understander:
             for t in found
             if self._missing_sequel(text, t)
         ]
-        parse.titles += self._franchise_refs(text, parse.titles, parse.repeats)
+        refs = self._franchise_refs(text, parse.titles, parse.repeats)
+        parse.titles = [  # a ref spanning its franchise's title replaces it
+            t for t in parse.titles if not any(r.start == t.start for r in refs)
+        ] + refs
         if parse.titles and not parse.ambiguous:
             self._unknown_item(text, parse)
         covered = self._covered(text, [*parse.titles, *parse.repeats])
@@ -1460,14 +1468,15 @@ class Understander:
             return False  # a letter ("M. Hulot") or a first name ("Tommy Wiseau")
         if len(tokens) == 1 and _describes_kind(text, start + len(span)):
             return False  # "my favourite Mexican films": a kind of film, not The Mexican
+        ids = self._titles.ids_for_key(key) if len(tokens) == 1 and span.islower() else []
         if (
-            len(tokens) == 1
-            and span.islower()
+            ids
             and re.match(r"\s+[a-z]", text[start + len(span) :])
-            and max(
-                (self.catalog.movie(m).n_ratings for m in self._titles.ids_for_key(key)), default=0
+            and max(self.catalog.movie(m).n_ratings for m in ids) < OBSCURE_RATINGS
+            and not (  # "watched the conjuring last night": the title's own article
+                span.startswith("the ")
+                and any(self.catalog.movie(m).title.startswith("The ") for m in ids)
             )
-            < OBSCURE_RATINGS
         ):
             return False  # "i like kill bil": the start of a misspelt title, not Kill! (1968)
         ordinary = all(t in COMMON_WORDS for t in tokens)

@@ -745,6 +745,21 @@ def test_what_a_new_user_trial_in_stop_27_showed(nlu: Understander, catalog) -> 
     assert after_2018.unknown_title == "Past Lives" and not after_2018.titles
 
 
+def test_what_a_new_user_trial_in_stop_28_showed(nlu: Understander, catalog) -> None:  # type: ignore[no-untyped-def]
+    better = "the godfather part 2 is better than the first one imo"
+    assert _stored(nlu, catalog, better) == {"The Godfather: Part II": 4.5}
+    assert _stored(nlu, catalog, "The Godfather and part 2 were great") == {
+        "The Godfather": 4.5,
+        "The Godfather: Part II": 4.5,
+    }
+    both = nlu.parse("no horror no musicals, anything else goes. I liked Mad Max Fury Road")
+    assert both.exclude_genres == ["Horror", "Musical"] and both.genres == []
+    conjuring = "watched the conjuring last night and couldn't sleep lol. more like that?"
+    assert _stored(nlu, catalog, conjuring) == {"The Conjuring": 4.5}
+    typo = "donnie darko and the butterfly efect are my favs"
+    assert _stored(nlu, catalog, typo) == {"Donnie Darko": 4.5, "The Butterfly Effect": 4.5}
+
+
 def test_what_a_tenth_fresh_batch_showed(nlu: Understander, catalog) -> None:  # type: ignore[no-untyped-def]
     assert _stored(nlu, catalog, "la la land 3.5, whiplash 5") == {
         "La La Land": 3.5,
