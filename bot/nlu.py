@@ -435,7 +435,8 @@ _IN_YEAR_RE = re.compile(
 )  # "from 2015", "any 2015 thrillers"
 _RECENT_RE = re.compile(r"\b(?:recent|newer|new releases?|latest|modern)\b", re.IGNORECASE)
 _OLD_RE = re.compile(
-    r"\b(?<!year-)(?<!years )(?<!yr-)(?:old(?:er)?|classics?|vintage|golden age)\b"
+    r"\b(?<!year-)(?<!years )(?<!yr-)(?<!year )(?<!yr )(?<!yrs )(?<!years-)(?<!yrs-)"
+    r"(?:old(?:er)?|classics?|vintage|golden age)\b"
     r"(?![- ](?:fashioned|school))",
     re.IGNORECASE,
 )  # not "my 8-year-old", "old-fashioned"

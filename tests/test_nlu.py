@@ -756,6 +756,8 @@ def test_what_a_new_user_trial_in_stop_28_showed(nlu: Understander, catalog) -> 
     assert both.exclude_genres == ["Horror", "Musical"] and both.genres == []
     conjuring = "watched the conjuring last night and couldn't sleep lol. more like that?"
     assert _stored(nlu, catalog, conjuring) == {"The Conjuring": 4.5}
+    assert nlu.parse("kids movie for a 6 year old, she loved frozen").year_max is None  # an age
+    assert nlu.parse("old movies please").year_max == 1979
     typo = "donnie darko and the butterfly efect are my favs"
     assert _stored(nlu, catalog, typo) == {"Donnie Darko": 4.5, "The Butterfly Effect": 4.5}
 
