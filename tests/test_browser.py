@@ -57,6 +57,22 @@ def browser() -> Iterator[Any]:
         launched.close()
 
 
+def _reopen(page: Any, url: str) -> None:
+    """Load ``url`` again after the server restarted. The page's own client may be
+    reconnecting to the restarted server at that moment and navigate itself, which aborts
+    a navigation of ours ("net::ERR_ABORTED; maybe frame was detached"): then once more."""
+    from playwright.sync_api import Error
+
+    for attempt in range(3):
+        try:
+            page.goto(url, wait_until="load", timeout=TIMEOUT)
+            return
+        except Error as err:
+            if "ERR_ABORTED" not in str(err) or attempt == 2:
+                raise
+            page.wait_for_load_state("load", timeout=TIMEOUT)
+
+
 def _send(page: Any, message: str) -> str:
     """Type a message, send it, and wait for the finished (streamed) answer."""
     before = len(_answers(page))
@@ -154,7 +170,7 @@ def test_chat_rate_reload_and_restart_in_a_real_browser(
 
         server.stop()
         server.start(keep_port=True)  # same origin: the browser keeps its localStorage
-        page.reload()
+        _reopen(page, server.url + "/")
         page.get_by_role("tab", name="My taste").click()
         _in_my_ratings(page, picks[0]).wait_for(timeout=TIMEOUT)
         page.screenshot(path=str(tmp_path / "taste.png"), full_page=True)
