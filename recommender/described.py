@@ -288,7 +288,7 @@ class ConceptIndex:
         self.carriers = carriers  # phrases x movies, binary
         df = np.asarray(carriers.sum(axis=1)).ravel()
         self.idf = np.log(carriers.shape[1] / np.maximum(df, 1))
-        self._position: dict[str, int] | None = None
+        self._position = {p: i for i, p in enumerate(phrases) if " " in p}  # spelled out
 
     @classmethod
     def build(
@@ -330,8 +330,6 @@ class ConceptIndex:
 
     def _spelled(self, words: str) -> list[int]:
         """The vocabulary phrases of 2-4 words that occur in ``words``."""
-        if self._position is None:
-            self._position = {p: i for i, p in enumerate(self.phrases) if " " in p}
         tokens = re.findall(r"[\w'-]+", words.lower())
         grams = {" ".join(tokens[i : i + n]) for n in (2, 3, 4) for i in range(len(tokens))}
         return [self._position[g] for g in grams if g in self._position]

@@ -625,8 +625,7 @@ class Engine:
         if top < 1:
             return np.zeros_like(scores)
         cols = np.argpartition(-ranked, top)[:top]
-        near = self.models.blend.knn.spread(cols, np.ones(len(cols))).ravel()
-        return np.minimum(standardize(near, mask), FEEDBACK_CLIP)
+        return np.minimum(standardize(self._closeness(cols), mask), FEEDBACK_CLIP)
 
     def _seeded(
         self,
