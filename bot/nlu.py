@@ -1504,6 +1504,7 @@ class Understander:
                     strong
                     or (capitalized and (len(key) >= 4 or not sentence_start))
                     or (len(key) >= 4 and (listed or self._verdict_on(text, start, span)))
+                    or (len(key) >= 4 and self._rated_item(text, start, span))
                     or (capitalized and sentence_start and _judged(text, start, span))
                 )
             return True
@@ -1522,6 +1523,12 @@ class Understander:
         if len(tokens) >= 3 and capitalized and (after_trigger or not sentence_start):
             return True
         return capitalized and not sentence_start and (after_trigger or len(tokens) >= 2)
+
+    @staticmethod
+    def _rated_item(text: str, start: int, span: str) -> bool:
+        """An item of a list of ratings: "give memento five stars and the prestige three"."""
+        before = _RATED_ITEM_BEFORE_RE.search(text[:start])
+        return before is not None and _rated_after(text, start + len(span))
 
     @staticmethod
     def _verdict_on(text: str, start: int, span: str) -> bool:

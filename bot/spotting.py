@@ -241,7 +241,8 @@ class Spotter:
             if count := match["n"] or match["m"]:  # "the first two Alien films"
                 members = members[: _COUNTS.get(count.lower(), 2)]
             if match.group(0).lower().endswith("trilogy") and len(members) > 3:
-                top = sorted(members, key=lambda m: -self._known[m][2])[:3]  # the famous three
+                # the famous three (members may include little-rated films, e.g. a TV remake)
+                top = sorted(members, key=lambda m: -self.catalog.movie(m).n_ratings)[:3]
                 members = [m for m in members if m in top]
             if (but := _EXCEPT_RE.match(text, match.end())) and (left := title_key(but["rest"])):
                 if nth := _ORDINAL_EXCEPT_RE.match(but["rest"]):  # "except the third one"

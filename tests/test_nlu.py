@@ -762,6 +762,26 @@ def test_what_a_new_user_trial_in_stop_28_showed(nlu: Understander, catalog) -> 
     assert _stored(nlu, catalog, typo) == {"Donnie Darko": 4.5, "The Butterfly Effect": 4.5}
 
 
+def test_what_a_fresh_batch_in_stop_29_showed(nlu: Understander, catalog) -> None:  # type: ignore[no-untyped-def]
+    assert _stored(nlu, catalog, "give memento five stars and the prestige three") == {
+        "Memento": 5.0,
+        "The Prestige": 3.0,
+    }
+    assert _stored(nlu, catalog, "memento 5 stars, the prestige three stars") == {
+        "Memento": 5.0,
+        "The Prestige": 3.0,
+    }
+    mean = "Up and Inside Out especially. I found The Hangover kind of mean."
+    assert _stored(nlu, catalog, mean)["The Hangover"] <= 2.5
+    assert _stored(nlu, catalog, "Alien was great, if you know what I mean") == {"Alien": 4.5}
+    # the catalogue also holds a little-rated 1988 Bourne Identity: the trilogy is the famous three
+    assert _stored(nlu, catalog, "big fan of the Bourne trilogy") == {
+        "The Bourne Identity": 4.5,
+        "The Bourne Supremacy": 4.5,
+        "The Bourne Ultimatum": 4.5,
+    }
+
+
 def test_what_a_tenth_fresh_batch_showed(nlu: Understander, catalog) -> None:  # type: ignore[no-untyped-def]
     assert _stored(nlu, catalog, "la la land 3.5, whiplash 5") == {
         "La La Land": 3.5,
