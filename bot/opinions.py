@@ -148,7 +148,7 @@ def find_stars(text: str) -> list[Stars]:
 # --- opinion words ------------------------------------------------------------------------
 
 _LIKE_EMOJI = "👍❤️😍🔥✅💯🤩🥰💕♥🤯😂🤣💖💗💓💞👌🙌😻👏🐐💃🕺"
-_DISLIKE_EMOJI = "👎😴❌🙅🤮💩🤢🙄🥱"
+_DISLIKE_EMOJI = "👎😴❌🙅🤮💩🤢🙄🥱🤡"
 _POSITIVE = re.compile(
     r"\b(?:lov(?:e|ed|es|ing)|luv(?:s|d|ved)?|liek|"
     r"(?:i|we|i really|i also|i did|i do|really|also)\s+(?:\w+\s+)?likes?|"
@@ -161,6 +161,7 @@ _POSITIVE = re.compile(
     r"enjoyable|hilarious|funny|classics?|"
     r"wrecked me|made me cry|comfort (?:movies?|films?)|childhood|go-?to|sick|cute|fan of|big fan|"
     r"grew up (?:on|with|watching)|raised on|on repeat|(?:really |totally )?got me\b(?! to)|"
+    r"more of an?\s+(?:\S+\s+){0,4}?(?:guy|girl|gal|person|fan|type)|"
     r"go to|(?:so|really|very|super) (?:tense|intense)|"
     r"could watch|(?:\d+|ten|a hundred) times|hits?|into|gorgeous|perfect|excellent|"
     r"go for|my kind of|my taste|can't get enough|genius|superb|terrific|wonderful|"
@@ -495,9 +496,9 @@ def _carry(
         body = text[clause.start : clause.end]
         if _SEQUELS_RE.search(body) or _KIND_VERDICT_RE.search(body):
             continue
-        previous = clauses[i - 1]
-        same_sentence = previous.sentence == clause.sentence
         refers = bool(_CARRY_RE.search(body))
+        previous = _titled_before(clauses, i, named) if refers else clauses[i - 1]
+        same_sentence = previous.sentence == clause.sentence
         short = same_sentence and len(body.split()) <= _SHORT_VERDICT_WORDS
         if not refers and not short:
             continue
@@ -512,6 +513,19 @@ def _carry(
                 continue  # "I hated La La Land but my gf loved it": the person's verdict
             if (same_sentence and refers) or feelings[item.start] is None:
                 feelings[item.start] = cue
+
+
+def _titled_before(clauses: list[_Clause], i: int, named: Sequence[Named]) -> _Clause:
+    """The clause before ``i`` that names a movie, across clauses of the same sentence that
+    name none: "Braveheart was fun but a mess, so I didn't love it"."""
+    j = i - 1
+    while (
+        j > 0
+        and clauses[j - 1].sentence == clauses[i].sentence
+        and not any(clauses[j].holds(n.start) for n in named)
+    ):
+        j -= 1
+    return clauses[j]
 
 
 def _only_seen(body: str) -> bool:

@@ -76,8 +76,12 @@ _COUNTS = {"two": 2, "three": 3, "2": 2, "3": 3}
 _NOT_RATING = r"(?![\d/.,]\d|\d|\s*(?:/|stars?\b|out of\b|★|⭐|points?\b))"
 _FAN_OF_RE = re.compile(r"\b(?:fan of|fan of all|obsessed with|love everything)\s+", re.I)
 _FIRST_NAME_RE = re.compile(r"\bthe\s+(?:first|original)\s+", re.I)
-_PART_ONE_RE = re.compile(r"(?<=\w) 1\b" + _NOT_RATING)
-_PART_NEXT_RE = re.compile(r"(?:[,;&/]|\band\b|\bthen\b)\s*(?P<n>[2-9])\b" + _NOT_RATING, re.I)
+_PART_ONE_RE = re.compile(r"(?:(?<=\w)|(?<=[Vv]ol\.)) 1\b" + _NOT_RATING)
+_VOLUME = r"(?:vol(?:ume)?|part|pt|chapter)\.?"
+_VOLUME_RE = re.compile(rf"\s+{_VOLUME}$", re.I)
+_PART_NEXT_RE = re.compile(
+    rf"(?:[,;&/]|\band\b|\bthen\b)\s*(?:{_VOLUME}\s*)?(?P<n>[2-9])\b" + _NOT_RATING, re.I
+)
 _ORDINALS = {"first": 0, "second": 1, "third": 2, "fourth": 3, "last": -1}
 _ORDINAL_EXCEPT_RE = re.compile(
     r"(?P<nth>first|second|third|fourth|last)\s+(?:one|film|movie)\b", re.I
@@ -298,7 +302,7 @@ class Spotter:
         """The bare part numbers after a franchise's first film, in the same sentence."""
         found = []
         name = self.catalog.movie(members[0]).title
-        sentence = re.split(r"[.!?\n]", text[end:], maxsplit=1)[0]
+        sentence = re.split(r"(?<![Vv]ol)[.!?]|\n", text[end:], maxsplit=1)[0]
         for nth in _PART_NEXT_RE.finditer(sentence):
             n = int(nth["n"])
             named = self.catalog.titles.ids_for_key(title_key(f"{name} {n}"))
@@ -314,7 +318,11 @@ class Spotter:
         for n in range(min(5, len(before)), 0, -1):
             name = " ".join(before[-n:])
             if self.catalog.titles.ids_for_key(title_key(f"{name} 1")):
-                break  # a title of its own
+                # a title of its own; "Kill Bill vol 1 and vol 2" counts on through its volumes
+                volumes = self.franchise(_VOLUME_RE.sub("", name))
+                if _VOLUME_RE.search(name) and len(volumes) > 1:
+                    return text.rfind(before[-n], 0, one), volumes
+                break
             members = self.franchise(name)
             if len(members) > 1:
                 return text.rfind(before[-n], 0, one), members

@@ -774,6 +774,16 @@ def test_what_a_fresh_batch_in_stop_29_showed(nlu: Understander, catalog) -> Non
     mean = "Up and Inside Out especially. I found The Hangover kind of mean."
     assert _stored(nlu, catalog, mean)["The Hangover"] <= 2.5
     assert _stored(nlu, catalog, "Alien was great, if you know what I mean") == {"Alien": 4.5}
+    braveheart = "Braveheart was fun but historically a mess, so I didn't love it. Ideas?"
+    assert _stored(nlu, catalog, braveheart)["Braveheart"] <= 2.5
+    guy = "my wife loved The Notebook, I thought it was sappy. I'm more of a Heat guy"
+    assert _stored(nlu, catalog, guy) == {"The Notebook": 1.0, "Heat": 4.5}
+    assert _stored(nlu, catalog, "The Room 🤡") == {"The Room": 1.0}
+    for volumes in ("loved Kill Bill vol 1 and vol 2", "Kill Bill Vol. 1 and Vol. 2 are great"):
+        assert _stored(nlu, catalog, volumes) == {
+            "Kill Bill: Vol. 1": 4.5,
+            "Kill Bill: Vol. 2": 4.5,
+        }
     # the catalogue also holds a little-rated 1988 Bourne Identity: the trilogy is the famous three
     assert _stored(nlu, catalog, "big fan of the Bourne trilogy") == {
         "The Bourne Identity": 4.5,
