@@ -1306,6 +1306,8 @@ class Understander:
                     continue  # "Cars 2 stars": Cars, at 2 stars, not Cars 2
             if not self._plausible(text, start, span, key, self._after_title(text, start, taken)):
                 continue
+            if " " not in key and _inside_name(text, start, start + len(span)):
+                continue  # "Free Solo", "Doctor Sleep": a longer name the catalogue lacks
             year_end = self._year_after(text, words, j)
             movie = self._resolve(text[start:year_end] if year_end else span, parse)
             original = bool(_FIRST_BEFORE_RE.search(text[:start]))
@@ -1673,7 +1675,7 @@ class Understander:
         wanted = [g for g in wanted if g not in excluded]
         parse.genres = wanted
         parse.exclude_genres = sorted(excluded)
-        parse.all_genres = len(wanted) > 1 and not re.search(r"\bor\b", text, re.IGNORECASE)
+        parse.all_genres = len(wanted) > 1 and not _or_between_genres(text)
 
     def _years(self, text: str, parse: Parse) -> None:
         if match := _RANGE_RE.search(text):
@@ -1951,6 +1953,38 @@ def _describes_kind(text: str, end: int) -> bool:
     return word in {"films", "movies", "cinema", "stuff"} or any(
         genre_re.fullmatch(word) for genre_re, _ in _GENRE_RES
     )
+
+
+_FOREIGN_ARTICLES = frozenset({"le", "la", "les", "el", "los", "las", "il", "der", "die", "das"})
+_NAME_WORD = r"[A-Z][a-z][\w’']*"
+_NAME_BEFORE_RE = re.compile(rf"[^\s.!?:;\n•*-]\s+(?P<word>{_NAME_WORD}) $")
+_NAME_NEXT_RE = re.compile(rf" (?P<word>{_NAME_WORD})\b(?![’']s\b)")
+
+
+def _inside_name(text: str, start: int, end: int) -> bool:
+    """A capitalized one-word title next to another capitalized word that is no sentence's
+    first word, no "I" and no small word: part of a longer name ("and Free Solo", "Doctor
+    Sleep - 3 stars"), not the title alone."""
+    if not text[start : start + 1].isupper():
+        return False
+    before = _NAME_BEFORE_RE.search(text[max(0, start - 30) : start])
+    after = _NAME_NEXT_RE.match(text, end)
+    words = [m["word"] for m in (before, after) if m is not None]
+    return any(
+        w.lower() not in _SMALL_WORDS | _FOREIGN_ARTICLES
+        and not w.endswith(("'s", "’s"))
+        and not is_opinion_word(w)
+        for w in words
+    )
+
+
+def _or_between_genres(text: str) -> bool:
+    """ "comedy or drama" (any of them), not "sci-fi horror but no sequels or remakes"."""
+    spans = [m.span() for genre_re, _ in _GENRE_RES for m in genre_re.finditer(text)]
+    if len(spans) < 2:
+        return False
+    start, end = min(a for a, _ in spans), max(b for _, b in spans)
+    return bool(re.search(r"\bor\b", text[start:end], re.IGNORECASE))
 
 
 def _listed(text: str, start: int, end: int) -> bool:

@@ -161,6 +161,7 @@ _POSITIVE = re.compile(
     r"enjoyable|hilarious|funny|classics?|"
     r"wrecked me|made me cry|comfort (?:movies?|films?)|childhood|go-?to|sick|cute|fan of|big fan|"
     r"grew up (?:on|with|watching)|raised on|on repeat|(?:really |totally )?got me\b(?! to)|"
+    r"(?:my |all-?time )top (?:\d{1,2}|three|five|ten)\b|untouchable|"
     r"more of an?\s+(?:\S+\s+){0,4}?(?:guy|girl|gal|person|fan|type)|"
     r"go to|(?:so|really|very|super) (?:tense|intense)|"
     r"could watch|(?:\d+|ten|a hundred) times|hits?|into|gorgeous|perfect|excellent|"
@@ -183,7 +184,8 @@ _NEGATIVE = re.compile(
     r"\b(?:hat(?:e|ed|es)|dislik(?:e|ed|es)|"
     r"(?:didn'?t|did not|don'?t|do not|never)\s+(?:really\s+)?(?:like|love|enjoy|get|care for)|"
     r"couldn'?t stand|can'?t stand|bor(?:ing|ed)|awful|(?<!not )(?<!too )(?:really )?bad|"
-    r"terrible|horrible|overrated|let ?down|letdown|disappointing|disappointment|waste of time|"
+    r"terrible|horrible|overr?ated|let ?down|(?:is|was|are|were) (?:even )?worse|a drag|"
+    r"letdown|disappointing|disappointment|waste of time|"
     r"not a fan|not for me|not my (?:thing|cup of tea)|cheesy|abomination|dull|forgettable|"
     r"bland|mediocre|tedious|underwhelming|unnecessary|pointless|lazy|mean-spirited|"
     r"(?:kind of|kinda|sort of|a bit|a little|pretty|really|so|too|just|was|is) mean(?! to\b)|"
@@ -499,7 +501,8 @@ def _carry(
         refers = bool(_CARRY_RE.search(body))
         previous = _titled_before(clauses, i, named) if refers else clauses[i - 1]
         same_sentence = previous.sentence == clause.sentence
-        short = same_sentence and len(body.split()) <= _SHORT_VERDICT_WORDS
+        bare = not re.search(r"[^\Wx]", text[previous.start : previous.end])  # "Heat?"
+        short = (same_sentence or bare) and len(body.split()) <= _SHORT_VERDICT_WORDS
         if not refers and not short:
             continue
         cue = _cue(text, clause, None)
@@ -516,14 +519,11 @@ def _carry(
 
 
 def _titled_before(clauses: list[_Clause], i: int, named: Sequence[Named]) -> _Clause:
-    """The clause before ``i`` that names a movie, across clauses of the same sentence that
-    name none: "Braveheart was fun but a mess, so I didn't love it"."""
+    """The clause before ``i`` that names a movie, across up to two clauses that name none:
+    "Braveheart was fun but a mess, so I didn't love it", "Aliens > Alien, fight me. Loved
+    both though"."""
     j = i - 1
-    while (
-        j > 0
-        and clauses[j - 1].sentence == clauses[i].sentence
-        and not any(clauses[j].holds(n.start) for n in named)
-    ):
+    while j > max(0, i - 3) and not any(clauses[j].holds(n.start) for n in named):
         j -= 1
     return clauses[j]
 

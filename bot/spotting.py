@@ -97,6 +97,7 @@ _FRANCHISE_RE = re.compile(
     r"(?:trilogy|films|movies|series|franchise|ones)\b",
     re.IGNORECASE,
 )
+_NO_NAME_RE = re.compile(r"(?:whole|entire|complete|full|other|same|last|first|next)", re.I)
 _CUE_BEFORE_RE = re.compile(
     r"\b(?:loved?|liked?|enjoyed|adored|watched|seen|saw|hated|disliked|liek|luv|luved|lovd)"
     r"\s*:?\s+$",
@@ -241,6 +242,8 @@ class Spotter:
             )
         for match in _FRANCHISE_RE.finditer(text):
             name = match["a"] or match["b"] or match["c"] or match["e"] or match["p"]
+            if _NO_NAME_RE.fullmatch(name):
+                continue  # "the whole trilogy is perfect": the films named before it
             members = self.franchise(name)
             if count := match["n"] or match["m"]:  # "the first two Alien films"
                 members = members[: _COUNTS.get(count.lower(), 2)]

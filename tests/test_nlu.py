@@ -772,10 +772,10 @@ def test_what_a_fresh_batch_in_stop_29_showed(nlu: Understander, catalog) -> Non
         "The Prestige": 3.0,
     }
     mean = "Up and Inside Out especially. I found The Hangover kind of mean."
-    assert _stored(nlu, catalog, mean)["The Hangover"] <= 2.5
+    assert (_stored(nlu, catalog, mean)["The Hangover"] or 5.0) <= 2.5
     assert _stored(nlu, catalog, "Alien was great, if you know what I mean") == {"Alien": 4.5}
     braveheart = "Braveheart was fun but historically a mess, so I didn't love it. Ideas?"
-    assert _stored(nlu, catalog, braveheart)["Braveheart"] <= 2.5
+    assert (_stored(nlu, catalog, braveheart)["Braveheart"] or 5.0) <= 2.5
     guy = "my wife loved The Notebook, I thought it was sappy. I'm more of a Heat guy"
     assert _stored(nlu, catalog, guy) == {"The Notebook": 1.0, "Heat": 4.5}
     assert _stored(nlu, catalog, "The Room 🤡") == {"The Room": 1.0}
@@ -784,6 +784,30 @@ def test_what_a_fresh_batch_in_stop_29_showed(nlu: Understander, catalog) -> Non
             "Kill Bill: Vol. 1": 4.5,
             "Kill Bill: Vol. 2": 4.5,
         }
+    top = "my top 5 (no order): se7en, zodiac, prisoners, gone girl"
+    assert set(_stored(nlu, catalog, top)) == {"Seven", "Zodiac", "Prisoners", "Gone Girl"}
+    assert _stored(nlu, catalog, "i think the godfather is overated tbh, goodfellas is better") == {
+        "The Godfather": 1.0,
+        "Goodfellas": 4.5,
+    }
+    whole = "Before Sunrise, Before Sunset and Before Midnight — the whole trilogy is perfect"
+    assert set(_stored(nlu, catalog, whole)) == {
+        "Before Sunrise",
+        "Before Sunset",
+        "Before Midnight",
+    }
+    solo = "I mostly watch documentaries, like Free Solo and Jiro Dreams of Sushi"
+    assert "Solo" not in _stored(nlu, catalog, solo)
+    sleep = "The Shining - 5 stars. Doctor Sleep - 3 stars."
+    assert _stored(nlu, catalog, sleep) == {"The Shining": 5.0}
+    assert _stored(nlu, catalog, "I adore Les Intouchables") == {"Intouchables": 4.5}
+    assert _stored(nlu, catalog, "Loved Moneyball. The Social Network? Not so much.") == {
+        "Moneyball": 4.5,
+        "The Social Network": 1.0,
+    }
+    both = nlu.parse("I loved Alien; show me sci-fi horror but no sequels or remakes")
+    assert both.all_genres and set(both.genres) == {"Horror", "Sci-Fi"}
+    assert not nlu.parse("a comedy or a drama please").all_genres
     # the catalogue also holds a little-rated 1988 Bourne Identity: the trilogy is the famous three
     assert _stored(nlu, catalog, "big fan of the Bourne trilogy") == {
         "The Bourne Identity": 4.5,
