@@ -225,8 +225,9 @@ def precision(cases: list[DescribedTaste], rank: Ranker, k: int = K) -> dict[str
 class Baselines:
     """The comparison rankers: MiniLM alone, TF-IDF, and the five-line baseline."""
 
-    def __init__(self, engine: Engine, cache_dir: Path) -> None:
+    def __init__(self, engine: Engine, cache_dir: Path, progress: bool = True) -> None:
         self.engine = engine
+        self.progress = progress
         self.semantic = engine.semantic
         self.item_ids = self.semantic.state.item_ids
         self.indexed = self.semantic.state.indexed
@@ -262,7 +263,7 @@ class Baselines:
         if path.exists():
             self._five_line = np.load(path)
         else:
-            self._five_line = self.semantic.embedder.encode(docs, progress=True)
+            self._five_line = self.semantic.embedder.encode(docs, progress=self.progress)
             self._cache_dir.mkdir(parents=True, exist_ok=True)
             np.save(path, self._five_line)
         return self._five_line
@@ -287,11 +288,11 @@ def five_line_docs(catalog: Catalog, item_ids: np.ndarray) -> list[str]:
 
 
 def score_described_tastes(
-    service: ChatService, cases: list[DescribedTaste], cache_dir: Path
+    service: ChatService, cases: list[DescribedTaste], cache_dir: Path, progress: bool = True
 ) -> dict[str, Any]:
     """Every ranker on every case: the product's three paths and the three baselines."""
     engine = service.engine
-    baselines = Baselines(engine, cache_dir)
+    baselines = Baselines(engine, cache_dir, progress)
 
     def recommend_text(text: str) -> list[int]:
         """As ``recommend --text`` does it: the stated genres and years, then the ranking."""
@@ -361,7 +362,7 @@ def evaluate_understanding(
             tastes = [DescribedTaste.from_json(r) for r in rows]
             out[name] = {
                 "kind": "described_tastes",
-                **score_described_tastes(service, tastes, cache_dir),
+                **score_described_tastes(service, tastes, cache_dir, progress),
             }
     return out
 

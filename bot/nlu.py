@@ -318,6 +318,12 @@ _RATING_AFTER_NUMBER_RE = re.compile(r"\s*(?:stars?\b|/\s*(?:5|10)\b|out of\b)",
 _RATED_ITEM_BEFORE_RE = re.compile(  # "... and up an 8 out of 10", not "the second one: 4 stars"
     r"(?:^|[,/|+;\n&•*:>=–—-]|\b(?:give|gave|rate|rated|and))\s*$", re.IGNORECASE
 )
+_LEAD_CUE_RE = re.compile(
+    r"(?i:(?:(?:i|we)\s+)?(?:really\s+|also\s+|just\s+)?"
+    r"(?:loved?|liked?|enjoyed|adored|hated|disliked|watched|rewatched|saw|seen))\s+(?=[A-Z0-9])"
+)
+_GLYPH_STARS_RE = re.compile("[★⭐]")
+_TAIL_WORDS = frozenset({"a", "an", "the", "and", "or", "of", "at", "in", "on"})
 _BARE_PAIR_RE = re.compile(r"[^\W\d][\w'’.!]*\s+\d{1,2}(?:[.,]5)?\s*[,;\n]")
 _YEAR_BEFORE_RE = re.compile(r"\b(?P<year>(?:19|20)\d{2})(?:'s|’s)?\s+$")  # "the 2005 King Kong"
 _PREDICATE_RE = re.compile(
@@ -1274,8 +1280,18 @@ class Understander:
             key = title_key(span)
             if not key or "\n" in span:  # "1. Jaws\n2. Alien": no title runs over a line
                 continue
+            if _GLYPH_STARS_RE.search(span):
+                continue  # "The Godfather ★★★★★, Part II": no title runs over a rating
             if _TRAILING_ARTICLE_RE.search(span):
                 continue  # "toy story, the incredibles": the article opens the next title
+            head, _, last = key.rpartition(" ")
+            if (
+                last in _TAIL_WORDS
+                and self._titles.ids_for_key(key)
+                and not self._titles.spelled(key)
+                and self._titles.ids_for_key(head)
+            ):
+                continue  # "Titanic a 7/10": Titanic, not Titanica ("titanic a" without its space)
             if not self._titles.ids_for_key(key):
                 first = bool(
                     _FIRST_BEFORE_RE.search(text[:start]) or _SEQUELS_LATER_RE.search(text, start)
@@ -1502,11 +1518,13 @@ class Understander:
                 return False  # "Date night tonight": an evening, not Date Night (2010)
             if len(tokens) == 1:
                 strong = bool(_STRONG_TRIGGER_RE.search(text[:start]))
+                # "the fly" in a list: its article makes a short word a title
+                sized = len(key) >= 4 or span.lower().startswith("the ")
                 return (
                     strong
                     or (capitalized and (len(key) >= 4 or not sentence_start))
-                    or (len(key) >= 4 and (listed or self._verdict_on(text, start, span)))
-                    or (len(key) >= 4 and self._rated_item(text, start, span))
+                    or (sized and (listed or self._verdict_on(text, start, span)))
+                    or (sized and self._rated_item(text, start, span))
                     or (capitalized and sentence_start and _judged(text, start, span))
                 )
             return True
@@ -1578,6 +1596,9 @@ class Understander:
         for match in _ITEM_RE.finditer(text):
             item = match.group("item").strip(" .!?")
             start = match.start("item")
+            lead = _LEAD_CUE_RE.match(item)
+            if lead:  # "Loved Tenet and Dunkirk": the film is "Tenet"
+                item, start = item[lead.end() :], start + lead.end()
             words = title_key(item).split()
             if (
                 not words
@@ -1868,7 +1889,8 @@ _LIST_BEFORE_RE = re.compile(
     rf"(?:^|[,/|+;\n&•*:>=-]|\band|(?:^|\s)\d{{1,2}}[.)]|{_EMOJI})\s*$", re.IGNORECASE
 )  # "1) Up 2) Wall-E", "Coco 😭❤️ Up 😭❤️"
 _LIST_AFTER_RE = re.compile(
-    r"^\s*(?:$|[,/|+;\n&•*<>=–—-]|and\b|too\b|as well\b|\d+(?:\.\d)?\s*(?:/|stars?|out of)|[★⭐]|"
+    r"^\s*(?:$|[,/|+;\n&•*<>=–—-]|[.!](?=\s|$)|and\b|too\b|as well\b|"
+    r"\d+(?:\.\d)?\s*(?:/|stars?|out of)|[★⭐]|"
     r"\d{1,2}(?:[.,]5)?\s*(?:$|[,;|\n])|\((?=[^()\n]{1,30}\))|"  # "Heat 4, Up 5", "get out (loved)"
     rf"\d{{1,2}}[.)]\s|{_EMOJI})",
     re.IGNORECASE,
@@ -2085,6 +2107,8 @@ def _last_say(opinions: list[Opinion]) -> list[Opinion]:
     chosen: dict[int, Opinion] = {}
     for opinion in opinions:
         held = chosen.get(opinion.movie_id)
-        if held is None or (opinion.explicit and opinion.sentiment is not Sentiment.NEUTRAL):
+        if held is None or (
+            opinion.explicit and (opinion.sentiment is not Sentiment.NEUTRAL or opinion.unseen)
+        ):
             chosen[opinion.movie_id] = opinion
     return list(chosen.values())

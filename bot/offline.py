@@ -282,13 +282,22 @@ class OfflineAgent:
             year_to=filters.year_max,
             mood=filters.mood,
             k=SHOWN,
-            exclude=[*exclude, *state.seen],
+            exclude=[*exclude, *state.seen, *self._ruled_out(parse)],
             all_genres=filters.all_genres,
             no_subtitles=filters.no_subtitles,
         )
         if "error" in result:
             return result["error"]
         return self._picks_reply(tools, state, result, filters)
+
+    def _ruled_out(self, parse: Parse) -> list[int]:
+        """The films an "anything but X" names, with X's franchise ("anything but Star Wars")."""
+        ruled = [o for o in parse.opinions if o.ruled_out]
+        return [
+            movie_id
+            for o in ruled
+            for movie_id in (o.movie_id, *self.nlu.spotter.franchise(o.words))
+        ]
 
     def _describes(self, request: Described, parse: Parse) -> bool:
         """Whether the message describes a film of its own: words beyond filler and genres,

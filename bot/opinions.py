@@ -44,6 +44,8 @@ class Opinion:
     sentiment: Sentiment
     stars: float | None = None
     explicit: bool = True  # said in words, emoji or stars (False: the message's default)
+    ruled_out: bool = False  # "anything but Star Wars": not to be suggested, not judged
+    unseen: bool = False  # "but I haven't seen The World's End yet": whatever came before
 
     @property
     def stored_stars(self) -> float | None:
@@ -91,7 +93,7 @@ _STAR_PATTERNS = [
 ]
 # A bare number right after a title, in a message that rates: "Forrest Gump 5", "Up - 4.5".
 _BARE_RE = re.compile(
-    r"^\s*(?:[-:=–]|gets|is|a|solid|maybe|probably|only|just|\s)*\s*"
+    r"^\s*(?:[-:=–]|gets|got|is|was|a|solid|maybe|probably|only|just|\s)*\s*"
     r"(?P<n>[0-5](?:[.,]5)?(?![\w/%]|[.,]\d)|(?:one|two|three|four|five)(?:\s+and\s+a\s+half)?\b)"
 )
 _BARE10_RE = re.compile(_BARE_RE.pattern.replace("[0-5](?:[.,]5)?", "(?:10|[0-9](?:[.,]5)?)"))
@@ -142,7 +144,23 @@ def find_stars(text: str) -> list[Stars]:
             # Out of range too ("11 stars"): the rating tool answers with the valid range.
             found.append(Stars(match.start(), match.end(), value))
             taken.append((match.start(), match.end()))
+    if any(_FOR_AFTER_RE.match(text, s.end) for s in found):
+        found += _bare_for(text, taken)
     return sorted(found, key=lambda s: s.start)
+
+
+_FOR_AFTER_RE = re.compile(r"\s+for\b", re.I)
+_BARE_FOR_RE = re.compile(r"(?<![\w.,/])(?P<n>[0-5](?:[.,]5)?)\s+for\s+(?=\S)", re.I)
+
+
+def _bare_for(text: str, taken: list[tuple[int, int]]) -> list[Stars]:
+    """ "4 stars for Jurassic Park, 2 for Jurassic World": once stars lead a title, a bare
+    number leading the next one is stars too."""
+    return [
+        Stars(m.start(), m.start("n") + len(m["n"]), _number(m["n"]))
+        for m in _BARE_FOR_RE.finditer(text)
+        if not any(a < m.end() and m.start() < b for a, b in taken)
+    ]
 
 
 # --- opinion words ------------------------------------------------------------------------
@@ -155,7 +173,8 @@ _POSITIVE = re.compile(
     r"liked|enjoy(?:ed|s)?|ador(?:e|ed|es)|favou?rites?|favs?|faves?|great|amazing|"
     r"brilliant|fantastic|incredible|masterpiece|best|so good|awe?some|"
     r"(?:were|was|are|is) (?:\w+ )?good|"
-    r"obsessed|blew me away|blown away|epic|peak|wow|beautiful|stunning|sweet|lovely|"
+    r"obsessed|blew me away|blown away|mind[- ]?blowing|blew my mind|"
+    r"epic|peak|wow|beautiful|stunning|sweet|lovely|"
     r"delightful|charming|"
     r"(?:huge|big|massive|great|die-?hard)\s+(?:\w+\s+)?fan|"
     r"enjoyable|hilarious|funny|classics?|"
@@ -346,6 +365,9 @@ _EXCEPT_BEFORE_RE = re.compile(
     r"(?:^|[,;:]|\bbut)\s*not\s+)(?:the\s+)?$",
     re.I,
 )
+_ANYTHING_BUT_RE = re.compile(
+    r"\b(?:anything|something|whatever)\s+(?:but|except|other than|besides)\s+(?:the\s+)?$", re.I
+)
 _NOT_BEFORE_RE = re.compile(r"(?:^|[,;:]|\bbut)\s*not\s+(?:the\s+)?$", re.I)
 _PREFERRED_RE = re.compile(r"\s*>{1,3}\s")
 _OPPOSITE = {Sentiment.LIKE: Sentiment.DISLIKE, Sentiment.DISLIKE: Sentiment.LIKE}
@@ -375,6 +397,13 @@ def read_opinions(
         if _ASIDE_RE.match(text, item.end):
             opinions.append(Opinion(item.movie_id, item.text, Sentiment.NEUTRAL, explicit=False))
             continue  # "Parasite aside, the best film I've seen is Get Out"
+        if feelings[item.start] is None and _ANYTHING_BUT_RE.search(
+            text[max(0, item.start - 25) : item.start]
+        ):
+            opinions.append(
+                Opinion(item.movie_id, item.text, Sentiment.NEUTRAL, explicit=False, ruled_out=True)
+            )
+            continue  # "sci-fi, anything but Star Wars": ruled out of the picks, not judged
         feeling = feelings[item.start] or _inherited(text, clauses, item, named, feelings)
         if feeling is not None and _EXCEPT_BEFORE_RE.search(
             text[max(0, item.start - 25) : item.start]
@@ -393,6 +422,7 @@ def read_opinions(
                 feeling or default,
                 given,
                 explicit=feeling is not None or given is not None,
+                unseen=feeling is Sentiment.NEUTRAL and _unseen(text, clauses, item),
             )
         )
     if sequels is not None:
@@ -411,6 +441,11 @@ def _without_titles(text: str, named: Sequence[Named]) -> str:
             if not chars[i].isspace():
                 chars[i] = "x"  # "Mr. & Mrs. Smith": its full stops end no sentence
     return "".join(chars)
+
+
+def _unseen(text: str, clauses: list[_Clause], item: Named) -> bool:
+    clause = _clause_of(clauses, item.start)
+    return bool(_UNSEEN_RE.search(text[clause.start : clause.end]))
 
 
 def _clause_of(clauses: list[_Clause], pos: int) -> _Clause:

@@ -60,6 +60,22 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "The Dark Knight (2008)",
         "The Dark Knight Rises (2012)",
     ),
+    # trilogies named by no title of theirs ("Before" alone is an everyday word)
+    "before trilogy": ("Before Sunrise (1995)", "Before Sunset (2004)", "Before Midnight (2013)"),
+    "cornetto trilogy": ("Shaun of the Dead (2004)", "Hot Fuzz (2007)", "The World's End (2013)"),
+    "dollars trilogy": (
+        "A Fistful of Dollars (1964)",
+        "For a Few Dollars More (1965)",
+        "The Good, the Bad and the Ugly (1966)",
+    ),
+    **dict.fromkeys(
+        ("three colors trilogy", "three colours trilogy"),
+        (
+            "Three Colors: Blue (1993)",
+            "Three Colors: White (1994)",
+            "Three Colors: Red (1994)",
+        ),
+    ),
 }
 _ALIAS_RE = re.compile(
     r"(?<![\w])(?P<name>" + "|".join(re.escape(a) for a in ALIASES) + r")"
@@ -99,8 +115,8 @@ _FRANCHISE_RE = re.compile(
 )
 _NO_NAME_RE = re.compile(r"(?:whole|entire|complete|full|other|same|last|first|next)", re.I)
 _CUE_BEFORE_RE = re.compile(
-    r"\b(?:loved?|liked?|enjoyed|adored|watched|seen|saw|hated|disliked|liek|luv|luved|lovd)"
-    r"\s*:?\s+$",
+    r"\b(?:loved?|liked?|enjoyed|adored|watched|rewatched|seen|saw|hated|disliked|liek|luv|luved|"
+    r"lovd|fan of|obsessed with)\s*:?\s+$",
     re.IGNORECASE,
 )
 _JOINERS = frozenset({"and", "or", "of", "the", "a", "an", "in", "on", "to", "with", "for", "at"})
@@ -439,8 +455,8 @@ class Spotter:
         right after a cue ("loved the dark night"), never inside a sentence ("scary movies")."""
         key = title_key(span)
         words = key.split()
-        if len(key) < 5 or not words:
-            return None
+        if len(key) < 5 or not words or _NUMBERING_RE.fullmatch(key):
+            return None  # "Part III" after The Godfather is no Jurassic Park III
         everyday = all(w in self.common for w in words)
         if (everyday or len(words) == 1) and not standalone:
             return None

@@ -238,6 +238,10 @@ class TitleIndex:
                 return found
         return []
 
+    def spelled(self, key: str) -> bool:
+        """Is ``key`` some title's key with these very spaces (not only once they are gone)?"""
+        return key in self._by_key
+
     def ids_for_key(self, key: str) -> list[int]:
         """Movies answering to a ``title_key``, spaces aside ("oldboy" is also "Old Boy (2003)");
         empty when none."""

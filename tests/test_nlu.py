@@ -816,6 +816,47 @@ def test_what_a_fresh_batch_in_stop_29_showed(nlu: Understander, catalog) -> Non
     }
 
 
+def test_what_a_fresh_batch_in_stop_30_showed(nlu: Understander, catalog) -> None:  # type: ignore[no-untyped-def]
+    assert _stored(nlu, catalog, "big fan of intersteller and inseption") == {
+        "Interstellar": 4.5,
+        "Inception": 4.5,
+    }
+    assert _stored(nlu, catalog, "the prestiege was mind blowing") == {"The Prestige": 4.5}
+    # "titanic a" without its space is Titanica (1992): the shorter exact title wins
+    assert _stored(nlu, catalog, "I'd rate Titanic a 7/10 and Avatar 5/10") == {
+        "Titanic": 3.5,
+        "Avatar": 2.5,
+    }
+    assert _stored(nlu, catalog, "4 stars for Jurassic Park, 2 for Jurassic World") == {
+        "Jurassic Park": 4.0,
+        "Jurassic World": 2.0,
+    }
+    for text in ("Loved Tenet and Dunkirk", "I watched Tenet, Heat and Ronin, loved them"):
+        assert nlu.parse(text).unknown_title == "Tenet"  # not "Loved Tenet"
+    assert _stored(nlu, catalog, "gone girl was a solid 4") == {"Gone Girl": 4.0}
+    assert _stored(nlu, catalog, "The Godfather ★★★★★, Part II ★★★★★, Part III ★★") == {
+        "The Godfather": 5.0,
+        "The Godfather: Part II": 5.0,
+        "The Godfather: Part III": 2.0,
+    }
+    ruled = nlu.parse("sci-fi, anything but Star Wars, before 1990")
+    assert [o.ruled_out for o in ruled.opinions] == [True]
+    assert _stored(nlu, catalog, "sci-fi, anything but Star Wars, before 1990") == {}
+    # "the fly" is a short word, but its article and the list make it The Fly (1986, by era)
+    assert set(_stored(nlu, catalog, "top 3: alien, the thing, the fly. recs?")) == {
+        "Alien",
+        "The Thing",
+        "The Fly",
+    }
+    cornetto = "loved the Cornetto trilogy, but I haven't seen The World's End yet"
+    assert set(_stored(nlu, catalog, cornetto)) == {"Shaun of the Dead", "Hot Fuzz"}
+    assert set(_stored(nlu, catalog, "the Before trilogy is perfect")) == {
+        "Before Sunrise",
+        "Before Sunset",
+        "Before Midnight",
+    }
+
+
 def test_what_a_tenth_fresh_batch_showed(nlu: Understander, catalog) -> None:  # type: ignore[no-untyped-def]
     assert _stored(nlu, catalog, "la la land 3.5, whiplash 5") == {
         "La La Land": 3.5,

@@ -109,6 +109,16 @@ def test_negation_is_a_dislike_that_never_comes_back(service: ChatService, engin
     assert service.store.load("s").given[engine.resolve("Superbad")].kind == "dislike"
 
 
+def test_anything_but_a_title_keeps_it_and_its_franchise_out(service: ChatService, engine) -> None:  # type: ignore[no-untyped-def]
+    reply = service.send("s", "sci-fi, anything but Star Wars, before 1990")
+    star_wars = {
+        engine.resolve("Star Wars: Episode IV - A New Hope (1977)"),
+        engine.resolve("Star Wars: Episode V - The Empire Strikes Back (1980)"),
+    }
+    assert reply.picks and not star_wars & set(reply.picks)
+    assert not service.store.load("s").given  # ruled out, not judged
+
+
 def test_a_rating_changes_the_very_next_recommendation(service: ChatService) -> None:
     service.send("s", "recommend something")
     before = _picks(service, "s")
