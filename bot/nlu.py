@@ -914,6 +914,14 @@ class Understander:
         mentions = sorted([*parse.titles, *parse.repeats], key=lambda t: t.start)
         named = [Named(t.movie_id, t.start, t.text) for t in mentions]
         opinions = read_opinions(text, named, default, self._sequels_of_known)
+        # "the film where a robot is left alone on Earth cleaning up trash": a plot's words
+        plot = {t.movie_id for t in mentions if _PLOT_BEFORE_RE.search(text[: t.start])}
+        opinions = [
+            Opinion(o.movie_id, o.words, Sentiment.NEUTRAL, explicit=False)
+            if o.movie_id in plot and o.stars is None
+            else o
+            for o in opinions
+        ]
         return _last_say([o for o in opinions if o.movie_id != UNKNOWN_FILM])
 
     @staticmethod

@@ -212,7 +212,8 @@ _NEGATIVE = re.compile(
     r"depressing|gory|bleak|loud|silly|predictable|confusing|pretentious)(?: for me)?|"
     r"annoying|pretentious|dumb|stupid|a mess|not so much|not really|sappy|unbearable|"
     r"fell asleep|forced|hype|worst|rubbish|garbage|trash|sucked|sucks|no thanks|"
-    r"(?:it|really|so) dragged|dragged on|(?:didn'?t|did not|doesn'?t) do (?:it|much|anything) "
+    r"(?:it|really|so) dragged|dragged on|dragged(?=\s*(?:[.,;!]|$))|"
+    r"(?:didn'?t|did not|doesn'?t) do (?:it|much|anything) "
     r"for me|did nothing for me|(?:couldn'?t|could not|can'?t) (?:get through|finish)|"
     r"gave up on|walked out of|turned (?:it )?off|(?:was |way |a bit |just )?too much for me|"
     r"cringe|cringy|cringey|put (?:me|her|him|us|them) to sleep|was bored|were bored|"
@@ -264,6 +265,7 @@ _TOLD_RE = re.compile(
 )
 _NEUTRAL = re.compile(
     r"\b(?:(?:was|is|were) (?:fine|ok|okay|alright|decent)|meh|neutral|so-so|"
+    r"(?:dumb|mindless|silly|stupid) fun|"
     r"maybe(?=\s*[.!?]*\s*$)|"
     r"(?:we|i|they) (?:read|are reading|'re reading|studied|are studying))\b",
     re.I,
@@ -616,6 +618,10 @@ def _sequel_opinions(
         if i == 0 or not _SEQUELS_RE.search(body) or any(clause.holds(n.start) for n in named):
             continue
         cue = _cue(text, clause, None)
+        if cue is None and i + 1 < len(clauses):
+            after = clauses[i + 1]  # "The sequels, not so much.": the verdict's own clause
+            if not any(after.holds(n.start) for n in named):
+                cue = _cue(text, after, None)
         if cue is None:
             continue
         for opinion in opinions:

@@ -96,7 +96,7 @@ _PART_ONE_RE = re.compile(r"(?:(?<=\w)|(?<=[Vv]ol\.)) 1\b" + _NOT_RATING)
 _VOLUME = r"(?:vol(?:ume)?|part|pt|chapter)\.?"
 _VOLUME_RE = re.compile(rf"\s+{_VOLUME}$", re.I)
 _PART_NEXT_RE = re.compile(
-    rf"(?:[,;&/]|\band\b|\bthen\b)\s*(?:{_VOLUME}\s*)?(?P<n>[2-9])\b" + _NOT_RATING, re.I
+    rf"(?:[,;&/]|\band\b|\bthen\b)\s*(?:not\s+)?(?:{_VOLUME}\s*)?(?P<n>[2-9])\b" + _NOT_RATING, re.I
 )
 _ORDINALS = {"first": 0, "second": 1, "third": 2, "fourth": 3, "last": -1}
 _ORDINAL_EXCEPT_RE = re.compile(

@@ -848,6 +848,26 @@ def test_what_a_fresh_batch_in_stop_30_showed(nlu: Understander, catalog) -> Non
         "The Thing",
         "The Fly",
     }
+    assert _stored(nlu, catalog, "Django Unchained was fun, The Hateful Eight dragged") == {
+        "Django Unchained": 4.5,
+        "The Hateful Eight": 1.0,
+    }
+    assert _stored(nlu, catalog, "Jurassic World was dumb fun, Jurassic Park is a classic") == {
+        "Jurassic Park": 4.5
+    }
+    later = "I was obsessed with The Matrix. It holds up. The sequels, not so much."
+    assert _stored(nlu, catalog, later) == {
+        "The Matrix": 4.5,
+        "The Matrix Reloaded": 1.0,
+        "The Matrix Revolutions": 1.0,
+    }
+    assert _stored(nlu, catalog, "I liked Iron Man 1 and 3, not 2") == {
+        "Iron Man": 4.5,
+        "Iron Man 3": 4.5,
+        "Iron Man 2": 1.0,
+    }
+    plot = "the film where a robot is left alone on Earth cleaning up trash"
+    assert _stored(nlu, catalog, plot) == {}  # no verdict on Earth (2007)
     cornetto = "loved the Cornetto trilogy, but I haven't seen The World's End yet"
     assert set(_stored(nlu, catalog, cornetto)) == {"Shaun of the Dead", "Hot Fuzz"}
     assert set(_stored(nlu, catalog, "the Before trilogy is perfect")) == {
