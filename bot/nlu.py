@@ -323,6 +323,13 @@ _LEAD_CUE_RE = re.compile(
     r"(?:loved?|liked?|enjoyed|adored|hated|disliked|watched|rewatched|saw|seen))\s+(?=[A-Z0-9])"
 )
 _GLYPH_STARS_RE = re.compile("[★⭐]")
+_HEDGE_RE = re.compile(r"\b(?:a (?:bit|little|tad)|kind of|sort of|kinda|sorta)\b", re.I)
+_KIND_FAN_RE = re.compile(
+    r"\b(?:fan of|into|(?:i|we) (?:really )?(?:love|like|enjoy|adore)|obsessed with)\s+"
+    r"(?:(?:all|any|most|good|great|old|older|the)\s+)?"
+    r"(?P<kind>[a-z][\w-]*(?:\s+[a-z][\w-]*){0,2}?)\s+(?:movies|films|flicks)\b",
+    re.I,
+)
 _TAIL_WORDS = frozenset({"a", "an", "the", "and", "or", "of", "at", "in", "on"})
 _BARE_PAIR_RE = re.compile(r"[^\W\d][\w'’.!]*\s+\d{1,2}(?:[.,]5)?\s*[,;\n]")
 _YEAR_BEFORE_RE = re.compile(r"\b(?P<year>(?:19|20)\d{2})(?:'s|’s)?\s+$")  # "the 2005 King Kong"
@@ -1773,6 +1780,9 @@ class Understander:
         )
         if about and Understander.descriptive(about["what"]) and not _REF_RE.search(about["what"]):
             moods.append(about["what"].strip())
+        kind = _KIND_FAN_RE.search(text)  # "a big fan of heist movies": what their films share
+        if kind and Understander.descriptive(kind["kind"]) and kind["kind"].strip() not in moods:
+            moods.append(kind["kind"].strip())
         parse.mood = ", ".join(moods) or None
         parse.genres = [g for g in parse.genres if g not in parse.exclude_genres]
 
@@ -1861,7 +1871,7 @@ class Understander:
     @staticmethod
     def descriptive(text: str) -> list[str]:
         """Words that describe what a movie is about (not filler, genres, years or language)."""
-        for unsaid in (_DECADE_RE, _NO_SUBTITLES_RE, _MORE_RE):  # "other ideas?" is no taste
+        for unsaid in (_DECADE_RE, _NO_SUBTITLES_RE, _MORE_RE, _HEDGE_RE):  # "other ideas?"
             text = unsaid.sub(" ", text)
         words = title_key(text).split()
         return [w for w in words if w not in COMMON_WORDS and len(w) > 2 and not w.isdigit()]

@@ -868,6 +868,12 @@ def test_what_a_fresh_batch_in_stop_30_showed(nlu: Understander, catalog) -> Non
     }
     plot = "the film where a robot is left alone on Earth cleaning up trash"
     assert _stored(nlu, catalog, plot) == {}  # no verdict on Earth (2007)
+    mixed = "Avatar looked great but the story was dull; Titanic I actually loved"
+    assert _stored(nlu, catalog, mixed) == {"Avatar": 1.0, "Titanic": 4.5}
+    heist = "I'm a big fan of heist movies - Ocean's Eleven and Inside Man are my go-tos"
+    assert nlu.parse(heist).mood == "heist"
+    assert nlu.parse("I'm into horror movies").mood is None  # a genre, not a description
+    assert nlu.descriptive("something a bit older maybe, 70s or 80s?") == []
     cornetto = "loved the Cornetto trilogy, but I haven't seen The World's End yet"
     assert set(_stored(nlu, catalog, cornetto)) == {"Shaun of the Dead", "Hot Fuzz"}
     assert set(_stored(nlu, catalog, "the Before trilogy is perfect")) == {

@@ -119,6 +119,13 @@ def test_anything_but_a_title_keeps_it_and_its_franchise_out(service: ChatServic
     assert not service.store.load("s").given  # ruled out, not judged
 
 
+def test_an_era_follow_up_refines_without_echoing_the_words(service: ChatService) -> None:
+    service.send("s", "I loved Heat and Ronin")
+    reply = service.send("s", "something a bit older maybe, 70s or 80s?")
+    assert "a bit older" not in reply.text  # no description to echo: only the years
+    assert reply.picks
+
+
 def test_a_rating_changes_the_very_next_recommendation(service: ChatService) -> None:
     service.send("s", "recommend something")
     before = _picks(service, "s")
