@@ -1781,7 +1781,9 @@ class Understander:
         if about and Understander.descriptive(about["what"]) and not _REF_RE.search(about["what"]):
             moods.append(about["what"].strip())
         kind = _KIND_FAN_RE.search(text)  # "a big fan of heist movies": what their films share
-        if kind and Understander.descriptive(kind["kind"]) and kind["kind"].strip() not in moods:
+        said = " ".join(moods).lower()  # "feel-good movies": a mood already
+        kinds = Understander.descriptive(kind["kind"]) if kind else []
+        if kind and kinds and not all(w in said for w in kinds):
             moods.append(kind["kind"].strip())
         parse.mood = ", ".join(moods) or None
         parse.genres = [g for g in parse.genres if g not in parse.exclude_genres]

@@ -873,6 +873,8 @@ def test_what_a_fresh_batch_in_stop_30_showed(nlu: Understander, catalog) -> Non
     heist = "I'm a big fan of heist movies - Ocean's Eleven and Inside Man are my go-tos"
     assert nlu.parse(heist).mood == "heist"
     assert nlu.parse("I'm into horror movies").mood is None  # a genre, not a description
+    feel_good = nlu.parse("we love feel-good movies, like Paddington 2").mood or ""
+    assert feel_good.count("feel-good") == 1
     assert nlu.descriptive("something a bit older maybe, 70s or 80s?") == []
     cornetto = "loved the Cornetto trilogy, but I haven't seen The World's End yet"
     assert set(_stored(nlu, catalog, cornetto)) == {"Shaun of the Dead", "Hot Fuzz"}
