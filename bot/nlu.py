@@ -330,6 +330,12 @@ _KIND_FAN_RE = re.compile(
     r"(?P<kind>[a-z][\w-]*(?:\s+[a-z][\w-]*){0,2}?)\s+(?:movies|films|flicks)\b",
     re.I,
 )
+_AGES_BEFORE_RE = re.compile(
+    r"\b(?:are|aged?|ages|is)\s+(?:\d{1,2}\s*(?:,|and|&)\s*)*$|"
+    r"\b(?:kids?|sons?|daughters?|boys?|girls?|children|nieces?|nephews?)\s*(?:\(|,)?\s*"
+    r"(?:\d{1,2}\s*(?:,|and|&)\s*)*$",
+    re.I,
+)
 _TAIL_WORDS = frozenset({"a", "an", "the", "and", "or", "of", "at", "in", "on"})
 _BARE_PAIR_RE = re.compile(r"[^\W\d][\w'’.!]*\s+\d{1,2}(?:[.,]5)?\s*[,;\n]")
 _YEAR_BEFORE_RE = re.compile(r"\b(?P<year>(?:19|20)\d{2})(?:'s|’s)?\s+$")  # "the 2005 King Kong"
@@ -544,7 +550,8 @@ _POSITIVE_RE = re.compile(
     re.IGNORECASE,
 )
 _SEEN_RE = re.compile(
-    r"\b(?:i'?ve|i have|already|i)\s+(?:already\s+)?(?:seen|saw|watched)\b|\bseen (?:it|that)\b",
+    r"\b(?:i'?ve|i have|we'?ve|we have|already|i|we)\s+(?:already\s+)?(?:seen|saw|watched)\b|"
+    r"\bseen (?:it|that)\b",
     re.IGNORECASE,
 )
 
@@ -1177,6 +1184,7 @@ class Understander:
         )  # "the Minions movie was annoying": that film
         if (
             _EVERYDAY_AFTER_RE.match(after)
+            and span[-1:] not in (".", "!", "?")  # "and Coco. movie night tomorrow"
             and len(self.franchise(match.movie_id)) <= 1
             and not (the_film and span[:1].isupper())
         ):
@@ -1524,6 +1532,8 @@ class Understander:
                 return False
             if text[:start].rstrip().endswith(("/", "out of", "of")):  # "8/10", "10 out of 10"
                 return False
+            if _AGES_BEFORE_RE.search(text[:start]):
+                return False  # "my kids are 7 and 10": ages, not 10 (1979)
             return after_trigger or listed or bool(re.match(r"(?:was|is|were)\b", rest))
         if not ordinary:
             writer_capitalizes = any(ch.isupper() for ch in text)
@@ -1623,6 +1633,7 @@ class Understander:
                 )
                 or any(s.start <= start < s.end for s in stars)  # the "10" of "Heat 10/10"
                 or _TAKEN_BACK_RE.match(text, start + len(item))  # "Heat, I mean Ronin"
+                or (item.isdigit() and _AGES_BEFORE_RE.search(text[:start]))  # "are 7 and 10"
                 or all(w in COMMON_WORDS for w in words)
                 or not _TITLE_CASE_RE.fullmatch(item)
             ):

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from bot.nlu import Parse, Understander
+from bot.nlu import Intent, Parse, Understander
 
 # message, intent, expected slots (titles as display titles; only the listed slots are checked)
 TABLE: list[tuple[str, str, dict[str, Any]]] = [
@@ -870,6 +870,10 @@ def test_what_a_fresh_batch_in_stop_30_showed(nlu: Understander, catalog) -> Non
     assert _stored(nlu, catalog, plot) == {}  # no verdict on Earth (2007)
     mixed = "Avatar looked great but the story was dull; Titanic I actually loved"
     assert _stored(nlu, catalog, mixed) == {"Avatar": 1.0, "Titanic": 4.5}
+    kids = "hi! my kids are 7 and 10, we loved Paddington 2 and Coco. movie night tomorrow, ideas?"
+    assert _stored(nlu, catalog, kids) == {"Paddington 2": 4.5, "Coco": 4.5}  # not 10 (1979)
+    assert nlu.parse(kids).unknown_title is None
+    assert nlu.parse("we've seen the first one already").intent is Intent.SEEN
     heist = "I'm a big fan of heist movies - Ocean's Eleven and Inside Man are my go-tos"
     assert nlu.parse(heist).mood == "heist"
     assert nlu.parse("I'm into horror movies").mood is None  # a genre, not a description
