@@ -330,9 +330,9 @@ _KIND_FAN_RE = re.compile(
     r"(?P<kind>[a-z][\w-]*(?:\s+[a-z][\w-]*){0,2}?)\s+(?:movies|films|flicks)\b",
     re.I,
 )
-_AGES_BEFORE_RE = re.compile(
-    r"\b(?:are|aged?|ages|is)\s+(?:\d{1,2}\s*(?:,|and|&)\s*)*$|"
-    r"\b(?:kids?|sons?|daughters?|boys?|girls?|children|nieces?|nephews?)\s*(?:\(|,)?\s*"
+_AGES_BEFORE_RE = re.compile(  # a person's age: "my kids are 7 and 10", "my daughter (10"
+    r"\b(?:kids?|sons?|daughters?|boys?|girls?|children|nieces?|nephews?|brother|sister|"
+    r"he|she|they)\b[^.!?;\d]{0,12}?(?:\b(?:is|are|aged?|ages)\b)?\s*\(?,?\s*"
     r"(?:\d{1,2}\s*(?:,|and|&)\s*)*$",
     re.I,
 )

@@ -873,6 +873,7 @@ def test_what_a_fresh_batch_in_stop_30_showed(nlu: Understander, catalog) -> Non
     kids = "hi! my kids are 7 and 10, we loved Paddington 2 and Coco. movie night tomorrow, ideas?"
     assert _stored(nlu, catalog, kids) == {"Paddington 2": 4.5, "Coco": 4.5}  # not 10 (1979)
     assert nlu.parse(kids).unknown_title is None
+    assert _stored(nlu, catalog, "my favourite is 10 with Dudley Moore") == {"10": 4.5}
     assert nlu.parse("we've seen the first one already").intent is Intent.SEEN
     heist = "I'm a big fan of heist movies - Ocean's Eleven and Inside Man are my go-tos"
     assert nlu.parse(heist).mood == "heist"
