@@ -30,6 +30,7 @@ from bot.opinions import (
     is_opinion_word,
     judges,
     read_opinions,
+    respell_verdicts,
 )
 from bot.spotting import Spotter, capitalizes_titles
 from recommender.catalog import Catalog
@@ -456,9 +457,10 @@ _RECENT_RE = re.compile(r"\b(?:recent|newer|new releases?|latest|modern)\b", re.
 _OLD_RE = re.compile(
     r"\b(?<!year-)(?<!years )(?<!yr-)(?<!year )(?<!yr )(?<!yrs )(?<!years-)(?<!yrs-)"
     r"(?:old(?:er)?|classics?|vintage|golden age)\b"
-    r"(?![- ](?:fashioned|school))",
+    r"(?![- ](?:fashioned|school|m[ae]n|wom[ae]n|lady|ladies|guys?|couple|friends?|house|"
+    r"people|person|boy|girl|dog|cat|age|times|days|self|flame|neighbou?r))",
     re.IGNORECASE,
-)  # not "my 8-year-old", "old-fashioned"
+)  # not "my 8-year-old", "old-fashioned", "the old man and the balloons"
 _PLOT_ERA_RE = re.compile(r"\b(?:back to|set in|during|in|to)\s+$", re.IGNORECASE)
 _ANY_AGE_RE = re.compile(
     r"\b(?:old(?:er)?|classics?)\s*(?:or|and|&|/)\s*(?:new(?:er)?|recent|modern)\b|"
@@ -852,7 +854,7 @@ class Understander:
 
     def parse(self, message: str) -> Parse:
         """Intent and slots of one message."""
-        text = unicodedata.normalize("NFKC", message or "").strip()
+        text = respell_verdicts(unicodedata.normalize("NFKC", message or "").strip())
         truncated = len(text) > MAX_PARSE_CHARS
         text = text[:MAX_PARSE_CHARS]
         parse = self._parse(text)

@@ -19,7 +19,7 @@ from bot.nlu import QUESTION_INTENTS, Intent, Parse, Understander
 from bot.opinions import Sentiment
 from bot.registry import quoted
 from bot.tools import Toolbox
-from recommender.described import Described, read_request
+from recommender.described import FIND_ONE_RE, Described, read_request
 from recommender.engine import NOTHING_RATED
 
 SHOWN = 5
@@ -40,7 +40,7 @@ _FIND_ONE_RE = re.compile(
     r"\b(?:the|that)\s+(?:one|movie|film)\s+(?:where|with|in which)\b|"
     r"\bwhat'?s it called\b|\bsearch\b|\bname of (?:the|that|a) (?:movie|film)\b|"
     r"\b(?:trying to|can'?t|cannot|help me)\s+(?:find|remember|recall)\b|"
-    r"\bwhich (?:movie|film) (?:has|is|was)\b",
+    r"\bwhich (?:movie|film) (?:has|is|was)\b|" + FIND_ONE_RE.pattern,  # "the pixar one with"
     re.IGNORECASE,
 )
 _ASKS_RE = re.compile(

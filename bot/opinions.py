@@ -22,6 +22,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import Enum
 
+from rapidfuzz.distance import OSA
+
 
 class Sentiment(Enum):
     """How a person feels about a movie they named."""
@@ -182,7 +184,7 @@ _POSITIVE = re.compile(
     r"grew up (?:on|with|watching)|raised on|on repeat|(?:really |totally )?got me\b(?! to)|"
     r"(?:my |all-?time )top (?:\d{1,2}|three|five|ten)\b|untouchable|"
     r"more of an?\s+(?:\S+\s+){0,4}?(?:guy|girl|gal|person|fan|type)|"
-    r"go to|(?:so|really|very|super) (?:tense|intense)|"
+    r"go to|(?:so|really|very|super) (?:tense|intense)|(?:was|is|were|are) intense|"
     r"could watch|(?:\d+|ten|a hundred) times|hits?|into|gorgeous|perfect|excellent|"
     r"go for|my kind of|my taste|can't get enough|genius|superb|terrific|wonderful|"
     r"phenomenal|outstanding|(?:was|is|so|really) fun|exactly right|just right|hit the spot|"
@@ -202,7 +204,7 @@ _POSITIVE = re.compile(
 _NEGATIVE = re.compile(
     r"\b(?:hat(?:e|ed|es)|dislik(?:e|ed|es)|"
     r"(?:didn'?t|did not|don'?t|do not|never)\s+(?:really\s+)?(?:like|love|enjoy|get|care for)|"
-    r"couldn'?t stand|can'?t stand|bor(?:ing|ed)|awful|(?<!not )(?<!too )(?:really )?bad|"
+    r"couldn'?t stand|can'?t stand|borr?(?:ing|ed)|awful|(?<!not )(?<!too )(?:really )?bad|"
     r"terrible|horrible|overr?ated|let ?down|(?:is|was|are|were) (?:even )?worse|a drag|"
     r"letdown|disappointing|disappointment|waste of time|"
     r"not a fan|not for me|not my (?:thing|cup of tea)|cheesy|abomination|dull|forgettable|"
@@ -232,6 +234,72 @@ _NEGATIVE = re.compile(
     rf"|\bnever again\b|[{_DISLIKE_EMOJI}]",
     re.I,
 )
+
+
+# Verdict words people misspell ("hilarous", "amazng", "masterpeice"): one slip from a word of
+# seven letters or more (two from one of eleven), the first letter kept. The exceptions are the
+# real words that close to one, found in the catalogue's descriptions, titles and tags.
+_SPELLED_VERDICTS = (
+    "hilarious",
+    "amazing",
+    "awesome",
+    "brilliant",
+    "fantastic",
+    "incredible",
+    "masterpiece",
+    "beautiful",
+    "favourite",
+    "favorite",
+    "excellent",
+    "wonderful",
+    "gorgeous",
+    "terrible",
+    "horrible",
+    "overrated",
+    "underrated",
+    "disappointing",
+    "forgettable",
+    "mediocre",
+    "annoying",
+    "pretentious",
+    "unbearable",
+    "stunning",
+    "charming",
+    "delightful",
+    "enjoyable",
+    "phenomenal",
+    "outstanding",
+    "breathtaking",
+    "gripping",
+    "riveting",
+    "unforgettable",
+    "flawless",
+    "underwhelming",
+)
+_REAL_NEIGHBOURS = frozenset(
+    ["charting", "charging", "charing", "phenomena", "pretensions", "unbeatable", "outstandings"]
+)
+_SLIP_RE = re.compile(r"\b[A-Za-z]{6,}\b")
+
+
+def respell_verdicts(text: str) -> str:
+    """ "the big lebowski is hilarous" → "... is hilarious": misspelt verdict words, mended."""
+    return _SLIP_RE.sub(_mended, text)
+
+
+def _mended(match: re.Match[str]) -> str:
+    word = match.group(0)
+    low = word.lower()
+    if low in _REAL_NEIGHBOURS or low in _SPELLED_VERDICTS:
+        return word
+    for verdict in _SPELLED_VERDICTS:
+        stem = verdict[:-1]
+        own_form = low in (verdict + "s", verdict + "ly", stem + "y", stem + "ly", verdict + "es")
+        if low[0] != verdict[0] or own_form or abs(len(low) - len(verdict)) > 2:
+            continue  # "incredibles", "terribly": the word's own forms, not slips
+        if OSA.distance(low, verdict) <= (2 if len(verdict) >= 11 else 1):
+            return verdict.capitalize() if word[0].isupper() else verdict
+    return word
 
 
 def is_opinion_word(word: str) -> bool:

@@ -476,7 +476,8 @@ class Spotter:
         if match is None or (match[1] >= 100 and not standalone):
             return None  # an exact title inside a sentence is the exact finder's business
         title = title_key(self.catalog.movie(ids[match[2]]).title)
-        if match[0][:1] != key[:1] or not set(re.findall(r"\d+", title)) <= set(
+        said = match[0] if title.startswith(match[0]) else title  # "kill bil": Vol. 1 unsaid
+        if match[0][:1] != key[:1] or not set(re.findall(r"\d+", said)) <= set(
             re.findall(r"\d+", key)
         ):
             return None  # typos keep the first letter and the numbers: no Dog Day Afternoon

@@ -265,6 +265,50 @@ def read_request(text: str) -> Described:
     )
 
 
+_PERSON_TAG_RE = re.compile(r"[A-Z][\w'.-]+(?: [A-Z][\w'.-]+){1,2}")  # "Leonardo DiCaprio"
+_ANIMATED_RE = re.compile(
+    r"\b(?:pixar|disney|dreamworks|ghibli|animated|animation|cartoon|anime)\b", re.IGNORECASE
+)
+
+
+@dataclass(frozen=True)
+class Credits:
+    """Who is in or made each film, by full name: OMDb's directors and actors, and people's
+    names used as MovieLens tags. A plot told by a person ("the one where Bill Murray relives
+    the same day") is most likely one of that person's films."""
+
+    films: dict[str, frozenset[int]]  # lower-cased full name -> movie ids
+
+    @classmethod
+    def of(cls, catalog: Catalog) -> Credits:
+        films: defaultdict[str, set[int]] = defaultdict(set)
+        people = catalog.descriptions.reindex(columns=["director", "actors"])
+        for movie_id, row in people.iterrows():
+            for field in row:
+                for name in str(field).split(",") if isinstance(field, str) else ():
+                    if " " in name.strip():
+                        films[name.strip().lower()].add(int(movie_id))
+        tags = catalog.tags
+        named = tags[tags["tag"].astype(str).str.fullmatch(_PERSON_TAG_RE)]
+        for movie_id, tag in zip(named["movieId"], named["tag"].astype(str), strict=True):
+            films[tag.lower()].add(int(movie_id))
+        return cls({name: frozenset(ids) for name, ids in films.items()})
+
+    def named_in(self, text: str) -> set[int]:
+        """The films of every person named in ``text`` by full name."""
+        words = re.findall(r"[\w'.-]+", text.lower())
+        found: set[int] = set()
+        for n in (2, 3):
+            for i in range(len(words) - n + 1):
+                found |= self.films.get(" ".join(words[i : i + n]), frozenset())
+        return found
+
+
+def asks_animated(text: str) -> bool:
+    """ "the pixar one with the balloons": the film is animated."""
+    return bool(_ANIMATED_RE.search(text))
+
+
 def catalogue_phrases(catalog: Catalog, item_ids: np.ndarray) -> list[list[str]]:
     """Each catalogue column's TMDB keywords and MovieLens tags: the concept vocabulary."""
     keywords = catalog.descriptions["keywords"]

@@ -33,6 +33,8 @@ from recommender.described import (
     NAMED_TEXT_CLIP,
     WEIGHTS,
     ConceptIndex,
+    Credits,
+    asks_animated,
     catalogue_phrases,
     concept_words,
     plot_words,
@@ -117,6 +119,7 @@ _NOTHING_LIKED = (
 # search: Chroma's SEARCH_POOL nearest, re-ranked by similarity + SEARCH_POPULARITY·log(1 + n)
 SEARCH_POOL = 100
 SEARCH_POPULARITY = 0.05
+FIND_ONE_NAMED = 2.0  # z-units for a film of the person a plot names ("where Bill Murray...")
 MIN_PLACED = 3  # ratings before a newcomer is placed in a taste cluster (two say too little)
 
 
@@ -310,6 +313,19 @@ class Engine:
         )
         akas = self.catalog.movies["akas"].reindex(ids).map(bool).to_numpy(dtype=bool)
         return np.where(language == "", akas, language != "en")
+
+    @cached_property
+    def credits(self) -> Credits:
+        """Each person's films, by full name (for plots told by who is in them)."""
+        return Credits.of(self.catalog)
+
+    def _genre_mask(self, genre: str) -> np.ndarray:
+        """Per matrix column: the film has ``genre``."""
+        clusters = self.models.clusters
+        if genre not in clusters.genres:
+            return np.zeros(len(self.models.matrix.item_ids), dtype=bool)
+        col = clusters.genres.index(genre)
+        return np.asarray(clusters.genre_matrix[:, col].todense()).ravel() > 0
 
     @cached_property
     def _documents(self) -> dict[int, str]:
@@ -969,14 +985,20 @@ class Engine:
         notes: list[str] = []
         if read_request(query).find_one:
             embedded = self._embed(plot_words(query), notes)
-            return self._find_one(embedded, k, filters or Filters(), notes, set(exclude))
+            return self._find_one(query, embedded, k, filters or Filters(), notes, set(exclude))
         embedded = self._embed(query, notes)
         return self._nearest(
             embedded.text, embedded.vector, k, filters or Filters(), notes, set(exclude)
         )
 
     def _find_one(
-        self, query: Any, k: int, filters: Filters, notes: list[str], exclude: set[int]
+        self,
+        told: str,
+        query: Any,
+        k: int,
+        filters: Filters,
+        notes: list[str],
+        exclude: set[int],
     ) -> SearchResults:
         """ "What's that movie where...": one film, told by its plot. Every indexed film is
         scored by how well it matches, with a little popularity (``FIND_ONE_WEIGHTS``): of
@@ -988,9 +1010,16 @@ class Engine:
             return SearchResults(query.text, [], [*notes, unseen])
         if exclude:
             mask[self.models.matrix.item_cols(np.array(sorted(exclude)))] = False
+        if asks_animated(told):  # "the pixar one with the old man and the balloons"
+            animated = mask & self._genre_mask("Animation")
+            mask = animated if animated.any() else mask
         dense = self.semantic.similarities(query.vector)
         prior = np.log1p(self.models.stats.counts.astype(float))
         scores = standardize(dense, mask) + FIND_ONE_WEIGHTS.popularity * standardize(prior, mask)
+        if named := self.credits.named_in(told):  # "the one where Bill Murray..."
+            known = np.array(sorted(named & set(self.models.matrix.item_ids.tolist())))
+            if known.size:
+                scores[self.models.matrix.item_cols(known)] += FIND_ONE_NAMED
         hits = []
         for col in shortlist(np.where(mask, scores, -np.inf), k):
             movie = self.catalog.movie(int(self.models.matrix.item_ids[col]))

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from bot.nlu import Intent, Parse, Understander
+from bot.opinions import respell_verdicts
 
 # message, intent, expected slots (titles as display titles; only the listed slots are checked)
 TABLE: list[tuple[str, str, dict[str, Any]]] = [
@@ -1013,6 +1014,25 @@ def test_what_a_thirteenth_fresh_batch_showed(nlu: Understander, catalog) -> Non
     }
     assert _stored(nlu, catalog, "Interstellar 🚀❤️ Gravity 😐") == {"Interstellar": 4.5}
     assert not nlu.parse("Date night! She loves anything with Ryan Gosling").titles
+
+
+def test_what_stop_31_showed(nlu: Understander, catalog) -> None:  # type: ignore[no-untyped-def]
+    # a misspelt verdict word still judges; a misspelt title keeps the part it names
+    assert _stored(nlu, catalog, "the big lebowsky is hilarous") == {"The Big Lebowski": 4.5}
+    assert _stored(nlu, catalog, "i like kill bil") == {"Kill Bill: Vol. 1": 4.5}
+    assert _stored(nlu, catalog, "no country for old man was intense") == {
+        "No Country for Old Men": 4.5
+    }
+    assert _stored(nlu, catalog, "Heat was awsome, Ronin was terible") == {
+        "Heat": 4.5,
+        "Ronin": 1.0,
+    }
+    assert respell_verdicts("The Incredibles, charting, horribly") == (
+        "The Incredibles, charting, horribly"  # real words and a verdict's own forms stay
+    )
+    # "the old man" is a person in a plot, not a wish for old films
+    assert nlu.parse("the pixar one with the old man and the balloons").year_max is None
+    assert nlu.parse("something old, maybe a western").year_max is not None
 
 
 def _stored(nlu: Understander, catalog, message: str) -> dict[str, float | None]:  # type: ignore[no-untyped-def]

@@ -309,3 +309,17 @@ def test_a_film_told_by_its_plot_is_found_by_the_plot_alone(engine) -> None:  # 
     )
     hits = engine.search("what's that film where the kid sees dead people", k=3).hits
     assert hits[0].movie.title == "The Sixth Sense"
+
+
+def test_a_plot_told_by_who_is_in_it_finds_that_persons_film(engine) -> None:  # type: ignore[no-untyped-def]
+    """A full name in a plot (OMDb credits, people's names as tags) favours that person's
+    films; a studio of animation keeps the answer animated."""
+    murray = engine.search("the movie where Bill Murray relives the same day", k=3).hits
+    assert "Groundhog Day" in [h.movie.title for h in murray]
+    dreams = engine.search("the one where Leonardo DiCaprio goes into people's dreams", k=1)
+    assert dreams.hits[0].movie.title == "Inception"
+    pixar = engine.search("the pixar one with the old man and the balloons", k=3).hits
+    assert "Up" in [h.movie.title for h in pixar]
+    assert all("Animation" in h.movie.genres for h in pixar)
+    assert engine.credits.named_in("a film with Bill Murray in it")
+    assert not engine.credits.named_in("a film where bill pays for murray's lunch")
