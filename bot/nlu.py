@@ -39,6 +39,7 @@ from recommender.errors import AmbiguousTitleError, UnknownTitleError
 from recommender.ranking import Filters
 from recommender.titles import title_key
 
+SEQUEL_SHARE = 0.02  # a sequel, not a TV special: at least this share of the first's ratings
 MAX_PARSE_CHARS = 2000  # a 10,000-character message is read by its beginning
 MAX_TITLE_WORDS = 12
 EMBED_THRESHOLD = 0.5
@@ -1010,6 +1011,10 @@ class Understander:
             movie = self.catalog.movie(int(other))
             if (
                 (movie.year or 0) > (first.year or 0)
+                and (  # a TV special (Shrek the Halls), unless too new to be rated much yet
+                    movie.n_ratings >= SEQUEL_SHARE * first.n_ratings
+                    or (movie.year or 0) >= self._max_year - 2
+                )
                 and "Documentary" not in movie.genres
                 and ("Animation" in movie.genres) == ("Animation" in first.genres)
                 and not whole.startswith(key + " and ")  # "Iron Man & Hulk": a crossover
@@ -1456,6 +1461,12 @@ class Understander:
         return (
             (capitalized and not one_word)
             or (capitalized and opens and _judged(text, start, span))  # "Birdman was great."
+            or (
+                not one_word
+                and opens
+                and _judged(text, start, span)
+                and not set(title_key(span).split()) <= COMMON_WORDS
+            )  # "terminator 2 was great": lower case, but a judged name that opens a sentence
             or (listed and (capitalized or after_titles or span.lower() not in COMMON_WORDS))
             or (
                 capitalized
@@ -1922,7 +1933,8 @@ _LIST_BEFORE_RE = re.compile(
     rf"(?:^|[,/|+;\n&•*:>=-]|\band|(?:^|\s)\d{{1,2}}[.)]|{_EMOJI})\s*$", re.IGNORECASE
 )  # "1) Up 2) Wall-E", "Coco 😭❤️ Up 😭❤️"
 _LIST_AFTER_RE = re.compile(
-    r"^\s*(?:$|[,/|+;\n&•*<>=–—-]|[.!](?=\s|$)|and\b|too\b|as well\b|"
+    r"^\s*(?:(?:imo|imho|tbh|ngl|lol|honestly)\b\s*)?"  # "the illusionist imo."
+    r"(?:$|[,/|+;\n&•*<>=–—-]|[.!](?=\s|$)|and\b|too\b|as well\b|"
     r"\d+(?:\.\d)?\s*(?:/|stars?|out of)|[★⭐]|"
     r"\d{1,2}(?:[.,]5)?\s*(?:$|[,;|\n])|\((?=[^()\n]{1,30}\))|"  # "Heat 4, Up 5", "get out (loved)"
     rf"\d{{1,2}}[.)]\s|{_EMOJI})",

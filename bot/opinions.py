@@ -196,7 +196,7 @@ _POSITIVE = re.compile(
     r"slaps|a banger|guilty pleasure|(?:i|we) (?:much |really |definitely )?prefer(?:red)?|"
     r"(?:on )?the edge of (?:my|our) seats?|"
     r"(?:still )?holds? up|made (?:my|me|us|him|her) (?:\w+ )?cry|laughed (?:so|really|very) "
-    r"(?:hard|much)|cracked (?:me|us) up|made (?:me|us) laugh|"
+    r"(?:hard|much)|cracked (?:me|us) up|made (?:me|us) (?:\w+ )?laugh|"
     r"j'?ad(?:ore|oré)|ador[oé]|encant\w*|gust[oó]\w*|me gusta\w*|liebe|mag|geliebt|piace|amo)\b"
     rf"|[{_LIKE_EMOJI}]|<3|>{{2,}}\s*(?:everything|anything|all)\b",
     re.I,
@@ -226,7 +226,8 @@ _NEGATIVE = re.compile(
     r"can'?t take it any ?more|(?:sick|tired) of it|had enough of it|"
     r"(?:neither|none|nobody|no one) of us (?:\w+ )?(?:liked|loved|enjoyed)|"
     r"duds?|(?:chose|picked|watched) (?:it )?as a joke|(?:nobody|no one) laughed|"
-    r"(?:confused|lost) me|"
+    r"(?:confused|lost) me|more of the same|(?:just |basically )?the same (?:\w+ )?"
+    r"(?:all )?(?:over )?again|a (?:lazy )?rehash|rehashed|"
     r"(?:is|was|are|were) not(?=\s*(?:[.!]|$))|(?:isn'?t|wasn'?t)(?=\s*(?:[.!]|$))|"
     r"(?:a bit |a little |too |so |way too |kinda |really )slow|slow for me|(?:a |such a )slog)\b"
     r"|\b(?:not|no|nothing)\s+(?:the\s+|any\s+|a\s+)?(?:\w+\s+){0,3}"

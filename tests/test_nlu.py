@@ -1030,6 +1030,37 @@ def test_what_stop_31_showed(nlu: Understander, catalog) -> None:  # type: ignor
     assert respell_verdicts("The Incredibles, charting, horribly") == (
         "The Incredibles, charting, horribly"  # real words and a verdict's own forms stay
     )
+    # a lower-case part of a title that opens a judged sentence ("terminator 2" of T2)
+    assert _stored(nlu, catalog, "terminator 2 is peak action, terminater 3 was garbage") == {
+        "Terminator 2: Judgment Day": 4.5,
+        "Terminator 3: Rise of the Machines": 1.0,
+    }
+    assert set(_stored(nlu, catalog, "the prestige > the illusionist imo. both good tho")) == {
+        "The Prestige",
+        "The Illusionist",
+    }
+    assert _stored(nlu, catalog, "The last thing that made me really laugh was Superbad") == {
+        "Superbad": 4.5
+    }
+    assert _stored(
+        nlu, catalog, "The Hangover was hilarious, Part II was the same jokes again"
+    ) == {
+        "The Hangover": 4.5,
+        "The Hangover Part II": 1.0,
+    }
+    # "the rest" of Shrek is its sequels, not the TV special Shrek the Halls; a sequel too new
+    # to be rated much is still one (Mission: Impossible - Fallout)
+    assert set(_stored(nlu, catalog, "Shrek and Shrek 2 are classics, the rest not so much")) == {
+        "Shrek",
+        "Shrek 2",
+        "Shrek the Third",
+        "Shrek Forever After",
+    }
+    fallout = "Mission: Impossible - Fallout was amazing, the first one is great too"
+    assert set(_stored(nlu, catalog, fallout)) == {
+        "Mission: Impossible - Fallout",
+        "Mission: Impossible",
+    }
     # "the old man" is a person in a plot, not a wish for old films
     assert nlu.parse("the pixar one with the old man and the balloons").year_max is None
     assert nlu.parse("something old, maybe a western").year_max is not None
