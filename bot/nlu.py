@@ -39,6 +39,7 @@ from recommender.errors import AmbiguousTitleError, UnknownTitleError
 from recommender.ranking import Filters
 from recommender.titles import title_key
 
+_SEQUEL_NUMBERED_RE = re.compile(r" (?:\d|[ivx]+\b)")  # "lion king ii", "lion king 1½"
 SEQUEL_SHARE = 0.02  # a sequel, not a TV special: at least this share of the first's ratings
 MAX_PARSE_CHARS = 2000  # a 10,000-character message is read by its beginning
 MAX_TITLE_WORDS = 12
@@ -295,7 +296,7 @@ def _filters(parse: Parse) -> Filters:
 
 
 _PLOT_BEFORE_RE = re.compile(FIND_ONE_RE.pattern + r"[^.!?]*$", re.IGNORECASE)
-_NAME_AFTER_RE = re.compile(r"\s+[A-Z][a-z]+(?!\w*\s*[,/|+&])(?!\s+(?:and|or)\b)(?=\s+[a-z])")
+_NAME_AFTER_RE = re.compile(r"[^\S\n]+[A-Z][a-z]+(?!\w*\s*[,/|+&])(?!\s+(?:and|or)\b)(?=\s+[a-z])")
 _FIRST_BEFORE_RE = re.compile(r"\b(?:the\s+)?(?:first|original)\s+$", re.IGNORECASE)
 _ITEM_RE = re.compile(  # one item of a list: between separators
     r"(?:^|[,;/|+&•\n]|\band\b)\s*(?P<item>[^,;/|+&•\n]+?)\s*(?=$|[,;/|+&•\n?!]|\band\b)",
@@ -457,11 +458,13 @@ _IN_YEAR_RE = re.compile(
 _RECENT_RE = re.compile(r"\b(?:recent|newer|new releases?|latest|modern)\b", re.IGNORECASE)
 _OLD_RE = re.compile(
     r"\b(?<!year-)(?<!years )(?<!yr-)(?<!year )(?<!yr )(?<!yrs )(?<!years-)(?<!yrs-)"
-    r"(?:old(?:er)?|classics?|vintage|golden age)\b"
-    r"(?![- ](?:fashioned|school|m[ae]n|wom[ae]n|lady|ladies|guys?|couple|friends?|house|"
-    r"people|person|boy|girl|dog|cat|age|times|days|self|flame|neighbou?r))",
+    r"(?:older|classics?|vintage|golden age|old(?=\s+(?:[\w-]+\s+)?(?:movies?|films?|flicks?|"
+    r"stuff|ones?|classics?|pictures?|cinema|hollywood|westerns?|musicals?|comed(?:y|ies)|"
+    r"horrors?|dramas?|romances?|noirs?|sci-?fi|thrillers?|cartoons?|black and white)\b|"
+    r"\s*(?:[,.!?;:)]|$)|\s+(?:is|are|or|and|but|too|please|fine|ok|okay|works?)\b))\b"
+    r"(?![- ](?:fashioned|school))",
     re.IGNORECASE,
-)  # not "my 8-year-old", "old-fashioned", "the old man and the balloons"
+)  # not "my 8-year-old", "old-fashioned", "the old man and the balloons", "an old nanny"
 _PLOT_ERA_RE = re.compile(r"\b(?:back to|set in|during|in|to)\s+$", re.IGNORECASE)
 _ANY_AGE_RE = re.compile(
     r"\b(?:old(?:er)?|classics?)\s*(?:or|and|&|/)\s*(?:new(?:er)?|recent|modern)\b|"
@@ -1011,8 +1014,9 @@ class Understander:
             movie = self.catalog.movie(int(other))
             if (
                 (movie.year or 0) > (first.year or 0)
-                and (  # a TV special (Shrek the Halls), unless too new to be rated much yet
+                and (  # a TV special (Shrek the Halls), unless numbered or too new to be rated
                     movie.n_ratings >= SEQUEL_SHARE * first.n_ratings
+                    or bool(_SEQUEL_NUMBERED_RE.match(whole, len(key)))
                     or (movie.year or 0) >= self._max_year - 2
                 )
                 and "Documentary" not in movie.genres

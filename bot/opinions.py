@@ -107,6 +107,8 @@ _RATING_CONTEXT_RE = re.compile(
 )
 
 
+_HALF_STAR_RE = re.compile(r"[0-4][.,]5$")
+_SEPARATOR_AFTER_RE = re.compile(r"\s*(?:$|[,;!)\n]|\.(?:\s|$))")
 _LEADS_RE = re.compile(r"^\s*(?:for|to|on)\s+(?:the movie\s+)?$", re.I)  # "★★★★ for Heat"
 
 
@@ -185,6 +187,7 @@ _POSITIVE = re.compile(
     r"(?:my |all-?time )top (?:\d{1,2}|three|five|ten)\b|untouchable|"
     r"more of an?\s+(?:\S+\s+){0,4}?(?:guy|girl|gal|person|fan|type)|"
     r"go to|(?:so|really|very|super) (?:tense|intense)|(?:was|is|were|are) intense|"
+    r"(?:was|is|so|really|very|super) clever|went (?:wild|crazy|nuts|bananas) (?:for|over)|"
     r"could watch|(?:\d+|ten|a hundred) times|hits?|into|gorgeous|perfect|excellent|"
     r"go for|my kind of|my taste|can't get enough|genius|superb|terrific|wonderful|"
     r"phenomenal|outstanding|(?:was|is|so|really) fun|exactly right|just right|hit the spot|"
@@ -208,7 +211,8 @@ _NEGATIVE = re.compile(
     r"terrible|horrible|overr?ated|let ?down|(?:is|was|are|were) (?:even )?worse|a drag|"
     r"letdown|disappointing|disappointment|waste of time|"
     r"not a fan|not for me|not my (?:thing|cup of tea)|cheesy|abomination|dull|forgettable|"
-    r"bland|mediocre|tedious|underwhelming|unnecessary|pointless|lazy|mean-spirited|"
+    r"bland|mediocre|tedious|(?:was|is|were|are|so|pretty|really|kinda|too) weak|"
+    r"underwhelming|unnecessary|pointless|lazy|mean-spirited|"
     r"(?:kind of|kinda|sort of|a bit|a little|pretty|really|so|too|just|was|is) mean(?! to\b)|"
     r"(?:way |a bit |far |much )?too (?:long|slow|sappy|cheesy|intense|dark|violent|scary|weird|"
     r"depressing|gory|bleak|loud|silly|predictable|confusing|pretentious)(?: for me)?|"
@@ -229,7 +233,8 @@ _NEGATIVE = re.compile(
     r"(?:confused|lost) me|more of the same|(?:just |basically )?the same (?:\w+ )?"
     r"(?:all )?(?:over )?again|a (?:lazy )?rehash|rehashed|"
     r"(?:is|was|are|were) not(?=\s*(?:[.!]|$))|(?:isn'?t|wasn'?t)(?=\s*(?:[.!]|$))|"
-    r"(?:a bit |a little |too |so |way too |kinda |really )slow|slow for me|(?:a |such a )slog)\b"
+    r"(?:a bit |a little |too |so |way too |kinda |kind of |sort of |really )slow|slow for me|"
+    r"(?:a |such a )slog)\b"
     r"|\b(?:not|no|nothing)\s+(?:the\s+|any\s+|a\s+)?(?:\w+\s+){0,3}"
     r"(?:stuff|kind|type|sort|movies?|films?)\s+like\b"
     rf"|\bnever again\b|[{_DISLIKE_EMOJI}]",
@@ -324,7 +329,8 @@ _QUESTION_RE = re.compile(
 _HEARSAY_RE = re.compile(
     r"\b(?:everyone|everybody|people|critics|they)\s+(?:\w+\s+)?(?:calls?|called|says?|said|"
     r"thinks?|raves? about|keeps? saying)\s+(?:(?:that\s+)?it'?s?\s+|it is\s+)?(?:an?\s+|the\s+)?"
-    r"(?:\w+\s+)?\w+",
+    r"(?:\w+\s+)?\w+|\b(?:everyone|everybody|people|critics)\s+(?:seems? to\s+)?"
+    r"(?:loves?|adores?|praises?)\b",  # "everyone loves Titanic but I found it boring"
     re.I,
 )
 _TOLD_RE = re.compile(
@@ -550,7 +556,13 @@ def _stars_by_title(text: str, named: Sequence[Named]) -> dict[int, float]:
         if item.movie_id not in out and (m := pattern.match(text[item.end : item.end + 32]))
     }
     every_title = len(ordered) >= 2 and len(bare) + len(out) == len(ordered)
-    if _RATING_CONTEXT_RE.search(text) or out or every_title:  # "Forrest Gump 5, Up 4.5"
+    halves = any(  # "Casino 3.5, too long but good": half a star is nothing but a rating
+        (m := _BARE_RE.match(text[item.end : item.end + 32]))
+        and _HALF_STAR_RE.match(m["n"])
+        and _SEPARATOR_AFTER_RE.match(text, item.end + m.end())
+        for item in ordered
+    )
+    if _RATING_CONTEXT_RE.search(text) or out or every_title or halves:  # "Forrest Gump 5, Up 4.5"
         out.update(bare)
     return out
 
@@ -604,6 +616,8 @@ def _carry(
         body = text[clause.start : clause.end]
         if _SEQUELS_RE.search(body) or _KIND_VERDICT_RE.search(body):
             continue
+        if body.rstrip().endswith(":"):
+            continue  # "disliked:" heads the lines after it, not the line before
         refers = bool(_CARRY_RE.search(body))
         previous = _titled_before(clauses, i, named) if refers else clauses[i - 1]
         same_sentence = previous.sentence == clause.sentence

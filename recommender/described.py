@@ -194,6 +194,15 @@ FIND_ONE_RE = re.compile(
     r"what'?s (?:the|that) (?:film|movie|one)|what (?:film|movie) (?:is|was) (?:it|that))\b",
     re.IGNORECASE,
 )
+_PLOT_START_RE = re.compile(r"^\W*(?:a\s+)?(?:film|movie)\s+(?:where|in which)\b", re.I)
+
+
+def tells_one_film(text: str) -> bool:
+    """Does a search tell one film by its plot ("film where Robin Williams dresses up as an
+    old nanny")? A request may open that way too, so only searches read it so."""
+    return bool(FIND_ONE_RE.search(text) or _PLOT_START_RE.match(text))
+
+
 _PLOT_LEAD_RE = re.compile(
     r"^.*?\b(?:the (?:[\w-]+ ){0,2}one|(?:that|the|a) (?:film|movie)|movie|film|"
     r"what'?s (?:the|that) (?:film|movie|one))\s+(?:where|with|about|in which|that)\s+",

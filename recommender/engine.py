@@ -39,6 +39,7 @@ from recommender.described import (
     concept_words,
     plot_words,
     read_request,
+    tells_one_film,
 )
 from recommender.errors import (
     MovieBotError,
@@ -983,7 +984,7 @@ class Engine:
         film told by its plot ("what's the movie where...") is scored over the whole index with
         more popularity, the way a person guesses which film was meant."""
         notes: list[str] = []
-        if read_request(query).find_one:
+        if tells_one_film(query):
             embedded = self._embed(plot_words(query), notes)
             return self._find_one(query, embedded, k, filters or Filters(), notes, set(exclude))
         embedded = self._embed(query, notes)

@@ -1061,9 +1061,27 @@ def test_what_stop_31_showed(nlu: Understander, catalog) -> None:  # type: ignor
         "Mission: Impossible - Fallout",
         "Mission: Impossible",
     }
+    # a heading line ("disliked:") heads what follows, and a title may open a line after it
+    assert _stored(nlu, catalog, "liked:\nHer\nMoon\nArrival\ndisliked:\nLucy") == {
+        "Her": 4.5,
+        "Moon": 4.5,
+        "Arrival": 4.5,
+        "Lucy": 1.0,
+    }
+    assert _stored(nlu, catalog, "Casino 3.5, too long but good") == {"Casino": 3.5}
+    assert _stored(nlu, catalog, "Get Out, I thought it was really clever") == {"Get Out": 4.5}
+    assert _stored(nlu, catalog, "they watched Zootopia and went wild for it") == {"Zootopia": 4.5}
+    # "everyone loves" is hearsay: the person's own verdict decides
+    assert _stored(nlu, catalog, "I know everyone loves Titanic but I found it boring") == {
+        "Titanic": 1.0
+    }
+    # numbered sequels count however few rated them ("The Lion King II", "1½")
+    assert len(_stored(nlu, catalog, "The Lion King is perfect, the sequels are pointless")) == 3
     # "the old man" is a person in a plot, not a wish for old films
     assert nlu.parse("the pixar one with the old man and the balloons").year_max is None
     assert nlu.parse("something old, maybe a western").year_max is not None
+    assert nlu.parse("film where Robin Williams dresses up as an old nanny").year_max is None
+    assert nlu.parse("old movies please").year_max is not None
 
 
 def _stored(nlu: Understander, catalog, message: str) -> dict[str, float | None]:  # type: ignore[no-untyped-def]

@@ -321,5 +321,7 @@ def test_a_plot_told_by_who_is_in_it_finds_that_persons_film(engine) -> None:  #
     pixar = engine.search("the pixar one with the old man and the balloons", k=3).hits
     assert "Up" in [h.movie.title for h in pixar]
     assert all("Animation" in h.movie.genres for h in pixar)
+    nanny = engine.search("film where Robin Williams dresses up as an old nanny", k=3).hits
+    assert "Mrs. Doubtfire" in [h.movie.title for h in nanny]
     assert engine.credits.named_in("a film with Bill Murray in it")
     assert not engine.credits.named_in("a film where bill pays for murray's lunch")
