@@ -40,6 +40,7 @@ from recommender.ranking import Filters
 from recommender.titles import title_key
 
 _SEQUEL_NUMBERED_RE = re.compile(r" (?:\d|[ivx]+\b)")  # "lion king ii", "lion king 1½"
+COMPANION_SHARE = 0.25  # a genre's usual companion: on this share of its films
 SEQUEL_SHARE = 0.02  # a sequel, not a TV special: at least this share of the first's ratings
 MAX_PARSE_CHARS = 2000  # a 10,000-character message is read by its beginning
 MAX_TITLE_WORDS = 12
@@ -326,7 +327,9 @@ _LEAD_CUE_RE = re.compile(
     r"(?:loved?|liked?|enjoyed|adored|hated|disliked|watched|rewatched|saw|seen))\s+(?=[A-Z0-9])"
 )
 _GLYPH_STARS_RE = re.compile("[★⭐]")
-_HEDGE_RE = re.compile(r"\b(?:a (?:bit|little|tad)|kind of|sort of|kinda|sorta)\b", re.I)
+_HEDGE_RE = re.compile(
+    r"\b(?:a (?:bit|little|tad)|kind of|sort of|kinda|sorta|though|tho)\b", re.I
+)  # "other ideas?", "anything more recent though?": no description
 _KIND_FAN_RE = re.compile(
     r"\b(?:fan of|into|(?:i|we) (?:really )?(?:love|like|enjoy|adore)|obsessed with)\s+"
     r"(?:(?:all|any|most|good|great|old|older|the)\s+)?"
@@ -478,7 +481,9 @@ _LAST_DECADE_RE = re.compile(r"\b(?:last|past)\s+(?:decade|ten years)\b", re.I)
 _YEARS_WORDS = {"few": 5, "couple of": 3, "five": 5, "ten": 10, "fifteen": 15, "twenty": 20}
 # A mood word said of a named (blanked) title: "Heat was so dark", "Elf is such fun".
 _VERDICT_MOOD_RE = re.compile(
-    r"(?<=\s\s)(?:was|were|is|are|'s)\s+(?:(?:really|very|so|pretty|super|such|a|too|kinda|"
+    r"(?:(?<=\s\s)|(?<=\bone\s)|(?<=\bit\s)|(?<=\bthat\s))"  # a title, or "the third one"
+    r"(?:was|were|is|are|'s|looks?|looked|seems?|sounds?|sounded)\s+"
+    r"(?:(?:really|very|so|pretty|super|such|a|too|kinda|"
     r"quite|just|a lot of|good|great)\s+)*(?:fun(?:ny)?|happy|light(?:-?hearted)?|cheerful|"
     r"uplifting|dark|gritty|bleak|disturbing|intense)\b",
     re.I,
@@ -542,7 +547,9 @@ _FOCUS_RE = re.compile(
 
 _NEGATIVE_RE = re.compile(
     r"\b(?:didn'?t|did not|don'?t|do not|wasn'?t|was not|never)\s+(?:really\s+)?"
-    r"(?:like|love|enjoy|care for|get|dig)\b|\bhated?\b|\bdisliked?\b|\bnot for me\b|"
+    r"(?:like|love|enjoy|care for|get|dig)\b|\bhated?\b|\bdisliked?\b|\bnot for (?:me|us)\b|"
+    r"\b(?:isn'?t|is not|wasn'?t|was not|aren'?t|are not)\s+(?:really\s+)?(?:for (?:me|us)|"
+    r"my (?:thing|kind of \w+|cup of tea|taste))\b|"
     r"\bnot my (?:thing|cup of tea|taste)\b|\bnot a fan\b|\bcouldn'?t stand\b|\bboring\b|"
     r"\bawful\b|\bterrible\b|\bhorrible\b|\bwaste of time\b|\bthumbs?[- ]down\b|👎|\bmeh\b|"
     r"\bno thanks\b|\bnot interested\b|\bskip (?:it|that)\b|\bstupid\b|\boverrated\b",
@@ -1787,17 +1794,31 @@ class Understander:
         elif _OLD_RE.search(text):
             parse.year_max = 1979
 
-    @staticmethod
-    def _moods(text: str, parse: Parse) -> None:
-        if parse.titles:  # "Pirates of the Caribbean was fun": a verdict, not a mood asked for
+    @cached_property
+    def _companions(self) -> dict[str, set[str]]:
+        """Per genre, the genres at least ``COMPANION_SHARE`` of its films also have."""
+        flags = self.catalog.movies["genres"].map(lambda g: "|".join(g)).str.get_dummies("|")
+        return {
+            genre: {
+                other
+                for other, share in flags[flags[genre] == 1].mean().items()
+                if other != genre and share >= COMPANION_SHARE
+            }
+            for genre in flags.columns
+        }
+
+    def _moods(self, text: str, parse: Parse) -> None:
+        if parse.titles or parse.refs:  # "Pirates of the Caribbean was fun": a verdict, not a mood
             text = _VERDICT_MOOD_RE.sub(" ", text)
         moods = []
+        asked = set(parse.genres).union(*(self._companions.get(g, set()) for g in parse.genres))
         for pattern, exclude, words in MOODS:
             if pattern.search(text):
                 moods.append(words)
-                # a mood's implied exclusions never remove a genre the message asks for
-                # ("scarier but still fun" wants horror, lightly)
-                implied = set(exclude) - set(parse.genres)
+                # a mood's implied exclusions never remove a genre the message asks for, or one
+                # its films usually have ("scarier but still fun" wants horror, lightly; "a
+                # murder mystery but funny" keeps crime)
+                implied = set(exclude) - asked
                 parse.exclude_genres = sorted(set(parse.exclude_genres) | implied)
                 if words.startswith("gentle") or words.startswith("light"):
                     break  # "nothing violent" also says "violent"; one mood per kind
@@ -1901,7 +1922,7 @@ class Understander:
     @staticmethod
     def descriptive(text: str) -> list[str]:
         """Words that describe what a movie is about (not filler, genres, years or language)."""
-        for unsaid in (_DECADE_RE, _NO_SUBTITLES_RE, _MORE_RE, _HEDGE_RE):  # "other ideas?"
+        for unsaid in (_DECADE_RE, _NO_SUBTITLES_RE, _MORE_RE, _HEDGE_RE, _RECENT_RE, _OLD_RE):
             text = unsaid.sub(" ", text)
         words = title_key(text).split()
         return [w for w in words if w not in COMMON_WORDS and len(w) > 2 and not w.isdigit()]

@@ -43,6 +43,12 @@ _FIND_ONE_RE = re.compile(
     r"\bwhich (?:movie|film) (?:has|is|was)\b|" + FIND_ONE_RE.pattern,  # "the pixar one with"
     re.IGNORECASE,
 )
+_THEN_ASKS = frozenset({Intent.RATE, Intent.DISLIKE, Intent.SEEN, Intent.DETAILS})
+_FURTHER_ASK_RE = re.compile(
+    r"(^|[.!?;]\s*|,\s*|\bthen\s+|\band\s+)(?:now\s+)?(?:anything|something|what about|"
+    r"any (?:other|more)|recommend|suggest|show me|got any|give me)\b",
+    re.IGNORECASE,
+)
 _ASKS_RE = re.compile(
     r"\b(?:recommend\w*|suggest\w*|what (?:should|else|next|now)|anything|something|ideas?|"
     r"more|others?|next|tips?|help|watch)\b|\?",
@@ -127,10 +133,24 @@ class OfflineAgent:
                 # "save the second one for later, and something older please": then picks
                 asked = replace(parse, mood=None, raw="")  # its words are about the saving
                 text = f"{text}\n{self._on_recommend(tools, state, asked)}"
+            elif parse.intent in _THEN_ASKS and self._asks_further(parse):
+                # "seen that one, gave it a 4. what about a murder mystery but funny": then picks
+                ask = _FURTHER_ASK_RE.search(parse.raw)
+                words = parse.raw[ask.end(1) if ask else 0 :].strip(" .,;!")
+                asked = replace(parse, refs=[], focus=False, titles=[], raw=words)
+                text = f"{text}\n{self._on_recommend(tools, state, asked)}"
         text = self._ask_which(parse, text)
         state.last_intent = str(parse.intent)
         notes = ["Your message was very long, so I read its beginning."] if parse.truncated else []
         return TurnResult(text, notes)
+
+    @staticmethod
+    def _asks_further(parse: Parse) -> bool:
+        """Does a message about one film go on to ask for picks of a kind ("the third one looks
+        fun. anything a bit more recent though?")?"""
+        return bool(_FURTHER_ASK_RE.search(parse.raw)) and (
+            parse.has_constraints or parse.mood is not None
+        )
 
     @staticmethod
     def _ask_which(parse: Parse, text: str) -> str:
@@ -376,8 +396,8 @@ class OfflineAgent:
             lambda movie_id: tools.rate_movie(movie_id, stars),
             lambda saved: f"Saved: {saved['title']}, {_stars(saved['your_rating'])}.",
         )
-        if not reply.startswith("Saved:"):
-            return reply
+        if not reply.startswith("Saved:") or self._asks_further(parse):
+            return reply  # picks follow when the message asks for more
         return reply + " " + self._next_hint(tools, state)
 
     def _on_like(self, tools: Toolbox, state: DialogueState, parse: Parse) -> str:
@@ -408,9 +428,10 @@ class OfflineAgent:
                 return saved["error"]
             titles.append(saved["title"])
         state.shown = [m for m in state.shown if m not in targets]
+        hint = "" if self._asks_further(parse) else " " + self._next_hint(tools, state)
         return (
             f"Got it, {_and(titles)} is not for you. I won't suggest it again, and movies like "
-            "it will rank lower. " + self._next_hint(tools, state)
+            "it will rank lower." + hint
         )
 
     def _on_seen(self, tools: Toolbox, state: DialogueState, parse: Parse) -> str:

@@ -276,6 +276,30 @@ def test_a_newcomers_first_three_messages(service: ChatService, engine) -> None:
     assert given[picks[0].movieId] == 4.0 and given[engine.resolve("Zodiac")] >= 4
 
 
+def test_a_message_about_a_pick_that_goes_on_to_ask_gets_picks_too(
+    service: ChatService, engine
+) -> None:  # type: ignore[no-untyped-def]
+    """A verdict or stars for a pick, then a request in the same message: both are done, and
+    "looks fun" about a pick is no mood; "a murder mystery but funny" keeps crime."""
+    service.send("asks", "I loved Heat and Collateral")
+    shown = _picks(service, "asks")
+    reply = service.send("asks", "the second one isn't for me. anything a bit older?")
+    assert service.store.load("asks").ratings[shown[1]] <= 2.5
+    picks = [engine.catalog.movie(m) for m in _picks(service, "asks")]
+    assert "is not for you" in reply.text and picks and all((m.year or 0) <= 1979 for m in picks)
+    reply = service.send("asks", "the third one looks fun. anything more recent though?")
+    assert "fun" not in reply.text.split("\n")[1] and "though" not in reply.text
+    recent = [engine.catalog.movie(m) for m in _picks(service, "asks")]
+    assert recent and all((m.year or 0) >= 2013 for m in recent)
+    reply = service.send(
+        "asks", "seen that one, gave it a 4. what about a murder mystery but funny"
+    )
+    assert service.store.load("asks").ratings[recent[0].movieId] == 4.0
+    assert "whenever you like" not in reply.text
+    funny = [engine.catalog.movie(m) for m in _picks(service, "asks")]
+    assert funny and any("Crime" in m.genres for m in funny)
+
+
 def test_the_terminal_chat_keeps_library_output_off_the_console(real_env, chat_home: Path) -> None:  # type: ignore[no-untyped-def]
     """Without --verbose, no library logging or progress bars between the bot's lines."""
     env = {**os.environ, **real_env, "MOVIEBOT_HOME": str(chat_home), "PYTHONUNBUFFERED": "1"}
